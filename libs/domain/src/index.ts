@@ -1,0 +1,12 @@
+export * from './policy/policy';
+export type * from './team/commands';
+export type * from './team/events';
+export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
+export type { Rejection, Decision } from './team/rejection';
+export { evolve, foldTeam, initialTeamState } from './team/state';
+export type { TeamState, ActiveTeam, MemberState, ProjectState, Grant } from './team/state';
+export { decide, teamDecider, requiredPermissions, permissionForSecurityChange, planChangeConflicts, defaultProjectSecurity } from './team/decide';
+export type { RequiredPermission } from './team/decide';
+export { checkPermission, effectivePermissions, projectRoleOf } from './team/effective-permissions';
+export type { EffectivePermission, Via } from './team/effective-permissions';
+export { canonicalCidr } from './team/cidr';

@@ -1,0 +1,57 @@
+import type { PermissionGroup, Plan, ProjectRole, TeamRole, VercelAuthenticationScope } from '../policy/policy';
+import type { RateLimitRule } from './events';
+
+/** Who issues the command and when; supplied by the caller, never read inside the domain. */
+export interface CommandMetadata {
+  actorId: string;
+  /** ISO-8601 instant. */
+  now: string;
+  reason?: string;
+}
+
+type Cmd<T extends string, D> = { type: T; teamId: string; data: D; metadata: CommandMetadata };
+
+export type CreateTeam = Cmd<'CreateTeam', { name: string; plan: Plan }>;
+export type RenameTeam = Cmd<'RenameTeam', { name: string }>;
+export type ChangePlan = Cmd<'ChangePlan', { plan: Plan }>;
+export type AddMember = Cmd<'AddMember', { userId: string; role: TeamRole }>;
+export type ChangeTeamRole = Cmd<'ChangeTeamRole', { userId: string; role: TeamRole }>;
+export type RemoveMember = Cmd<'RemoveMember', { userId: string }>;
+export type GrantPermissionGroup = Cmd<'GrantPermissionGroup', { userId: string; group: PermissionGroup }>;
+export type RevokePermissionGroup = Cmd<'RevokePermissionGroup', { userId: string; group: PermissionGroup }>;
+export type CreateProject = Cmd<'CreateProject', { projectId: string; name: string }>;
+export type DeleteProject = Cmd<'DeleteProject', { projectId: string }>;
+export type AssignProjectRole = Cmd<'AssignProjectRole', { projectId: string; userId: string; role: ProjectRole }>;
+export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; userId: string }>;
+
+/** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
+export type SecurityChange =
+  | { setting: 'firewall'; enabled: boolean }
+  | { setting: 'ipBlock.add'; cidr: string }
+  | { setting: 'ipBlock.remove'; cidr: string }
+  | { setting: 'rateLimitRule.set'; rule: RateLimitRule }
+  | { setting: 'rateLimitRule.remove'; ruleId: string }
+  | { setting: 'vercelAuthentication'; scope: VercelAuthenticationScope }
+  | { setting: 'passwordProtection'; enabled: boolean }
+  | { setting: 'passwordProtection.rotate' }
+  | { setting: 'bypassToken.record'; tokenId: string; fingerprint?: string; note?: string }
+  | { setting: 'bypassToken.revoke'; tokenId: string };
+
+export type ChangeProjectSecurity = Cmd<'ChangeProjectSecurity', { projectId: string; changes: SecurityChange[] }>;
+
+export type TeamCommand =
+  | CreateTeam
+  | RenameTeam
+  | ChangePlan
+  | AddMember
+  | ChangeTeamRole
+  | RemoveMember
+  | GrantPermissionGroup
+  | RevokePermissionGroup
+  | CreateProject
+  | DeleteProject
+  | AssignProjectRole
+  | RevokeProjectRole
+  | ChangeProjectSecurity;
+
+export type TeamCommandType = TeamCommand['type'];

@@ -1,0 +1,129 @@
+import {
+  groupProjectRoles,
+  inherentProjectRole,
+  isProjectPermission,
+  permissionGroupRules,
+  permissionGroups,
+  projectPermissions,
+  projectRolePermissions,
+  teamPermissions,
+  teamRolePermissions,
+  teamRoleProjectExtras,
+  teamRoleProjectRestrictions,
+  type Permission,
+  type PermissionGroup,
+  type ProjectPermission,
+  type ProjectRole,
+  type TeamPermission,
+  type TeamRole,
+} from '../policy/policy';
+import type { ActiveTeam, MemberState, TeamState } from './state';
+
+/** Why a permission holds. */
+export type Via =
+  | { kind: 'team_role'; role: TeamRole; actsAs?: ProjectRole }
+  | { kind: 'project_role'; role: ProjectRole; projectId: string }
+  | { kind: 'permission_group'; group: PermissionGroup };
+
+export interface EffectivePermission {
+  permission: Permission;
+  /** null for team-level permissions. */
+  projectId: string | null;
+  via: Via[];
+}
+
+/** The project role a member acts as on one project, and why. */
+export function projectRoleOf(
+  member: MemberState,
+  projectId: string,
+): { role: ProjectRole; via: Via } | undefined {
+  const inherent = inherentProjectRole[member.role.value];
+  if (inherent) return { role: inherent, via: { kind: 'team_role', role: member.role.value, actsAs: inherent } };
+  const explicit = member.projectRoles[projectId];
+  if (explicit) return { role: explicit.value, via: { kind: 'project_role', role: explicit.value, projectId } };
+  return undefined;
+}
+
+const heldGroups = (member: MemberState): PermissionGroup[] =>
+  permissionGroups.filter((g) => member.permissionGroups[g] !== undefined);
+
+function teamLevelVia(member: MemberState, permission: TeamPermission): Via[] {
+  const via: Via[] = [];
+  if (teamRolePermissions[member.role.value].includes(permission)) via.push({ kind: 'team_role', role: member.role.value });
+  for (const group of heldGroups(member)) {
+    if (permissionGroupRules[group].teamPermissions.includes(permission)) via.push({ kind: 'permission_group', group });
+  }
+  return via;
+}
+
+function projectLevelVia(member: MemberState, projectId: string, permission: ProjectPermission): Via[] {
+  const via: Via[] = [];
+  const teamRole = member.role.value;
+  const acting = projectRoleOf(member, projectId);
+  if (
+    acting &&
+    projectRolePermissions[acting.role].includes(permission) &&
+    !(teamRoleProjectRestrictions[teamRole] ?? []).includes(permission)
+  ) {
+    via.push(acting.via);
+  }
+  if ((teamRoleProjectExtras[teamRole] ?? []).includes(permission)) via.push({ kind: 'team_role', role: teamRole });
+  if (acting && groupProjectRoles.includes(acting.role)) {
+    for (const group of heldGroups(member)) {
+      if (permissionGroupRules[group].projectPermissions.includes(permission)) via.push({ kind: 'permission_group', group });
+    }
+  }
+  return via;
+}
+
+function activeMember(state: TeamState, userId: string): { team: ActiveTeam; member: MemberState } | undefined {
+  if (state.status !== 'active') return undefined;
+  const member = state.members[userId];
+  return member ? { team: state, member } : undefined;
+}
+
+/**
+ * Whether `userId` holds `permission` (on `projectId` for project permissions), with every reason it holds.
+ * The one function behind command authorization, `/v1/check` and every read model.
+ */
+export function checkPermission(
+  state: TeamState,
+  userId: string,
+  permission: Permission,
+  projectId?: string,
+): { allowed: boolean; via: Via[] } {
+  const found = activeMember(state, userId);
+  if (!found) return { allowed: false, via: [] };
+  let via: Via[];
+  if (isProjectPermission(permission)) {
+    if (projectId === undefined || !found.team.projects[projectId]) return { allowed: false, via: [] };
+    via = projectLevelVia(found.member, projectId, permission);
+  } else {
+    via = teamLevelVia(found.member, permission);
+  }
+  return { allowed: via.length > 0, via };
+}
+
+/**
+ * Every permission a user holds in the team: team-level ones, plus project-level ones on `projectId`
+ * (or on every project when it is omitted). Sorted by project then permission, in policy order.
+ */
+export function effectivePermissions(state: TeamState, userId: string, projectId?: string): EffectivePermission[] {
+  const found = activeMember(state, userId);
+  if (!found) return [];
+  const { team, member } = found;
+  const result: EffectivePermission[] = [];
+  for (const permission of teamPermissions) {
+    const via = teamLevelVia(member, permission);
+    if (via.length) result.push({ permission, projectId: null, via });
+  }
+  const projectIds =
+    projectId === undefined ? Object.keys(team.projects).sort() : team.projects[projectId] ? [projectId] : [];
+  for (const pid of projectIds) {
+    for (const permission of projectPermissions) {
+      const via = projectLevelVia(member, pid, permission);
+      if (via.length) result.push({ permission, projectId: pid, via });
+    }
+  }
+  return result;
+}

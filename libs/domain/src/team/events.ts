@@ -1,0 +1,157 @@
+import type {
+  PermissionGroup,
+  Plan,
+  ProjectRole,
+  TeamRole,
+  VercelAuthenticationScope,
+} from '../policy/policy';
+
+/** Fields every team event carries. Time and actor arrive with the command; the domain never reads a clock. */
+export interface TeamEventBase {
+  teamId: string;
+  actorId: string;
+  occurredAt: string;
+  reason?: string;
+  policyVersion: string;
+}
+
+/** Why a cascaded event happened: the event type (and subject) that caused it. */
+export type CascadeCause =
+  | { type: 'TeamRoleChanged'; userId: string; from: TeamRole; to: TeamRole }
+  | { type: 'MemberRemoved'; userId: string }
+  | { type: 'ProjectDeleted'; projectId: string };
+
+export interface RateLimitRule {
+  id: string;
+  path: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface BypassToken {
+  tokenId: string;
+  fingerprint?: string;
+  note?: string;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface ProjectSecurity {
+  firewall: { enabled: boolean };
+  ipBlocks: string[];
+  rateLimitRules: RateLimitRule[];
+  deploymentProtection: {
+    vercelAuthentication: VercelAuthenticationScope;
+    passwordProtection: { enabled: boolean; rotatedAt?: string };
+    bypassTokens: BypassToken[];
+  };
+}
+
+type Ev<T extends string, D> = { type: T; data: TeamEventBase & D };
+
+export type TeamCreated = Ev<'TeamCreated', { name: string; plan: Plan; ownerId: string }>;
+export type TeamRenamed = Ev<'TeamRenamed', { before: { name: string }; after: { name: string } }>;
+export type TeamPlanChanged = Ev<'TeamPlanChanged', { before: { plan: Plan }; after: { plan: Plan } }>;
+export type MemberAdded = Ev<'MemberAdded', { userId: string; before: null; after: { role: TeamRole } }>;
+export type TeamRoleChanged = Ev<'TeamRoleChanged', { userId: string; before: { role: TeamRole }; after: { role: TeamRole } }>;
+export type MemberRemoved = Ev<
+  'MemberRemoved',
+  {
+    userId: string;
+    before: { role: TeamRole; permissionGroups: PermissionGroup[]; projectRoles: Record<string, ProjectRole> };
+    after: null;
+  }
+>;
+export type PermissionGroupGranted = Ev<'PermissionGroupGranted', { userId: string; group: PermissionGroup; before: null; after: { group: PermissionGroup } }>;
+export type PermissionGroupRevoked = Ev<
+  'PermissionGroupRevoked',
+  { userId: string; group: PermissionGroup; before: { group: PermissionGroup }; after: null; cause?: CascadeCause }
+>;
+export type ProjectCreated = Ev<'ProjectCreated', { projectId: string; name: string; security: ProjectSecurity }>;
+export type ProjectDeleted = Ev<'ProjectDeleted', { projectId: string; before: { name: string }; after: null }>;
+export type ProjectRoleAssigned = Ev<
+  'ProjectRoleAssigned',
+  { projectId: string; userId: string; before: { role: ProjectRole } | null; after: { role: ProjectRole } }
+>;
+export type ProjectRoleRevoked = Ev<
+  'ProjectRoleRevoked',
+  { projectId: string; userId: string; before: { role: ProjectRole }; after: null; cause?: CascadeCause }
+>;
+export type FirewallChanged = Ev<'FirewallChanged', { projectId: string; before: { enabled: boolean }; after: { enabled: boolean } }>;
+export type IpBlockAdded = Ev<'IpBlockAdded', { projectId: string; cidr: string; before: null; after: { cidr: string } }>;
+export type IpBlockRemoved = Ev<'IpBlockRemoved', { projectId: string; cidr: string; before: { cidr: string }; after: null }>;
+export type RateLimitRuleSet = Ev<'RateLimitRuleSet', { projectId: string; ruleId: string; before: RateLimitRule | null; after: RateLimitRule }>;
+export type RateLimitRuleRemoved = Ev<'RateLimitRuleRemoved', { projectId: string; ruleId: string; before: RateLimitRule; after: null }>;
+export type VercelAuthenticationChanged = Ev<
+  'VercelAuthenticationChanged',
+  { projectId: string; before: { scope: VercelAuthenticationScope }; after: { scope: VercelAuthenticationScope } }
+>;
+export type PasswordProtectionChanged = Ev<
+  'PasswordProtectionChanged',
+  { projectId: string; before: { enabled: boolean }; after: { enabled: boolean } }
+>;
+/** The password itself is never recorded: only that it was replaced. */
+export type PasswordRotated = Ev<'PasswordRotated', { projectId: string; before: { rotatedAt: string | null }; after: { rotatedAt: string } }>;
+export type BypassTokenRecorded = Ev<
+  'BypassTokenRecorded',
+  { projectId: string; tokenId: string; fingerprint?: string; note?: string; before: null; after: { tokenId: string; fingerprint?: string } }
+>;
+export type BypassTokenRevoked = Ev<
+  'BypassTokenRevoked',
+  { projectId: string; tokenId: string; before: { tokenId: string; fingerprint?: string }; after: null }
+>;
+
+export type TeamEvent =
+  | TeamCreated
+  | TeamRenamed
+  | TeamPlanChanged
+  | MemberAdded
+  | TeamRoleChanged
+  | MemberRemoved
+  | PermissionGroupGranted
+  | PermissionGroupRevoked
+  | ProjectCreated
+  | ProjectDeleted
+  | ProjectRoleAssigned
+  | ProjectRoleRevoked
+  | FirewallChanged
+  | IpBlockAdded
+  | IpBlockRemoved
+  | RateLimitRuleSet
+  | RateLimitRuleRemoved
+  | VercelAuthenticationChanged
+  | PasswordProtectionChanged
+  | PasswordRotated
+  | BypassTokenRecorded
+  | BypassTokenRevoked;
+
+export type TeamEventType = TeamEvent['type'];
+
+export const teamEventTypes: readonly TeamEventType[] = [
+  'TeamCreated',
+  'TeamRenamed',
+  'TeamPlanChanged',
+  'MemberAdded',
+  'TeamRoleChanged',
+  'MemberRemoved',
+  'PermissionGroupGranted',
+  'PermissionGroupRevoked',
+  'ProjectCreated',
+  'ProjectDeleted',
+  'ProjectRoleAssigned',
+  'ProjectRoleRevoked',
+  'FirewallChanged',
+  'IpBlockAdded',
+  'IpBlockRemoved',
+  'RateLimitRuleSet',
+  'RateLimitRuleRemoved',
+  'VercelAuthenticationChanged',
+  'PasswordProtectionChanged',
+  'PasswordRotated',
+  'BypassTokenRecorded',
+  'BypassTokenRevoked',
+];
+
+/** The event store stream that holds one team's events. */
+export const teamStreamId = (teamId: string): string => `team-${teamId}`;
+export const teamStreamPrefix = 'team-';

@@ -1,0 +1,204 @@
+import type { PermissionGroup, Plan, ProjectRole, TeamRole } from '../policy/policy';
+import type { ProjectSecurity, TeamEvent } from './events';
+
+/** A grant and who made it (separation of duties in access reviews needs the granter). */
+export interface Grant<T> {
+  value: T;
+  grantedBy: string;
+  grantedAt: string;
+}
+
+export interface MemberState {
+  userId: string;
+  role: Grant<TeamRole>;
+  permissionGroups: Readonly<Partial<Record<PermissionGroup, Grant<PermissionGroup>>>>;
+  /** Explicit project roles (contributors only), by project id. */
+  projectRoles: Readonly<Record<string, Grant<ProjectRole>>>;
+}
+
+export interface ProjectState {
+  id: string;
+  name: string;
+  createdAt: string;
+  security: ProjectSecurity;
+}
+
+export interface ActiveTeam {
+  status: 'active';
+  id: string;
+  name: string;
+  plan: Plan;
+  createdAt: string;
+  members: Readonly<Record<string, MemberState>>;
+  projects: Readonly<Record<string, ProjectState>>;
+}
+
+export type TeamState = { status: 'none' } | ActiveTeam;
+
+export const initialTeamState = (): TeamState => ({ status: 'none' });
+
+const without = <V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> => {
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+};
+
+function updateMember(team: ActiveTeam, userId: string, update: (m: MemberState) => MemberState): ActiveTeam {
+  const member = team.members[userId];
+  if (!member) return team;
+  return { ...team, members: { ...team.members, [userId]: update(member) } };
+}
+
+function updateSecurity(team: ActiveTeam, projectId: string, update: (s: ProjectSecurity) => ProjectSecurity): ActiveTeam {
+  const project = team.projects[projectId];
+  if (!project) return team;
+  return { ...team, projects: { ...team.projects, [projectId]: { ...project, security: update(project.security) } } };
+}
+
+type Protection = ProjectSecurity['deploymentProtection'];
+const updateProtection = (team: ActiveTeam, projectId: string, update: (p: Protection) => Protection): ActiveTeam =>
+  updateSecurity(team, projectId, (s) => ({ ...s, deploymentProtection: update(s.deploymentProtection) }));
+
+/** Folds one event into the state. Pure; unknown subjects are ignored so cascades can follow their cause. */
+export function evolve(state: TeamState, event: TeamEvent): TeamState {
+  if (event.type === 'TeamCreated') {
+    const { teamId, name, plan, ownerId, occurredAt } = event.data;
+    return {
+      status: 'active',
+      id: teamId,
+      name,
+      plan,
+      createdAt: occurredAt,
+      members: {
+        [ownerId]: {
+          userId: ownerId,
+          role: { value: 'owner', grantedBy: event.data.actorId, grantedAt: occurredAt },
+          permissionGroups: {},
+          projectRoles: {},
+        },
+      },
+      projects: {},
+    };
+  }
+  if (state.status !== 'active') return state;
+  const team = state;
+  const grant = <T>(value: T): Grant<T> => ({ value, grantedBy: event.data.actorId, grantedAt: event.data.occurredAt });
+
+  switch (event.type) {
+    case 'TeamRenamed':
+      return { ...team, name: event.data.after.name };
+    case 'TeamPlanChanged':
+      return { ...team, plan: event.data.after.plan };
+    case 'MemberAdded':
+      return {
+        ...team,
+        members: {
+          ...team.members,
+          [event.data.userId]: {
+            userId: event.data.userId,
+            role: grant(event.data.after.role),
+            permissionGroups: {},
+            projectRoles: {},
+          },
+        },
+      };
+    case 'TeamRoleChanged':
+      return updateMember(team, event.data.userId, (m) => ({ ...m, role: grant(event.data.after.role) }));
+    case 'MemberRemoved':
+      return { ...team, members: without(team.members, event.data.userId) };
+    case 'PermissionGroupGranted':
+      return updateMember(team, event.data.userId, (m) => ({
+        ...m,
+        permissionGroups: { ...m.permissionGroups, [event.data.group]: grant(event.data.group) },
+      }));
+    case 'PermissionGroupRevoked':
+      return updateMember(team, event.data.userId, (m) => ({
+        ...m,
+        permissionGroups: without(m.permissionGroups, event.data.group),
+      }));
+    case 'ProjectCreated':
+      return {
+        ...team,
+        projects: {
+          ...team.projects,
+          [event.data.projectId]: {
+            id: event.data.projectId,
+            name: event.data.name,
+            createdAt: event.data.occurredAt,
+            security: event.data.security,
+          },
+        },
+      };
+    case 'ProjectDeleted':
+      return { ...team, projects: without(team.projects, event.data.projectId) };
+    case 'ProjectRoleAssigned':
+      return updateMember(team, event.data.userId, (m) => ({
+        ...m,
+        projectRoles: { ...m.projectRoles, [event.data.projectId]: grant(event.data.after.role) },
+      }));
+    case 'ProjectRoleRevoked':
+      return updateMember(team, event.data.userId, (m) => ({
+        ...m,
+        projectRoles: without(m.projectRoles, event.data.projectId),
+      }));
+    case 'FirewallChanged':
+      return updateSecurity(team, event.data.projectId, (s) => ({ ...s, firewall: { enabled: event.data.after.enabled } }));
+    case 'IpBlockAdded':
+      return updateSecurity(team, event.data.projectId, (s) => ({ ...s, ipBlocks: [...s.ipBlocks, event.data.cidr] }));
+    case 'IpBlockRemoved':
+      return updateSecurity(team, event.data.projectId, (s) => ({
+        ...s,
+        ipBlocks: s.ipBlocks.filter((c) => c !== event.data.cidr),
+      }));
+    case 'RateLimitRuleSet':
+      return updateSecurity(team, event.data.projectId, (s) => ({
+        ...s,
+        rateLimitRules: [...s.rateLimitRules.filter((r) => r.id !== event.data.ruleId), event.data.after],
+      }));
+    case 'RateLimitRuleRemoved':
+      return updateSecurity(team, event.data.projectId, (s) => ({
+        ...s,
+        rateLimitRules: s.rateLimitRules.filter((r) => r.id !== event.data.ruleId),
+      }));
+    case 'VercelAuthenticationChanged':
+      return updateProtection(team, event.data.projectId, (p) => ({ ...p, vercelAuthentication: event.data.after.scope }));
+    case 'PasswordProtectionChanged':
+      return updateProtection(team, event.data.projectId, (p) => ({
+        ...p,
+        passwordProtection: { ...p.passwordProtection, enabled: event.data.after.enabled },
+      }));
+    case 'PasswordRotated':
+      return updateProtection(team, event.data.projectId, (p) => ({
+        ...p,
+        passwordProtection: { ...p.passwordProtection, rotatedAt: event.data.after.rotatedAt },
+      }));
+    case 'BypassTokenRecorded':
+      return updateProtection(team, event.data.projectId, (p) => ({
+        ...p,
+        bypassTokens: [
+          ...p.bypassTokens,
+          {
+            tokenId: event.data.tokenId,
+            ...(event.data.fingerprint !== undefined ? { fingerprint: event.data.fingerprint } : {}),
+            ...(event.data.note !== undefined ? { note: event.data.note } : {}),
+            recordedAt: event.data.occurredAt,
+            recordedBy: event.data.actorId,
+          },
+        ],
+      }));
+    case 'BypassTokenRevoked':
+      return updateProtection(team, event.data.projectId, (p) => ({
+        ...p,
+        bypassTokens: p.bypassTokens.filter((t) => t.tokenId !== event.data.tokenId),
+      }));
+    default:
+      return assertNever(event);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(value)}`);
+}
+
+export const foldTeam = (events: readonly TeamEvent[], from: TeamState = initialTeamState()): TeamState =>
+  events.reduce(evolve, from);
