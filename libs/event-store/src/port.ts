@@ -47,8 +47,8 @@ export interface AppendResult {
   streamRevision: number;
   /** Position of the last appended event. */
   position: string;
-  /** Per appended event, in order. */
-  events: Array<{ id: string; revision: number; position: string }>;
+  /** Per appended event, in order. `recordedAt` when the store reports it with the append. */
+  events: Array<{ id: string; revision: number; position: string; recordedAt?: string }>;
 }
 
 export class WrongExpectedRevisionError extends Error {

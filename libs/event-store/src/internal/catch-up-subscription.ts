@@ -1,0 +1,98 @@
+import type { RecordedEvent, Subscription } from '../port';
+
+export interface LogPage {
+  events: RecordedEvent[];
+  /** Everything up to this position has been looked at (matching or not); the next page starts after it. */
+  scannedThrough: string | undefined;
+}
+
+/** The embedded stores' global log, as a catch-up subscription reads it. */
+export interface PagedLog {
+  /** Matching events strictly after `after`, in position order, at most `limit`. */
+  readPage(after: string | undefined, limit: number): LogPage;
+  /** Calls the listener after every append made through this store object; returns the unregistration. */
+  onAppend(listener: () => void): () => void;
+}
+
+export interface CatchUpOptions {
+  pageSize?: number;
+  /** Interval at which an idle subscription looks for appends made by other processes; none when absent. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Catch-up then live: reads pages until the end of the log, then waits for an in-process append (at once) or the
+ * next poll (appends by other processes on the same file), and reads on from the last position seen.
+ */
+export class CatchUpSubscription implements Subscription {
+  #stopped = false;
+  #started = false;
+  #wake: (() => void) | undefined;
+  readonly #pageSize: number;
+
+  constructor(
+    private readonly log: PagedLog,
+    private readonly after: string | undefined,
+    private readonly options: CatchUpOptions = {},
+    private readonly onStop: (subscription: CatchUpSubscription) => void = () => undefined,
+  ) {
+    this.#pageSize = options.pageSize ?? 500;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#wake?.();
+    this.onStop(this);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    if (this.#started) throw new Error('a subscription can be iterated once');
+    this.#started = true;
+    return this.#run();
+  }
+
+  async *#run(): AsyncGenerator<RecordedEvent> {
+    let appendedMeanwhile = false;
+    const unregister = this.log.onAppend(() => {
+      appendedMeanwhile = true;
+      this.#wake?.();
+    });
+    try {
+      let after = this.after;
+      while (!this.#stopped) {
+        appendedMeanwhile = false;
+        const page = this.log.readPage(after, this.#pageSize);
+        for (const event of page.events) {
+          yield event;
+          if (this.#stopped) return;
+          after = event.position;
+        }
+        if (page.scannedThrough !== undefined) after = page.scannedThrough;
+        if (page.events.length === this.#pageSize || appendedMeanwhile) continue;
+        await this.#waitForAppend();
+      }
+    } finally {
+      unregister();
+      await this.stop();
+    }
+  }
+
+  #waitForAppend(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer =
+        this.options.pollIntervalMs === undefined ? undefined : setTimeout(done, this.options.pollIntervalMs).unref();
+      const self = this;
+      function done(): void {
+        if (timer !== undefined) clearTimeout(timer);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

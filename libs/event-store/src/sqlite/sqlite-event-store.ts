@@ -1,0 +1,285 @@
+import { EventEmitter } from 'node:events';
+import Database from 'better-sqlite3';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type GlobalFilter,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../port';
+import { CatchUpSubscription, type LogPage } from '../internal/catch-up-subscription';
+import {
+  DuplicateEventIdError,
+  findOriginalAppend,
+  type IdempotencyLookup,
+  type StoredEventRef,
+} from '../internal/idempotency';
+import { compareSequencePositions, parseSequencePosition } from '../internal/sequence-positions';
+import { expectationHolds, normalizeExpected, normalizeFilter, toJson, validateAppend } from '../internal/validation';
+import { SQLITE_PRAGMAS, SQLITE_SCHEMA } from './schema';
+
+export interface SqliteEventStoreOptions {
+  /** How often an idle subscription looks for appends made by other processes. Default 200 ms. */
+  pollIntervalMs?: number;
+  /** Rows per query when reading the global log. Default 1000. */
+  pageSize?: number;
+}
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+type RefRow = Pick<EventRow, 'position' | 'stream_id' | 'revision' | 'event_id' | 'recorded_at'>;
+
+const EVENT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
+
+/** Thrown inside the append transaction so it rolls back before the idempotency lookup. */
+class EventIdTaken extends Error {
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} taken`);
+  }
+}
+
+/** Durable embedded event store: one SQLite file in WAL mode, one table, one global sequence. */
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #pollIntervalMs: number;
+  readonly #pageSize: number;
+  readonly #appended = new EventEmitter().setMaxListeners(0);
+  readonly #subscriptions = new Set<CatchUpSubscription>();
+  readonly #pageStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
+  readonly #statements;
+  readonly #appendTransaction;
+  readonly #readPageTransaction;
+
+  constructor(
+    readonly path: string,
+    options: SqliteEventStoreOptions = {},
+  ) {
+    this.#pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.#pageSize = options.pageSize ?? 1000;
+    this.#db = new Database(path);
+    for (const pragma of SQLITE_PRAGMAS) this.#db.pragma(pragma);
+    this.#db.exec(SQLITE_SCHEMA);
+    const db = this.#db;
+    this.#statements = {
+      lastRevision: db.prepare<[string], number | null>('SELECT MAX(revision) FROM events WHERE stream_id = ?').pluck(),
+      insert: db.prepare<[string, number, string, string, string, string, string]>(
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      refById: db.prepare<[string], RefRow>(
+        'SELECT position, stream_id, revision, event_id, recorded_at FROM events WHERE event_id = ?',
+      ),
+      refSlice: db.prepare<[string, number, number], RefRow>(
+        'SELECT position, stream_id, revision, event_id, recorded_at FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      ),
+      readStream: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      lastPositionOfStream: db
+        .prepare<[string], number | null>('SELECT MAX(position) FROM events WHERE stream_id = ?')
+        .pluck(),
+      head: db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
+    };
+    this.#appendTransaction = db.transaction(
+      (streamId: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult => {
+        const expectation = normalizeExpected(expected);
+        const actual = this.#statements.lastRevision.get(streamId) ?? -1;
+        if (!expectationHolds(expectation, actual)) {
+          const original = findOriginalAppend(streamId, events, expectation, this.#idempotencyLookup());
+          if (original) return original;
+          throw new WrongExpectedRevisionError(streamId, expected, actual);
+        }
+        if (events.length === 0) {
+          const position = this.#statements.lastPositionOfStream.get(streamId) ?? this.#statements.head.get() ?? 0;
+          return { streamRevision: actual, position: String(position), events: [] };
+        }
+        const recordedAt = new Date().toISOString();
+        const appended: AppendResult['events'] = [];
+        for (const event of events) {
+          const revision = actual + appended.length + 1;
+          let position: number | bigint;
+          try {
+            position = this.#statements.insert.run(
+              streamId,
+              revision,
+              event.id,
+              event.type,
+              toJson(event.data),
+              toJson(event.metadata ?? {}),
+              recordedAt,
+            ).lastInsertRowid;
+          } catch (error) {
+            if (isUniqueViolation(error)) throw new EventIdTaken(event.id);
+            throw error;
+          }
+          appended.push({ id: event.id, revision, position: String(position), recordedAt });
+        }
+        const last = appended[appended.length - 1];
+        return { streamRevision: last.revision, position: last.position, events: appended };
+      },
+    );
+    this.#readPageTransaction = db.transaction(
+      (after: string | undefined, limit: number, filter: GlobalFilter): LogPage => {
+        const start = after === undefined ? 0 : parseSequencePosition(after);
+        const { statement, parameters } = this.#pageQuery(filter);
+        const rows = statement.all(start, ...parameters, limit);
+        const events = rows.map(toRecordedEvent);
+        if (rows.length === limit) return { events, scannedThrough: events[events.length - 1].position };
+        // Same snapshot as the page: nothing up to the head is left unread.
+        const head = this.#statements.head.get();
+        return { events, scannedThrough: head === null ? after : String(head) };
+      },
+    );
+  }
+
+  async append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    validateAppend(streamId, events, expected);
+    const toAppend = events.map((event) => ({ ...event, id: event.id.toLowerCase() }));
+    let result: AppendResult;
+    try {
+      result = this.#appendTransaction.immediate(streamId, toAppend, expected);
+    } catch (error) {
+      if (!(error instanceof EventIdTaken)) throw error;
+      const original = findOriginalAppend(streamId, toAppend, normalizeExpected(expected), this.#idempotencyLookup());
+      if (original) return original;
+      throw new DuplicateEventIdError(streamId, error.eventId);
+    }
+    if (result.events.length > 0) this.#appended.emit('appended');
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const from = Math.max(0, options.fromRevision ?? 0);
+    const limit = options.limit === undefined ? -1 : Math.max(0, options.limit);
+    return this.#statements.readStream.all(streamId, from, limit).map(toRecordedEvent);
+  }
+
+  async streamRevision(streamId: string): Promise<number> {
+    return this.#statements.lastRevision.get(streamId) ?? -1;
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const filter = normalizeFilter(options);
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    let after = options.after;
+    while (remaining > 0) {
+      const limit = Math.min(this.#pageSize, remaining);
+      const page = this.#readPage(after, limit, filter);
+      for (const event of page.events) yield event;
+      remaining -= page.events.length;
+      if (page.events.length < limit) return;
+      after = page.scannedThrough;
+    }
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    const filter = normalizeFilter(options);
+    const subscription = new CatchUpSubscription(
+      {
+        readPage: (after, limit) => this.#readPage(after, limit, filter),
+        onAppend: (listener) => {
+          this.#appended.on('appended', listener);
+          return () => this.#appended.off('appended', listener);
+        },
+      },
+      options.after,
+      { pageSize: this.#pageSize, pollIntervalMs: this.#pollIntervalMs },
+      (stopped) => this.#subscriptions.delete(stopped),
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<string | undefined> {
+    const head = this.#statements.head.get();
+    return head === null ? undefined : String(head);
+  }
+
+  comparePositions(a: string, b: string): number {
+    return compareSequencePositions(a, b);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
+    if (this.#db.open) this.#db.close();
+  }
+
+  #readPage(after: string | undefined, limit: number, filter: GlobalFilter): LogPage {
+    if (!this.#db.open) throw new Error('the event store is closed');
+    return this.#readPageTransaction.deferred(after, limit, filter);
+  }
+
+  /** One prepared statement per filter shape; the prefixes and types are bound as parameters. */
+  #pageQuery(filter: GlobalFilter): { statement: Database.Statement<unknown[], EventRow>; parameters: string[] } {
+    const prefixes = filter.streamPrefixes ?? [];
+    const types = filter.eventTypes ?? [];
+    const shape = `${prefixes.length}:${types.length}`;
+    let statement = this.#pageStatements.get(shape);
+    if (!statement) {
+      const conditions = ['position > ?'];
+      if (prefixes.length > 0) {
+        conditions.push(`(${prefixes.map(() => 'substr(stream_id, 1, length(?)) = ?').join(' OR ')})`);
+      }
+      if (types.length > 0) conditions.push(`type IN (${types.map(() => '?').join(', ')})`);
+      statement = this.#db.prepare<unknown[], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`,
+      );
+      this.#pageStatements.set(shape, statement);
+    }
+    return { statement, parameters: [...prefixes.flatMap((prefix) => [prefix, prefix]), ...types] };
+  }
+
+  #idempotencyLookup(): IdempotencyLookup {
+    return {
+      findById: (eventId) => {
+        const row = this.#statements.refById.get(eventId);
+        return row && toRef(row);
+      },
+      streamSlice: (streamId, fromRevision, count) =>
+        this.#statements.refSlice.all(streamId, fromRevision, count).map(toRef),
+    };
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function toRef(row: RefRow): StoredEventRef {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: String(row.position),
+    recordedAt: row.recorded_at,
+  };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: String(row.position),
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    recordedAt: row.recorded_at,
+  };
+}
