@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WrongExpectedRevisionError,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type RecordedEvent,
+} from './port';
+import type { StreamLocks } from './stream-locks';
+
+/** What the command path stores of a domain event: its type and its data. */
+export interface DomainEvent {
+  type: string;
+  data: unknown;
+}
+
+export type Decision<Event, Rejection> = { ok: true; events: Event[] } | { ok: false; rejection: Rejection };
+
+export interface Decider<State, Command, Event extends DomainEvent, Rejection> {
+  initialState: () => State;
+  evolve: (state: State, event: Event) => State;
+  decide: (command: Command, state: State) => Decision<Event, Rejection>;
+}
+
+export interface HandleCommandOptions<Event extends DomainEvent> {
+  /** The stream's revision the caller saw (-1: no stream); a mismatch throws WrongExpectedRevisionError, never retried. */
+  expectedRevision?: number;
+  /** Id of each new event. Default `crypto.randomUUID`. */
+  eventIds?: () => string;
+  /** Metadata of every new event. */
+  metadata?: EventMetadata;
+  /** Per new event, the id of what caused it (overrides `metadata.causationId`). */
+  causationIds?: (event: Event, index: number) => string | undefined;
+  /** Retries after a conflicting append by another writer, when the caller gave no expectedRevision. Default 5. */
+  maxRetries?: number;
+  /** Serializes commands on one stream within this process. */
+  locks?: StreamLocks;
+}
+
+export type CommandOutcome<State, Rejection> =
+  | { ok: true; events: RecordedEvent[]; streamRevision: number; position: string; state: State }
+  | { ok: false; rejection: Rejection; streamRevision: number };
+
+export interface LoadedStream<State> {
+  state: State;
+  /** Last revision of the stream, -1 when it does not exist. */
+  revision: number;
+  /** Position of the stream's last event; undefined when it does not exist. */
+  position: string | undefined;
+}
+
+/** Folds a whole stream (no snapshots). Stored events are read back as `{ type, data }` of the domain event. */
+export async function loadStream<State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<State, never, Event, unknown>, 'initialState' | 'evolve'>,
+): Promise<LoadedStream<State>> {
+  const events = await store.readStream(streamId);
+  let state = decider.initialState();
+  for (const event of events) state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+  const last = events[events.length - 1];
+  return { state, revision: last ? last.revision : -1, position: last?.position };
+}
+
+/**
+ * Load, decide, append with the folded revision as the expected one. A rejection or a decision without events appends
+ * nothing. A conflict with another writer reloads and decides again (up to maxRetries), unless the caller pinned the
+ * revision it expects.
+ */
+export async function handleCommand<State, Command, Event extends DomainEvent, Rejection>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<State, Command, Event, Rejection>,
+  command: Command,
+  options: HandleCommandOptions<Event> = {},
+): Promise<CommandOutcome<State, Rejection>> {
+  const attempt = () => decideAndAppend(store, streamId, decider, command, options);
+  return options.locks ? options.locks.run(streamId, attempt) : attempt();
+}
+
+async function decideAndAppend<State, Command, Event extends DomainEvent, Rejection>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<State, Command, Event, Rejection>,
+  command: Command,
+  options: HandleCommandOptions<Event>,
+): Promise<CommandOutcome<State, Rejection>> {
+  const maxRetries = options.maxRetries ?? 5;
+  const nextEventId = options.eventIds ?? randomUUID;
+  for (let retry = 0; ; retry++) {
+    const loaded = await loadStream(store, streamId, decider);
+    if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
+      throw new WrongExpectedRevisionError(streamId, options.expectedRevision, loaded.revision);
+    }
+    const decision = decider.decide(command, loaded.state);
+    if (!decision.ok) return { ok: false, rejection: decision.rejection, streamRevision: loaded.revision };
+    if (decision.events.length === 0) {
+      const position = loaded.position ?? (await store.headPosition()) ?? (await startPosition(store, streamId));
+      return { ok: true, events: [], streamRevision: loaded.revision, position, state: loaded.state };
+    }
+    const toAppend = decision.events.map((event, index): EventToAppend => {
+      const causationId = options.causationIds?.(event, index);
+      const metadata = causationId === undefined ? options.metadata : { ...options.metadata, causationId };
+      return { id: nextEventId(), type: event.type, data: event.data, ...(metadata ? { metadata } : {}) };
+    });
+    try {
+      const result = await store.append(streamId, toAppend, loaded.revision === -1 ? 'no_stream' : loaded.revision);
+      const acknowledgedAt = new Date().toISOString();
+      const events = toAppend.map(
+        (event, index): RecordedEvent => ({
+          id: result.events[index].id,
+          streamId,
+          revision: result.events[index].revision,
+          position: result.events[index].position,
+          type: event.type,
+          data: event.data,
+          metadata: event.metadata ?? {},
+          // Stores that do not report the time with the append: the time it was acknowledged here.
+          recordedAt: result.events[index].recordedAt ?? acknowledgedAt,
+        }),
+      );
+      const state = decision.events.reduce(decider.evolve, loaded.state);
+      return { ok: true, events, streamRevision: result.streamRevision, position: result.position, state };
+    } catch (error) {
+      const mayRetry = options.expectedRevision === undefined && retry < maxRetries;
+      if (!(error instanceof WrongExpectedRevisionError) || !mayRetry) throw error;
+    }
+  }
+}
+
+/** The log is empty: an empty append checks nothing and reports the store's start position. */
+async function startPosition(store: EventStore, streamId: string): Promise<string> {
+  return (await store.append(streamId, [], 'any')).position;
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { EventStore } from './port';
+import { KurrentDBEventStore, type KurrentDBEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
+import { MemoryEventStore } from './memory/memory-event-store';
+import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+
+export interface OpenEventStoreOptions {
+  /** Folder of the embedded store's default file (`$DATA_DIR/events.db`). */
+  dataDir: string;
+  sqlite?: SqliteEventStoreOptions;
+  kurrentdb?: KurrentDBEventStoreOptions;
+}
+
+export type EventStoreLocation =
+  | { kind: 'memory' }
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'kurrentdb'; connectionString: string };
+
+const KURRENTDB_SCHEME = /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\//;
+
+/** Reads the `EVENT_STORE` syntax: `sqlite:<path>`, `memory:`, `kurrentdb://…` / `esdb://…` (also `+discover`). */
+export function parseEventStoreLocation(connectionString: string | undefined, dataDir: string): EventStoreLocation {
+  const value = connectionString?.trim() ?? '';
+  if (value === '') return { kind: 'sqlite', path: resolve(join(dataDir, 'events.db')) };
+  if (value === 'memory:') return { kind: 'memory' };
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length);
+    return { kind: 'sqlite', path: resolve(path === '' ? join(dataDir, 'events.db') : path) };
+  }
+  if (KURRENTDB_SCHEME.test(value)) return { kind: 'kurrentdb', connectionString: value };
+  throw new Error(
+    `EVENT_STORE: unrecognised value ${JSON.stringify(value)}; expected sqlite:<path>, memory:, kurrentdb://… or esdb://…`,
+  );
+}
+
+/** Opens the event store `EVENT_STORE` names; the SQLite file's folder is created with mode 0700 when missing. */
+export async function openEventStore(
+  connectionString: string | undefined,
+  options: OpenEventStoreOptions,
+): Promise<EventStore> {
+  const location = parseEventStoreLocation(connectionString, options.dataDir);
+  switch (location.kind) {
+    case 'memory':
+      return new MemoryEventStore();
+    case 'sqlite':
+      mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
+      return new SqliteEventStore(location.path, options.sqlite);
+    case 'kurrentdb':
+      return new KurrentDBEventStore(location.connectionString, options.kurrentdb);
+  }
+}
