@@ -85,7 +85,8 @@ export class KurrentDBEventStore implements EventStore {
         { streamState: toStreamState(expectation) },
       );
       nextExpectedRevision = result.nextExpectedRevision;
-      lastPosition = result.position && encodeKurrentPosition(result.position);
+      // An idempotent re-append may come back without a (valid) position; it is read back below then.
+      lastPosition = result.position && result.position.commit >= 0n ? encodeKurrentPosition(result.position) : undefined;
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualState === NO_STREAM ? -1 : Number(error.actualState);
