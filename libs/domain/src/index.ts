@@ -5,7 +5,14 @@ export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
 export type { Rejection, Decision } from './team/rejection';
 export { evolve, foldTeam, initialTeamState } from './team/state';
 export type { TeamState, ActiveTeam, MemberState, ProjectState, Grant } from './team/state';
-export { decide, teamDecider, requiredPermissions, permissionForSecurityChange, planChangeConflicts, defaultProjectSecurity } from './team/decide';
+export {
+  decide,
+  teamDecider,
+  requiredPermissions,
+  permissionForSecurityChange,
+  planChangeConflicts,
+  defaultProjectSecurity,
+} from './team/decide';
 export type { RequiredPermission } from './team/decide';
 export { checkPermission, effectivePermissions, projectRoleOf } from './team/effective-permissions';
 export type { EffectivePermission, Via } from './team/effective-permissions';

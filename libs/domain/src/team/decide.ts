@@ -133,7 +133,11 @@ function roleAllowedOnPlan(team: ActiveTeam, role: TeamRole, userId: string): Re
 
 function memberOf(team: ActiveTeam, userId: string): MemberState | Rejection {
   return (
-    team.members[userId] ?? { kind: 'not_found', rule: ruleIds.memberInTeam, message: `${userId} is not a member of team ${team.id}` }
+    team.members[userId] ?? {
+      kind: 'not_found',
+      rule: ruleIds.memberInTeam,
+      message: `${userId} is not a member of team ${team.id}`,
+    }
   );
 }
 
@@ -220,7 +224,10 @@ function renameTeam(command: RenameTeam, team: ActiveTeam): Decision<TeamEvent> 
 }
 
 /** Members and grants that the target plan would not allow; nothing is revoked silently. */
-export function planChangeConflicts(team: ActiveTeam, plan: Plan): Array<{ userId: string; holds: string; message: string }> {
+export function planChangeConflicts(
+  team: ActiveTeam,
+  plan: Plan,
+): Array<{ userId: string; holds: string; message: string }> {
   const rules = planRules[plan];
   const conflicts: Array<{ userId: string; holds: string; message: string }> = [];
   for (const member of Object.values(team.members)) {
@@ -230,7 +237,11 @@ export function planChangeConflicts(team: ActiveTeam, plan: Plan): Array<{ userI
     }
     if (!rules.permissionGroups) {
       for (const group of heldGroups(member)) {
-        conflicts.push({ userId: member.userId, holds: group, message: `permission groups are not available on ${plan}` });
+        conflicts.push({
+          userId: member.userId,
+          holds: group,
+          message: `permission groups are not available on ${plan}`,
+        });
       }
     }
     if (!rules.projectRoles) {
@@ -246,7 +257,11 @@ export function planChangeConflicts(team: ActiveTeam, plan: Plan): Array<{ userI
   for (const role of teamRoles) {
     const limit = rules.roleLimits[role];
     if (limit !== undefined && countRole(team, role) > limit) {
-      conflicts.push({ userId: '*', holds: role, message: `${plan} allows at most ${limit} member(s) with the ${role} role` });
+      conflicts.push({
+        userId: '*',
+        holds: role,
+        message: `${plan} allows at most ${limit} member(s) with the ${role} role`,
+      });
     }
   }
   return conflicts;
@@ -264,7 +279,10 @@ function changePlan(command: ChangePlan, team: ActiveTeam): Decision<TeamEvent> 
       conflicts,
     });
   }
-  return accept({ type: 'TeamPlanChanged', data: { ...baseOf(command), before: { plan: team.plan }, after: { plan } } });
+  return accept({
+    type: 'TeamPlanChanged',
+    data: { ...baseOf(command), before: { plan: team.plan }, after: { plan } },
+  });
 }
 
 function addMember(command: AddMember, team: ActiveTeam): Decision<TeamEvent> {
@@ -313,10 +331,15 @@ function removeMember(command: RemoveMember, team: ActiveTeam): Decision<TeamEve
       after: null,
     },
   };
-  const cascades = endGrants(command, member, { type: 'MemberRemoved', userId: member.userId }, {
-    group: () => false,
-    projectRoles: false,
-  });
+  const cascades = endGrants(
+    command,
+    member,
+    { type: 'MemberRemoved', userId: member.userId },
+    {
+      group: () => false,
+      projectRoles: false,
+    },
+  );
   return accept(removed, ...cascades);
 }
 
@@ -470,7 +493,11 @@ function decideSecurityChange(
     case 'ipBlock.remove': {
       const cidr = canonicalCidr(change.cidr) ?? change.cidr;
       if (!security.ipBlocks.includes(cidr)) {
-        return reject({ kind: 'not_found', rule: ruleIds.ipBlockPresent, message: `no IP block ${cidr} on this project` });
+        return reject({
+          kind: 'not_found',
+          rule: ruleIds.ipBlockPresent,
+          message: `no IP block ${cidr} on this project`,
+        });
       }
       return accept({ type: 'IpBlockRemoved', data: { ...base, cidr, before: { cidr }, after: null } });
     }
@@ -486,7 +513,12 @@ function decideSecurityChange(
         });
       }
       const before = security.rateLimitRules.find((r) => r.id === rule.id) ?? null;
-      if (before && before.path === rule.path && before.limit === rule.limit && before.windowSeconds === rule.windowSeconds) {
+      if (
+        before &&
+        before.path === rule.path &&
+        before.limit === rule.limit &&
+        before.windowSeconds === rule.windowSeconds
+      ) {
         return accept();
       }
       const after = { id: rule.id, path: rule.path, limit: rule.limit, windowSeconds: rule.windowSeconds };
@@ -495,7 +527,11 @@ function decideSecurityChange(
     case 'rateLimitRule.remove': {
       const before = security.rateLimitRules.find((r) => r.id === change.ruleId);
       if (!before) {
-        return reject({ kind: 'not_found', rule: ruleIds.rateLimitPresent, message: `no rate-limit rule ${change.ruleId}` });
+        return reject({
+          kind: 'not_found',
+          rule: ruleIds.rateLimitPresent,
+          message: `no rate-limit rule ${change.ruleId}`,
+        });
       }
       return accept({ type: 'RateLimitRuleRemoved', data: { ...base, ruleId: change.ruleId, before, after: null } });
     }
@@ -509,7 +545,11 @@ function decideSecurityChange(
       if (protection.passwordProtection.enabled === change.enabled) return accept();
       return accept({
         type: 'PasswordProtectionChanged',
-        data: { ...base, before: { enabled: protection.passwordProtection.enabled }, after: { enabled: change.enabled } },
+        data: {
+          ...base,
+          before: { enabled: protection.passwordProtection.enabled },
+          after: { enabled: change.enabled },
+        },
       });
     case 'passwordProtection.rotate':
       if (!protection.passwordProtection.enabled) {
@@ -551,7 +591,11 @@ function decideSecurityChange(
     case 'bypassToken.revoke': {
       const token = protection.bypassTokens.find((t) => t.tokenId === change.tokenId);
       if (!token) {
-        return reject({ kind: 'not_found', rule: ruleIds.bypassTokenPresent, message: `no bypass token ${change.tokenId}` });
+        return reject({
+          kind: 'not_found',
+          rule: ruleIds.bypassTokenPresent,
+          message: `no bypass token ${change.tokenId}`,
+        });
       }
       const fingerprint = token.fingerprint !== undefined ? { fingerprint: token.fingerprint } : {};
       return accept({
@@ -567,7 +611,8 @@ function decideSecurityChange(
 function rateLimitRuleProblem(rule: { id: string; path: string; limit: number; windowSeconds: number }) {
   if (!rule.id) return { field: 'id', message: 'a rate-limit rule needs an id' };
   if (!rule.path.startsWith('/')) return { field: 'path', message: 'the path pattern must start with /' };
-  if (!Number.isInteger(rule.limit) || rule.limit < 1) return { field: 'limit', message: 'limit must be a positive integer' };
+  if (!Number.isInteger(rule.limit) || rule.limit < 1)
+    return { field: 'limit', message: 'limit must be a positive integer' };
   if (!Number.isInteger(rule.windowSeconds) || rule.windowSeconds < 1 || rule.windowSeconds > 86_400) {
     return { field: 'windowSeconds', message: 'windowSeconds must be an integer from 1 to 86400' };
   }

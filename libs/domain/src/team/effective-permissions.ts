@@ -33,10 +33,7 @@ export interface EffectivePermission {
 }
 
 /** The project role a member acts as on one project, and why. */
-export function projectRoleOf(
-  member: MemberState,
-  projectId: string,
-): { role: ProjectRole; via: Via } | undefined {
+export function projectRoleOf(member: MemberState, projectId: string): { role: ProjectRole; via: Via } | undefined {
   const inherent = inherentProjectRole[member.role.value];
   if (inherent) return { role: inherent, via: { kind: 'team_role', role: member.role.value, actsAs: inherent } };
   const explicit = member.projectRoles[projectId];
@@ -49,7 +46,8 @@ const heldGroups = (member: MemberState): PermissionGroup[] =>
 
 function teamLevelVia(member: MemberState, permission: TeamPermission): Via[] {
   const via: Via[] = [];
-  if (teamRolePermissions[member.role.value].includes(permission)) via.push({ kind: 'team_role', role: member.role.value });
+  if (teamRolePermissions[member.role.value].includes(permission))
+    via.push({ kind: 'team_role', role: member.role.value });
   for (const group of heldGroups(member)) {
     if (permissionGroupRules[group].teamPermissions.includes(permission)) via.push({ kind: 'permission_group', group });
   }
@@ -70,7 +68,8 @@ function projectLevelVia(member: MemberState, projectId: string, permission: Pro
   if ((teamRoleProjectExtras[teamRole] ?? []).includes(permission)) via.push({ kind: 'team_role', role: teamRole });
   if (acting && groupProjectRoles.includes(acting.role)) {
     for (const group of heldGroups(member)) {
-      if (permissionGroupRules[group].projectPermissions.includes(permission)) via.push({ kind: 'permission_group', group });
+      if (permissionGroupRules[group].projectPermissions.includes(permission))
+        via.push({ kind: 'permission_group', group });
     }
   }
   return via;

@@ -1,10 +1,4 @@
-import type {
-  PermissionGroup,
-  Plan,
-  ProjectRole,
-  TeamRole,
-  VercelAuthenticationScope,
-} from '../policy/policy';
+import type { PermissionGroup, Plan, ProjectRole, TeamRole, VercelAuthenticationScope } from '../policy/policy';
 
 /** Fields every team event carries. Time and actor arrive with the command; the domain never reads a clock. */
 export interface TeamEventBase {
@@ -53,7 +47,10 @@ export type TeamCreated = Ev<'TeamCreated', { name: string; plan: Plan; ownerId:
 export type TeamRenamed = Ev<'TeamRenamed', { before: { name: string }; after: { name: string } }>;
 export type TeamPlanChanged = Ev<'TeamPlanChanged', { before: { plan: Plan }; after: { plan: Plan } }>;
 export type MemberAdded = Ev<'MemberAdded', { userId: string; before: null; after: { role: TeamRole } }>;
-export type TeamRoleChanged = Ev<'TeamRoleChanged', { userId: string; before: { role: TeamRole }; after: { role: TeamRole } }>;
+export type TeamRoleChanged = Ev<
+  'TeamRoleChanged',
+  { userId: string; before: { role: TeamRole }; after: { role: TeamRole } }
+>;
 export type MemberRemoved = Ev<
   'MemberRemoved',
   {
@@ -62,7 +59,10 @@ export type MemberRemoved = Ev<
     after: null;
   }
 >;
-export type PermissionGroupGranted = Ev<'PermissionGroupGranted', { userId: string; group: PermissionGroup; before: null; after: { group: PermissionGroup } }>;
+export type PermissionGroupGranted = Ev<
+  'PermissionGroupGranted',
+  { userId: string; group: PermissionGroup; before: null; after: { group: PermissionGroup } }
+>;
 export type PermissionGroupRevoked = Ev<
   'PermissionGroupRevoked',
   { userId: string; group: PermissionGroup; before: { group: PermissionGroup }; after: null; cause?: CascadeCause }
@@ -77,11 +77,26 @@ export type ProjectRoleRevoked = Ev<
   'ProjectRoleRevoked',
   { projectId: string; userId: string; before: { role: ProjectRole }; after: null; cause?: CascadeCause }
 >;
-export type FirewallChanged = Ev<'FirewallChanged', { projectId: string; before: { enabled: boolean }; after: { enabled: boolean } }>;
-export type IpBlockAdded = Ev<'IpBlockAdded', { projectId: string; cidr: string; before: null; after: { cidr: string } }>;
-export type IpBlockRemoved = Ev<'IpBlockRemoved', { projectId: string; cidr: string; before: { cidr: string }; after: null }>;
-export type RateLimitRuleSet = Ev<'RateLimitRuleSet', { projectId: string; ruleId: string; before: RateLimitRule | null; after: RateLimitRule }>;
-export type RateLimitRuleRemoved = Ev<'RateLimitRuleRemoved', { projectId: string; ruleId: string; before: RateLimitRule; after: null }>;
+export type FirewallChanged = Ev<
+  'FirewallChanged',
+  { projectId: string; before: { enabled: boolean }; after: { enabled: boolean } }
+>;
+export type IpBlockAdded = Ev<
+  'IpBlockAdded',
+  { projectId: string; cidr: string; before: null; after: { cidr: string } }
+>;
+export type IpBlockRemoved = Ev<
+  'IpBlockRemoved',
+  { projectId: string; cidr: string; before: { cidr: string }; after: null }
+>;
+export type RateLimitRuleSet = Ev<
+  'RateLimitRuleSet',
+  { projectId: string; ruleId: string; before: RateLimitRule | null; after: RateLimitRule }
+>;
+export type RateLimitRuleRemoved = Ev<
+  'RateLimitRuleRemoved',
+  { projectId: string; ruleId: string; before: RateLimitRule; after: null }
+>;
 export type VercelAuthenticationChanged = Ev<
   'VercelAuthenticationChanged',
   { projectId: string; before: { scope: VercelAuthenticationScope }; after: { scope: VercelAuthenticationScope } }
@@ -91,10 +106,20 @@ export type PasswordProtectionChanged = Ev<
   { projectId: string; before: { enabled: boolean }; after: { enabled: boolean } }
 >;
 /** The password itself is never recorded: only that it was replaced. */
-export type PasswordRotated = Ev<'PasswordRotated', { projectId: string; before: { rotatedAt: string | null }; after: { rotatedAt: string } }>;
+export type PasswordRotated = Ev<
+  'PasswordRotated',
+  { projectId: string; before: { rotatedAt: string | null }; after: { rotatedAt: string } }
+>;
 export type BypassTokenRecorded = Ev<
   'BypassTokenRecorded',
-  { projectId: string; tokenId: string; fingerprint?: string; note?: string; before: null; after: { tokenId: string; fingerprint?: string } }
+  {
+    projectId: string;
+    tokenId: string;
+    fingerprint?: string;
+    note?: string;
+    before: null;
+    after: { tokenId: string; fingerprint?: string };
+  }
 >;
 export type BypassTokenRevoked = Ev<
   'BypassTokenRevoked',

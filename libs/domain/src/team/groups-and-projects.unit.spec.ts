@@ -1,7 +1,15 @@
 import { permissionGroupRules, permissionGroups, ruleIds, teamRoles } from '../policy/policy';
 import { cmd, enterpriseTeam, given, now, past, proTeam } from '../testing/team-spec';
 
-const holderOf = { developer: 'dev1', security: 'sec1', billing: 'bill1', enterprise_viewer: 'viewer1', contributor: 'contrib1', member: 'member1', owner: 'owner1' } as const;
+const holderOf = {
+  developer: 'dev1',
+  security: 'sec1',
+  billing: 'bill1',
+  enterprise_viewer: 'viewer1',
+  contributor: 'contrib1',
+  member: 'member1',
+  owner: 'owner1',
+} as const;
 
 describe('POLICY.md "Permission groups (AR table)"', () => {
   const rows: Array<[string, string, string]> = [];
@@ -9,16 +17,30 @@ describe('POLICY.md "Permission groups (AR table)"', () => {
     for (const role of teamRoles) {
       if (role === 'pro_viewer') continue; // not on Enterprise, where groups exist
       const rule = permissionGroupRules[group];
-      const outcome = rule.includedIn.includes(role) ? 'already-included' : rule.compatibleWith.includes(role) ? 'granted' : 'incompatible';
+      const outcome = rule.includedIn.includes(role)
+        ? 'already-included'
+        : rule.compatibleWith.includes(role)
+          ? 'granted'
+          : 'incompatible';
       rows.push([group, role, outcome]);
     }
   }
 
   it('covers every row of the table with an explicit expectation', () => {
     // The table of POLICY.md, restated: group → (compatible roles | already included in).
-    expect(Object.fromEntries(permissionGroups.map((g) => [g, [permissionGroupRules[g].compatibleWith, permissionGroupRules[g].includedIn]]))).toEqual({
-      create_project: [['developer', 'contributor'], ['owner', 'member']],
-      full_production_deployment: [['developer', 'contributor'], ['owner', 'member']],
+    expect(
+      Object.fromEntries(
+        permissionGroups.map((g) => [g, [permissionGroupRules[g].compatibleWith, permissionGroupRules[g].includedIn]]),
+      ),
+    ).toEqual({
+      create_project: [
+        ['developer', 'contributor'],
+        ['owner', 'member'],
+      ],
+      full_production_deployment: [
+        ['developer', 'contributor'],
+        ['owner', 'member'],
+      ],
       usage_viewer: [['developer', 'security', 'billing', 'enterprise_viewer'], ['owner']],
       environment_manager: [['developer'], ['owner']],
       environment_variable_manager: [['developer'], ['owner', 'member']],
@@ -30,7 +52,12 @@ describe('POLICY.md "Permission groups (AR table)"', () => {
     const userId = holderOf[role as keyof typeof holderOf];
     const when = given(enterpriseTeam()).when(cmd('GrantPermissionGroup', 'owner1', { userId, group }));
     if (outcome === 'granted') {
-      when.then([{ type: 'PermissionGroupGranted', data: { ...now('owner1'), userId, group: group as never, before: null, after: { group: group as never } } }]);
+      when.then([
+        {
+          type: 'PermissionGroupGranted',
+          data: { ...now('owner1'), userId, group: group as never, before: null, after: { group: group as never } },
+        },
+      ]);
     } else if (outcome === 'already-included') {
       when.thenRejects({ kind: 'policy', rule: 'permission-group.not-already-included' });
     } else {
@@ -65,7 +92,18 @@ describe('POLICY.md "Permission groups (AR table)"', () => {
   it('revokes a held group', () => {
     given([...enterpriseTeam(), past.groupGranted('dev1', 'create_project')])
       .when(cmd('RevokePermissionGroup', 'owner1', { userId: 'dev1', group: 'create_project' }))
-      .then([{ type: 'PermissionGroupRevoked', data: { ...now('owner1'), userId: 'dev1', group: 'create_project', before: { group: 'create_project' }, after: null } }]);
+      .then([
+        {
+          type: 'PermissionGroupRevoked',
+          data: {
+            ...now('owner1'),
+            userId: 'dev1',
+            group: 'create_project',
+            before: { group: 'create_project' },
+            after: null,
+          },
+        },
+      ]);
   });
 
   it('revoking a group that is not held is 404', () => {
@@ -77,8 +115,13 @@ describe('POLICY.md "Permission groups (AR table)"', () => {
 
 describe('projects (project.create, project.delete)', () => {
   it('a member creates a project (project.create: owner, member)', () => {
-    const [event] = given(enterpriseTeam()).when(cmd('CreateProject', 'member1', { projectId: 'docs', name: 'Docs' })).thenAccepts();
-    expect(event).toMatchObject({ type: 'ProjectCreated', data: { projectId: 'docs', name: 'Docs', actorId: 'member1' } });
+    const [event] = given(enterpriseTeam())
+      .when(cmd('CreateProject', 'member1', { projectId: 'docs', name: 'Docs' }))
+      .thenAccepts();
+    expect(event).toMatchObject({
+      type: 'ProjectCreated',
+      data: { projectId: 'docs', name: 'Docs', actorId: 'member1' },
+    });
   });
 
   it('a developer needs the create_project group to create a project', () => {
@@ -108,7 +151,17 @@ describe('projects (project.create, project.delete)', () => {
       .when(cmd('DeleteProject', 'member1', { projectId: 'web' }))
       .then([
         { type: 'ProjectDeleted', data: { ...now('member1'), projectId: 'web', before: { name: 'web' }, after: null } },
-        { type: 'ProjectRoleRevoked', data: { ...now('member1'), projectId: 'web', userId: 'contrib1', before: { role: 'project_admin' }, after: null, cause } },
+        {
+          type: 'ProjectRoleRevoked',
+          data: {
+            ...now('member1'),
+            projectId: 'web',
+            userId: 'contrib1',
+            before: { role: 'project_admin' },
+            after: null,
+            cause,
+          },
+        },
       ]);
   });
 
@@ -129,13 +182,30 @@ describe('POLICY.md "Only contributors hold explicit project roles" (rule projec
   it('assigns a contributor a project role, then changes it, with before and after', () => {
     given(enterpriseTeam())
       .when(cmd('AssignProjectRole', 'owner1', { projectId: 'web', userId: 'contrib1', role: 'project_viewer' }))
-      .then([{ type: 'ProjectRoleAssigned', data: { ...now('owner1'), projectId: 'web', userId: 'contrib1', before: null, after: { role: 'project_viewer' } } }]);
+      .then([
+        {
+          type: 'ProjectRoleAssigned',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            userId: 'contrib1',
+            before: null,
+            after: { role: 'project_viewer' },
+          },
+        },
+      ]);
     given([...enterpriseTeam(), past.projectRoleAssigned('web', 'contrib1', 'project_viewer')])
       .when(cmd('AssignProjectRole', 'owner1', { projectId: 'web', userId: 'contrib1', role: 'project_admin' }))
       .then([
         {
           type: 'ProjectRoleAssigned',
-          data: { ...now('owner1'), projectId: 'web', userId: 'contrib1', before: { role: 'project_viewer' }, after: { role: 'project_admin' } },
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            userId: 'contrib1',
+            before: { role: 'project_viewer' },
+            after: { role: 'project_admin' },
+          },
         },
       ]);
   });
@@ -147,8 +217,14 @@ describe('POLICY.md "Only contributors hold explicit project roles" (rule projec
   });
 
   it('a contributor who administers one project manages its contributors, but not another project', () => {
-    const history = [...enterpriseTeam(), past.memberAdded('contrib2', 'contributor'), past.projectRoleAssigned('web', 'contrib1', 'project_admin')];
-    given(history).when(cmd('AssignProjectRole', 'contrib1', { projectId: 'web', userId: 'contrib2', role: 'project_viewer' })).thenAccepts();
+    const history = [
+      ...enterpriseTeam(),
+      past.memberAdded('contrib2', 'contributor'),
+      past.projectRoleAssigned('web', 'contrib1', 'project_admin'),
+    ];
+    given(history)
+      .when(cmd('AssignProjectRole', 'contrib1', { projectId: 'web', userId: 'contrib2', role: 'project_viewer' }))
+      .thenAccepts();
     given(history)
       .when(cmd('AssignProjectRole', 'contrib1', { projectId: 'api', userId: 'contrib2', role: 'project_viewer' }))
       .thenRejects({ kind: 'forbidden', permission: 'project.members.manage', projectId: 'api' });
@@ -169,6 +245,17 @@ describe('POLICY.md "Only contributors hold explicit project roles" (rule projec
   it('revokes an assignment', () => {
     given([...enterpriseTeam(), past.projectRoleAssigned('web', 'contrib1', 'project_viewer')])
       .when(cmd('RevokeProjectRole', 'owner1', { projectId: 'web', userId: 'contrib1' }))
-      .then([{ type: 'ProjectRoleRevoked', data: { ...now('owner1'), projectId: 'web', userId: 'contrib1', before: { role: 'project_viewer' }, after: null } }]);
+      .then([
+        {
+          type: 'ProjectRoleRevoked',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            userId: 'contrib1',
+            before: { role: 'project_viewer' },
+            after: null,
+          },
+        },
+      ]);
   });
 });

@@ -105,7 +105,11 @@ describe('POLICY.md plan change: "rejected, listing the conflicts" (rule plan.ch
   });
 
   it('refuses a downgrade to pro while two members hold billing', () => {
-    given([past.teamCreated('owner1', 'enterprise'), past.memberAdded('b1', 'billing'), past.memberAdded('b2', 'billing')])
+    given([
+      past.teamCreated('owner1', 'enterprise'),
+      past.memberAdded('b1', 'billing'),
+      past.memberAdded('b2', 'billing'),
+    ])
       .when(cmd('ChangePlan', 'owner1', { plan: 'pro' }))
       .thenRejects({ kind: 'policy', rule: 'plan.change-conflict' });
   });
@@ -119,7 +123,9 @@ describe('POLICY.md plan change: "rejected, listing the conflicts" (rule plan.ch
   it('changes the plan when every member fits the new plan', () => {
     given([past.teamCreated('owner1', 'enterprise'), past.memberAdded('m', 'member'), past.memberAdded('b', 'billing')])
       .when(cmd('ChangePlan', 'owner1', { plan: 'pro' }))
-      .then([{ type: 'TeamPlanChanged', data: { ...now('owner1'), before: { plan: 'enterprise' }, after: { plan: 'pro' } } }]);
+      .then([
+        { type: 'TeamPlanChanged', data: { ...now('owner1'), before: { plan: 'enterprise' }, after: { plan: 'pro' } } },
+      ]);
   });
 
   it('only the owner changes the plan (team.plan.manage)', () => {
@@ -130,11 +136,14 @@ describe('POLICY.md plan change: "rejected, listing the conflicts" (rule plan.ch
 });
 
 describe('owner-only member administration (AR: role changes are "an exclusive capability of those with the owner role")', () => {
-  it.each(['member1', 'dev1', 'sec1', 'bill1', 'viewer1', 'contrib1'])('%s may not invite (team.members.invite)', (actor) => {
-    given(enterpriseTeam())
-      .when(cmd('AddMember', actor, { userId: 'newbie', role: 'developer' }))
-      .thenRejects({ kind: 'forbidden', permission: 'team.members.invite' });
-  });
+  it.each(['member1', 'dev1', 'sec1', 'bill1', 'viewer1', 'contrib1'])(
+    '%s may not invite (team.members.invite)',
+    (actor) => {
+      given(enterpriseTeam())
+        .when(cmd('AddMember', actor, { userId: 'newbie', role: 'developer' }))
+        .thenRejects({ kind: 'forbidden', permission: 'team.members.invite' });
+    },
+  );
 
   it.each(['member1', 'sec1'])('%s may not change a team role (team.members.roles.manage)', (actor) => {
     given(enterpriseTeam())
@@ -161,22 +170,34 @@ describe('owner-only member administration (AR: role changes are "an exclusive c
   });
 
   it('anyone may leave the team (interpretation: leaving lowers rights only)', () => {
-    given(enterpriseTeam()).when(cmd('RemoveMember', 'dev1', { userId: 'dev1' })).thenAccepts();
+    given(enterpriseTeam())
+      .when(cmd('RemoveMember', 'dev1', { userId: 'dev1' }))
+      .thenAccepts();
   });
 
   it('the owner changes a role, recording before and after and the reason', () => {
     given(enterpriseTeam())
-      .when({ ...cmd('ChangeTeamRole', 'owner1', { userId: 'dev1', role: 'member' }), metadata: { actorId: 'owner1', now: '2026-03-03T10:00:00.000Z', reason: 'promotion' } })
+      .when({
+        ...cmd('ChangeTeamRole', 'owner1', { userId: 'dev1', role: 'member' }),
+        metadata: { actorId: 'owner1', now: '2026-03-03T10:00:00.000Z', reason: 'promotion' },
+      })
       .then([
         {
           type: 'TeamRoleChanged',
-          data: { ...now('owner1', 'promotion'), userId: 'dev1', before: { role: 'developer' }, after: { role: 'member' } },
+          data: {
+            ...now('owner1', 'promotion'),
+            userId: 'dev1',
+            before: { role: 'developer' },
+            after: { role: 'member' },
+          },
         },
       ]);
   });
 
   it('a role change to the same role changes nothing and records nothing', () => {
-    given(enterpriseTeam()).when(cmd('ChangeTeamRole', 'owner1', { userId: 'dev1', role: 'developer' })).then([]);
+    given(enterpriseTeam())
+      .when(cmd('ChangeTeamRole', 'owner1', { userId: 'dev1', role: 'developer' }))
+      .then([]);
   });
 
   it('changing the role of someone outside the team is 404', () => {
@@ -229,20 +250,54 @@ describe('cascades name their cause (POLICY.md: "end with their own events (caus
           type: 'TeamRoleChanged',
           data: { ...now('owner1'), userId: 'contrib1', before: { role: 'contributor' }, after: { role: 'developer' } },
         },
-        { type: 'ProjectRoleRevoked', data: { ...now('owner1'), projectId: 'api', userId: 'contrib1', before: { role: 'project_viewer' }, after: null, cause } },
-        { type: 'ProjectRoleRevoked', data: { ...now('owner1'), projectId: 'web', userId: 'contrib1', before: { role: 'project_developer' }, after: null, cause } },
+        {
+          type: 'ProjectRoleRevoked',
+          data: {
+            ...now('owner1'),
+            projectId: 'api',
+            userId: 'contrib1',
+            before: { role: 'project_viewer' },
+            after: null,
+            cause,
+          },
+        },
+        {
+          type: 'ProjectRoleRevoked',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            userId: 'contrib1',
+            before: { role: 'project_developer' },
+            after: null,
+            cause,
+          },
+        },
       ]);
   });
 
   it('a role change that makes a held group incompatible ends it', () => {
     const cause = { type: 'TeamRoleChanged', userId: 'dev1', from: 'developer', to: 'security' } as const;
-    given([...enterpriseTeam(), past.groupGranted('dev1', 'environment_manager'), past.groupGranted('dev1', 'usage_viewer')])
+    given([
+      ...enterpriseTeam(),
+      past.groupGranted('dev1', 'environment_manager'),
+      past.groupGranted('dev1', 'usage_viewer'),
+    ])
       .when(cmd('ChangeTeamRole', 'owner1', { userId: 'dev1', role: 'security' }))
       .then([
-        { type: 'TeamRoleChanged', data: { ...now('owner1'), userId: 'dev1', before: { role: 'developer' }, after: { role: 'security' } } },
+        {
+          type: 'TeamRoleChanged',
+          data: { ...now('owner1'), userId: 'dev1', before: { role: 'developer' }, after: { role: 'security' } },
+        },
         {
           type: 'PermissionGroupRevoked',
-          data: { ...now('owner1'), userId: 'dev1', group: 'environment_manager', before: { group: 'environment_manager' }, after: null, cause },
+          data: {
+            ...now('owner1'),
+            userId: 'dev1',
+            group: 'environment_manager',
+            before: { group: 'environment_manager' },
+            after: null,
+            cause,
+          },
         },
       ]);
   });
@@ -264,13 +319,47 @@ describe('cascades name their cause (POLICY.md: "end with their own events (caus
           data: {
             ...now('owner1'),
             userId: 'contrib1',
-            before: { role: 'contributor', permissionGroups: ['create_project'], projectRoles: { web: 'project_developer', api: 'project_viewer' } },
+            before: {
+              role: 'contributor',
+              permissionGroups: ['create_project'],
+              projectRoles: { web: 'project_developer', api: 'project_viewer' },
+            },
             after: null,
           },
         },
-        { type: 'PermissionGroupRevoked', data: { ...now('owner1'), userId: 'contrib1', group: 'create_project', before: { group: 'create_project' }, after: null, cause } },
-        { type: 'ProjectRoleRevoked', data: { ...now('owner1'), projectId: 'api', userId: 'contrib1', before: { role: 'project_viewer' }, after: null, cause } },
-        { type: 'ProjectRoleRevoked', data: { ...now('owner1'), projectId: 'web', userId: 'contrib1', before: { role: 'project_developer' }, after: null, cause } },
+        {
+          type: 'PermissionGroupRevoked',
+          data: {
+            ...now('owner1'),
+            userId: 'contrib1',
+            group: 'create_project',
+            before: { group: 'create_project' },
+            after: null,
+            cause,
+          },
+        },
+        {
+          type: 'ProjectRoleRevoked',
+          data: {
+            ...now('owner1'),
+            projectId: 'api',
+            userId: 'contrib1',
+            before: { role: 'project_viewer' },
+            after: null,
+            cause,
+          },
+        },
+        {
+          type: 'ProjectRoleRevoked',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            userId: 'contrib1',
+            before: { role: 'project_developer' },
+            after: null,
+            cause,
+          },
+        },
       ]);
   });
 });
@@ -279,7 +368,9 @@ describe('team settings (team.settings.manage: owner, member)', () => {
   it('a member renames the team', () => {
     given(enterpriseTeam())
       .when(cmd('RenameTeam', 'member1', { name: 'Acme Inc' }))
-      .then([{ type: 'TeamRenamed', data: { ...now('member1'), before: { name: 'Acme' }, after: { name: 'Acme Inc' } } }]);
+      .then([
+        { type: 'TeamRenamed', data: { ...now('member1'), before: { name: 'Acme' }, after: { name: 'Acme Inc' } } },
+      ]);
   });
 
   it.each(['dev1', 'sec1', 'bill1', 'viewer1', 'contrib1'])('%s may not rename the team', (actor) => {

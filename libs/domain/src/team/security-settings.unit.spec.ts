@@ -2,13 +2,19 @@ import type { SecurityChange } from './commands';
 import { canonicalCidr } from './cidr';
 import { cmd, enterpriseTeam, given, now, past } from '../testing/team-spec';
 
-const change = (actor: string, ...changes: SecurityChange[]) => cmd('ChangeProjectSecurity', actor, { projectId: 'web', changes });
+const change = (actor: string, ...changes: SecurityChange[]) =>
+  cmd('ChangeProjectSecurity', actor, { projectId: 'web', changes });
 
 describe('POLICY.md "Security settings": who may change them', () => {
   it('the security role changes the firewall on every project (team.security.manage → project.firewall.manage)', () => {
     given(enterpriseTeam())
       .when(change('sec1', { setting: 'firewall', enabled: true }))
-      .then([{ type: 'FirewallChanged', data: { ...now('sec1'), projectId: 'web', before: { enabled: false }, after: { enabled: true } } }]);
+      .then([
+        {
+          type: 'FirewallChanged',
+          data: { ...now('sec1'), projectId: 'web', before: { enabled: false }, after: { enabled: true } },
+        },
+      ]);
   });
 
   it('a developer may not change the firewall (project.firewall.manage: project_admin only)', () => {
@@ -19,14 +25,24 @@ describe('POLICY.md "Security settings": who may change them', () => {
 
   it('a developer with deployment_protection_manager changes deployment protection but not the firewall', () => {
     const history = [...enterpriseTeam(), past.groupGranted('dev1', 'deployment_protection_manager')];
-    given(history).when(change('dev1', { setting: 'vercelAuthentication', scope: 'all' })).thenAccepts();
     given(history)
-      .when(change('dev1', { setting: 'vercelAuthentication', scope: 'all' }, { setting: 'ipBlock.add', cidr: '10.0.0.0/8' }))
+      .when(change('dev1', { setting: 'vercelAuthentication', scope: 'all' }))
+      .thenAccepts();
+    given(history)
+      .when(
+        change(
+          'dev1',
+          { setting: 'vercelAuthentication', scope: 'all' },
+          { setting: 'ipBlock.add', cidr: '10.0.0.0/8' },
+        ),
+      )
       .thenRejects({ kind: 'forbidden', permission: 'project.firewall.manage' });
   });
 
   it('a member, as project administrator, administers security settings (AR: "for their assigned projects")', () => {
-    given(enterpriseTeam()).when(change('member1', { setting: 'passwordProtection', enabled: true })).thenAccepts();
+    given(enterpriseTeam())
+      .when(change('member1', { setting: 'passwordProtection', enabled: true }))
+      .thenAccepts();
   });
 
   it('a contributor with project_admin on the project may change it; with project_developer may not', () => {
@@ -62,18 +78,63 @@ describe('POLICY.md "Security settings": one event per changed setting with befo
         ),
       )
       .then([
-        { type: 'IpBlockAdded', data: { ...now('owner1'), projectId: 'web', cidr: '203.0.113.0/24', before: null, after: { cidr: '203.0.113.0/24' } } },
-        { type: 'IpBlockAdded', data: { ...now('owner1'), projectId: 'web', cidr: '2001:db8::/32', before: null, after: { cidr: '2001:db8::/32' } } },
+        {
+          type: 'IpBlockAdded',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            cidr: '203.0.113.0/24',
+            before: null,
+            after: { cidr: '203.0.113.0/24' },
+          },
+        },
+        {
+          type: 'IpBlockAdded',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            cidr: '2001:db8::/32',
+            before: null,
+            after: { cidr: '2001:db8::/32' },
+          },
+        },
         {
           type: 'RateLimitRuleSet',
-          data: { ...now('owner1'), projectId: 'web', ruleId: 'login', before: null, after: { id: 'login', path: '/api/login', limit: 10, windowSeconds: 60 } },
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            ruleId: 'login',
+            before: null,
+            after: { id: 'login', path: '/api/login', limit: 10, windowSeconds: 60 },
+          },
         },
-        { type: 'VercelAuthenticationChanged', data: { ...now('owner1'), projectId: 'web', before: { scope: 'preview' }, after: { scope: 'all' } } },
-        { type: 'PasswordProtectionChanged', data: { ...now('owner1'), projectId: 'web', before: { enabled: false }, after: { enabled: true } } },
-        { type: 'PasswordRotated', data: { ...now('owner1'), projectId: 'web', before: { rotatedAt: null }, after: { rotatedAt: '2026-03-03T10:00:00.000Z' } } },
+        {
+          type: 'VercelAuthenticationChanged',
+          data: { ...now('owner1'), projectId: 'web', before: { scope: 'preview' }, after: { scope: 'all' } },
+        },
+        {
+          type: 'PasswordProtectionChanged',
+          data: { ...now('owner1'), projectId: 'web', before: { enabled: false }, after: { enabled: true } },
+        },
+        {
+          type: 'PasswordRotated',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            before: { rotatedAt: null },
+            after: { rotatedAt: '2026-03-03T10:00:00.000Z' },
+          },
+        },
         {
           type: 'BypassTokenRecorded',
-          data: { ...now('owner1'), projectId: 'web', tokenId: 'tok_1', fingerprint: 'sha256:ab12', before: null, after: { tokenId: 'tok_1', fingerprint: 'sha256:ab12' } },
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            tokenId: 'tok_1',
+            fingerprint: 'sha256:ab12',
+            before: null,
+            after: { tokenId: 'tok_1', fingerprint: 'sha256:ab12' },
+          },
         },
       ]);
   });
@@ -85,9 +146,15 @@ describe('POLICY.md "Security settings": one event per changed setting with befo
   });
 
   it('removing an IP block or rule or token that is absent is 404 with the rule', () => {
-    given(enterpriseTeam()).when(change('owner1', { setting: 'ipBlock.remove', cidr: '10.0.0.0/8' })).thenRejects({ kind: 'not_found', rule: 'security.ip-block.present' });
-    given(enterpriseTeam()).when(change('owner1', { setting: 'rateLimitRule.remove', ruleId: 'x' })).thenRejects({ kind: 'not_found', rule: 'security.rate-limit.present' });
-    given(enterpriseTeam()).when(change('owner1', { setting: 'bypassToken.revoke', tokenId: 'x' })).thenRejects({ kind: 'not_found', rule: 'security.bypass-token.present' });
+    given(enterpriseTeam())
+      .when(change('owner1', { setting: 'ipBlock.remove', cidr: '10.0.0.0/8' }))
+      .thenRejects({ kind: 'not_found', rule: 'security.ip-block.present' });
+    given(enterpriseTeam())
+      .when(change('owner1', { setting: 'rateLimitRule.remove', ruleId: 'x' }))
+      .thenRejects({ kind: 'not_found', rule: 'security.rate-limit.present' });
+    given(enterpriseTeam())
+      .when(change('owner1', { setting: 'bypassToken.revoke', tokenId: 'x' }))
+      .thenRejects({ kind: 'not_found', rule: 'security.bypass-token.present' });
   });
 
   it('rotating a password while protection is off is refused', () => {
@@ -97,27 +164,49 @@ describe('POLICY.md "Security settings": one event per changed setting with befo
   });
 
   it('a bypass token id is recorded once; revocation keeps only id and fingerprint', () => {
-    const recorded = given(enterpriseTeam()).when(change('owner1', { setting: 'bypassToken.record', tokenId: 't1', fingerprint: 'fp' })).thenAccepts();
+    const recorded = given(enterpriseTeam())
+      .when(change('owner1', { setting: 'bypassToken.record', tokenId: 't1', fingerprint: 'fp' }))
+      .thenAccepts();
     given([...enterpriseTeam(), ...recorded])
       .when(change('owner1', { setting: 'bypassToken.record', tokenId: 't1' }))
       .thenRejects({ kind: 'policy', rule: 'security.bypass-token.absent' });
     given([...enterpriseTeam(), ...recorded])
       .when(change('owner1', { setting: 'bypassToken.revoke', tokenId: 't1' }))
-      .then([{ type: 'BypassTokenRevoked', data: { ...now('owner1'), projectId: 'web', tokenId: 't1', before: { tokenId: 't1', fingerprint: 'fp' }, after: null } }]);
+      .then([
+        {
+          type: 'BypassTokenRevoked',
+          data: {
+            ...now('owner1'),
+            projectId: 'web',
+            tokenId: 't1',
+            before: { tokenId: 't1', fingerprint: 'fp' },
+            after: null,
+          },
+        },
+      ]);
   });
 
   it('rate-limit rules are validated', () => {
     given(enterpriseTeam())
-      .when(change('owner1', { setting: 'rateLimitRule.set', rule: { id: 'r', path: 'nope', limit: 1, windowSeconds: 60 } }))
+      .when(
+        change('owner1', {
+          setting: 'rateLimitRule.set',
+          rule: { id: 'r', path: 'nope', limit: 1, windowSeconds: 60 },
+        }),
+      )
       .thenRejects({ kind: 'invalid', field: 'rateLimitRules.set[0].path', rule: 'security.rate-limit.valid' });
     given(enterpriseTeam())
-      .when(change('owner1', { setting: 'rateLimitRule.set', rule: { id: 'r', path: '/x', limit: 0, windowSeconds: 60 } }))
+      .when(
+        change('owner1', { setting: 'rateLimitRule.set', rule: { id: 'r', path: '/x', limit: 0, windowSeconds: 60 } }),
+      )
       .thenRejects({ kind: 'invalid', field: 'rateLimitRules.set[0].limit' });
   });
 
   it('no secret value can enter an event: the commands carry no password or token value (POLICY.md "No secret value ever enters an event")', () => {
     const events = given(enterpriseTeam())
-      .when(change('owner1', { setting: 'passwordProtection', enabled: true }, { setting: 'passwordProtection.rotate' }))
+      .when(
+        change('owner1', { setting: 'passwordProtection', enabled: true }, { setting: 'passwordProtection.rotate' }),
+      )
       .thenAccepts();
     for (const event of events) expect(Object.keys(event.data)).not.toEqual(expect.arrayContaining(['password']));
   });
@@ -137,10 +226,18 @@ describe('CIDR validation (IPv4 and IPv6)', () => {
     expect(canonicalCidr(input)).toBe(canonical);
   });
 
-  it.each(['10.0.0.0', '10.0.0.0/33', '10.0.0/8', '256.1.1.1/8', '1.2.3.4/-1', '2001:db8::/129', '2001:db8:::1/64', 'hello/8', '', '10.0.0.0/8/8'])(
-    '%s is refused',
-    (input) => {
-      expect(canonicalCidr(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    '10.0.0.0',
+    '10.0.0.0/33',
+    '10.0.0/8',
+    '256.1.1.1/8',
+    '1.2.3.4/-1',
+    '2001:db8::/129',
+    '2001:db8:::1/64',
+    'hello/8',
+    '',
+    '10.0.0.0/8/8',
+  ])('%s is refused', (input) => {
+    expect(canonicalCidr(input)).toBeUndefined();
+  });
 });

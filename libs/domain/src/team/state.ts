@@ -49,7 +49,11 @@ function updateMember(team: ActiveTeam, userId: string, update: (m: MemberState)
   return { ...team, members: { ...team.members, [userId]: update(member) } };
 }
 
-function updateSecurity(team: ActiveTeam, projectId: string, update: (s: ProjectSecurity) => ProjectSecurity): ActiveTeam {
+function updateSecurity(
+  team: ActiveTeam,
+  projectId: string,
+  update: (s: ProjectSecurity) => ProjectSecurity,
+): ActiveTeam {
   const project = team.projects[projectId];
   if (!project) return team;
   return { ...team, projects: { ...team.projects, [projectId]: { ...project, security: update(project.security) } } };
@@ -142,7 +146,10 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
         projectRoles: without(m.projectRoles, event.data.projectId),
       }));
     case 'FirewallChanged':
-      return updateSecurity(team, event.data.projectId, (s) => ({ ...s, firewall: { enabled: event.data.after.enabled } }));
+      return updateSecurity(team, event.data.projectId, (s) => ({
+        ...s,
+        firewall: { enabled: event.data.after.enabled },
+      }));
     case 'IpBlockAdded':
       return updateSecurity(team, event.data.projectId, (s) => ({ ...s, ipBlocks: [...s.ipBlocks, event.data.cidr] }));
     case 'IpBlockRemoved':
@@ -161,7 +168,10 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
         rateLimitRules: s.rateLimitRules.filter((r) => r.id !== event.data.ruleId),
       }));
     case 'VercelAuthenticationChanged':
-      return updateProtection(team, event.data.projectId, (p) => ({ ...p, vercelAuthentication: event.data.after.scope }));
+      return updateProtection(team, event.data.projectId, (p) => ({
+        ...p,
+        vercelAuthentication: event.data.after.scope,
+      }));
     case 'PasswordProtectionChanged':
       return updateProtection(team, event.data.projectId, (p) => ({
         ...p,
