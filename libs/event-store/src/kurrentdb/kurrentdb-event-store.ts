@@ -104,9 +104,16 @@ export class KurrentDBEventStore implements EventStore {
       };
     }
     // The server reports only the last position; each event's own position is read back.
-    const stored = await this.readStream(streamId, { fromRevision: firstRevision, limit: events.length });
+    const ids = events.map((event) => event.id.toLowerCase());
+    let stored = await this.readStream(streamId, { fromRevision: Math.max(0, firstRevision), limit: events.length });
+    if (stored.some((event, index) => event.id !== ids[index])) {
+      // An idempotent re-append reported another revision than the original's: find the original events.
+      const whole = await this.readStream(streamId);
+      const start = whole.findIndex((event) => event.id === ids[0]);
+      stored = start < 0 ? [] : whole.slice(start, start + ids.length);
+    }
     return {
-      streamRevision: lastRevision,
+      streamRevision: stored.at(-1)?.revision ?? lastRevision,
       position: stored.at(-1)?.position ?? lastPosition ?? KURRENT_START,
       events: stored.map(({ id, revision, position, recordedAt }) => ({ id, revision, position, recordedAt })),
     };

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteEventStore, type RecordedEvent } from '@access-audit/event-store';
+
+const REGISTER = join(__dirname, 'fixtures', 'ts-register.js');
+const APPEND_LOOP = join(__dirname, 'fixtures', 'append-loop.ts');
+
+/** Runs the append loop against the file, kills it with SIGKILL after `runMs`, and returns the acknowledged ids. */
+function appendUntilKilled(path: string, runMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', REGISTER, APPEND_LOOP, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let errors = '';
+    let killTimer: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (killTimer === undefined && output.startsWith('ready\n')) {
+        killTimer = setTimeout(() => child.kill('SIGKILL'), runMs);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(killTimer);
+      if (signal !== 'SIGKILL') {
+        reject(new Error(`the append loop ended on its own (code ${String(code)}): ${errors}`));
+        return;
+      }
+      const lines = output.split('\n');
+      lines.pop(); // the last line may be cut off by the kill
+      resolve(lines.slice(1));
+    });
+  });
+}
+
+async function readEverything(store: SqliteEventStore): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const event of store.readAll()) events.push(event);
+  return events;
+}
+
+describe('SQLite adapter under SIGKILL', () => {
+  let directory: string;
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'event-store-crash-'));
+  });
+  afterAll(() => {
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('keeps every acknowledged append exactly once, with contiguous revisions, across two kills', async () => {
+    const path = join(directory, 'events.db');
+    const acknowledged = [...(await appendUntilKilled(path, 1200)), ...(await appendUntilKilled(path, 800))];
+    expect(acknowledged.length).toBeGreaterThan(50);
+
+    const integrity = new Database(path, { readonly: true });
+    expect(integrity.pragma('integrity_check', { simple: true })).toBe('ok');
+    integrity.close();
+
+    const store = new SqliteEventStore(path);
+    try {
+      const events = await readEverything(store);
+      const ids = events.map((event) => event.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const stored = new Set(ids);
+      expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+      // At most the one append in flight per kill may be stored without having been acknowledged.
+      expect(events.length - acknowledged.length).toBeLessThanOrEqual(2);
+
+      const byStream = new Map<string, number[]>();
+      for (const event of events) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event.revision]);
+      for (const revisions of byStream.values()) {
+        expect(revisions).toEqual(revisions.map((_, index) => index));
+      }
+      for (let i = 1; i < events.length; i++) {
+        expect(store.comparePositions(events[i - 1].position, events[i].position)).toBeLessThan(0);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+});
