@@ -1,0 +1,76 @@
+import { createHash, type Hash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { effectivePermissions, type TeamState } from '@access-audit/domain';
+import { readModelNames, type ReadModelName } from './model';
+
+/** JSON with object keys sorted, so equal values digest equally whatever order they were built in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+const line = (hash: Hash, fields: Array<string | number | null>): void => {
+  hash.update(JSON.stringify(fields));
+  hash.update('\n');
+};
+
+function digestRows(db: Database.Database, sql: string, toFields: (row: Record<string, string | number | null>) => Array<string | number | null>): string {
+  const hash = createHash('sha256');
+  for (const row of db.prepare<[], Record<string, string | number | null>>(sql).iterate()) line(hash, toFields(row));
+  return hash.digest('hex');
+}
+
+/** SHA-256 of each read model's content, in a canonical order that leaves out storage details (row ids). */
+export function digestReadModels(db: Database.Database): Record<ReadModelName, string> {
+  const digests: Record<ReadModelName, () => string> = {
+    'team-states': () =>
+      digestRows(db, 'SELECT team_id, revision, last_ms, state_json FROM team_states ORDER BY team_id', (row) => [
+        row.team_id,
+        row.revision,
+        row.last_ms,
+        canonicalJson(JSON.parse(String(row.state_json))),
+      ]),
+    'current-permissions': () => {
+      const hash = createHash('sha256');
+      const teams = db.prepare<[], { team_id: string; state_json: string }>('SELECT team_id, state_json FROM team_states ORDER BY team_id');
+      for (const { team_id: teamId, state_json: json } of teams.iterate()) {
+        const state = JSON.parse(json) as TeamState;
+        if (state.status !== 'active') continue;
+        for (const userId of Object.keys(state.members).sort()) {
+          for (const grant of effectivePermissions(state, userId)) {
+            line(hash, [teamId, userId, grant.projectId, grant.permission, canonicalJson(grant.via)]);
+          }
+        }
+      }
+      return hash.digest('hex');
+    },
+    'temporal-index': () =>
+      digestRows(
+        db,
+        'SELECT team_id, user_id, project_id, permission, from_ms, to_ms, via_json, from_position, to_position FROM permission_intervals ' +
+          'ORDER BY team_id, user_id, project_id, permission, from_ms',
+        (row) => [row.team_id, row.user_id, row.project_id, row.permission, row.from_ms, row.to_ms, row.via_json, row.from_position, row.to_position],
+      ),
+    'member-history': () =>
+      digestRows(db, 'SELECT team_id, user_id, position, event_id, type, at_ms, actor_id, entry_json FROM member_history ORDER BY seq', (row) => [
+        row.team_id,
+        row.user_id,
+        row.position,
+        row.event_id,
+        row.type,
+        row.at_ms,
+        row.actor_id,
+        row.entry_json,
+      ]),
+    'change-feed': () =>
+      digestRows(
+        db,
+        'SELECT position, team_id, user_id, project_id, permission, change, change_json FROM permission_changes ORDER BY seq',
+        (row) => [row.position, row.team_id, row.user_id, row.project_id, row.permission, row.change, row.change_json],
+      ),
+  };
+  return Object.fromEntries(readModelNames.map((name) => [name, digests[name]()])) as Record<ReadModelName, string>;
+}

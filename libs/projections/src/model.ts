@@ -1,0 +1,63 @@
+import type { CascadeCause, Permission, Via } from '@access-audit/domain';
+
+/** The event that caused a change, as the change feed and member history name it. */
+export interface ChangeCause {
+  eventId: string;
+  type: string;
+  position: string;
+  actorId: string;
+  occurredAt: string;
+  reason?: string;
+}
+
+/** One effective permission, on a project or (projectId null) team-wide, with every reason it holds. */
+export interface PermissionGrant {
+  permission: Permission;
+  projectId: string | null;
+  via: Via[];
+}
+
+export interface MemberPermissionGrant extends PermissionGrant {
+  userId: string;
+}
+
+/** An entry of the change feed: a permission a user gained or lost, and the event that caused it. */
+export interface PermissionChange {
+  position: string;
+  teamId: string;
+  userId: string;
+  projectId: string | null;
+  permission: Permission;
+  change: 'granted' | 'revoked';
+  /** For `granted` why it now holds; for `revoked` why it held until then. */
+  via: Via[];
+  cause: ChangeCause;
+}
+
+/** A step in a member's access timeline: the event, who did it and why, and what it did to their permissions. */
+export interface MemberHistoryEntry {
+  position: string;
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  actorId: string;
+  reason?: string;
+  projectId?: string;
+  group?: string;
+  /** Set on cascaded events: the change that made this one necessary. */
+  cause?: CascadeCause;
+  before: unknown;
+  after: unknown;
+  granted: PermissionGrant[];
+  revoked: PermissionGrant[];
+}
+
+/** Names of the read models, as `replay --verify` reports them. */
+export const readModelNames = [
+  'team-states',
+  'current-permissions',
+  'temporal-index',
+  'member-history',
+  'change-feed',
+] as const;
+export type ReadModelName = (typeof readModelNames)[number];

@@ -1,0 +1,55 @@
+import type { TeamEvent } from '@access-audit/domain';
+
+/**
+ * Which effective permissions an event can change: one member's (on every project), every member's on one project,
+ * every member's everywhere, or none. Only says where to look; what changed is always recomputed with
+ * `effectivePermissions` on the team state before and after the event.
+ */
+export type PermissionScope =
+  | { kind: 'none' }
+  | { kind: 'member'; userId: string }
+  | { kind: 'project'; projectId: string }
+  | { kind: 'team' };
+
+export function permissionScope(event: TeamEvent): PermissionScope {
+  switch (event.type) {
+    case 'TeamCreated':
+    case 'TeamPlanChanged':
+      return { kind: 'team' };
+    case 'MemberAdded':
+    case 'TeamRoleChanged':
+    case 'MemberRemoved':
+    case 'PermissionGroupGranted':
+    case 'PermissionGroupRevoked':
+    case 'ProjectRoleAssigned':
+    case 'ProjectRoleRevoked':
+      return { kind: 'member', userId: event.data.userId };
+    case 'ProjectCreated':
+    case 'ProjectDeleted':
+      return { kind: 'project', projectId: event.data.projectId };
+    case 'TeamRenamed':
+    case 'FirewallChanged':
+    case 'IpBlockAdded':
+    case 'IpBlockRemoved':
+    case 'RateLimitRuleSet':
+    case 'RateLimitRuleRemoved':
+    case 'VercelAuthenticationChanged':
+    case 'PasswordProtectionChanged':
+    case 'PasswordRotated':
+    case 'BypassTokenRecorded':
+    case 'BypassTokenRevoked':
+      return { kind: 'none' };
+    default:
+      return unreachable(event);
+  }
+}
+
+/** The member an event is about, when it is about one. */
+export function subjectOf(event: TeamEvent): string | undefined {
+  if (event.type === 'TeamCreated') return event.data.ownerId;
+  return 'userId' in event.data ? event.data.userId : undefined;
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled team event: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,280 @@
+import {
+  checkPermission,
+  effectivePermissions,
+  isProjectPermission,
+  permissions as policyPermissions,
+  type ActiveTeam,
+  type Permission,
+  type PermissionGroup,
+  type ProjectRole,
+  type ProjectSecurity,
+  type TeamRole,
+  type TeamState,
+  type Via,
+} from '@access-audit/domain';
+import type { MemberHistoryEntry, MemberPermissionGrant, PermissionChange } from './model';
+import type { AccessProjection } from './projection';
+import { TEAM_LEVEL } from './schema';
+
+export interface TeamView {
+  id: string;
+  name: string;
+  plan: string;
+  members: Array<{
+    userId: string;
+    role: TeamRole;
+    permissionGroups: PermissionGroup[];
+    /** Explicit (contributor) project roles only; inherent ones show in the permissions answer. */
+    projectRoles: Record<string, ProjectRole>;
+  }>;
+  projects: Array<{ id: string; name: string; security: ProjectSecurity }>;
+}
+
+export interface CheckAnswer {
+  allowed: boolean;
+  via: Via[];
+}
+
+export interface PermissionSelection {
+  userId?: string;
+  projectId?: string;
+}
+
+export interface ChangesPage {
+  changes: PermissionChange[];
+  /** Pass as `after` to read on; every change up to it has been considered. Absent when nothing is projected yet. */
+  next?: string;
+  hasMore: boolean;
+}
+
+/** An `after` position that this store did not issue. */
+export class InvalidPositionError extends Error {
+  constructor(readonly position: string) {
+    super(`not a position of this event store: ${JSON.stringify(position.slice(0, 64))}`);
+    this.name = 'InvalidPositionError';
+  }
+}
+
+const permissionOrder = new Map<string, number>(policyPermissions.map((permission, index) => [permission, index]));
+
+/** The order `effectivePermissions` answers in: user, then team-level before projects by id, then policy order. */
+function comparePermissionRows(a: MemberPermissionGrant, b: MemberPermissionGrant): number {
+  if (a.userId !== b.userId) return a.userId < b.userId ? -1 : 1;
+  if (a.projectId !== b.projectId) {
+    if (a.projectId === null) return -1;
+    if (b.projectId === null) return 1;
+    return a.projectId < b.projectId ? -1 : 1;
+  }
+  return (permissionOrder.get(a.permission) ?? 0) - (permissionOrder.get(b.permission) ?? 0);
+}
+
+interface IntervalRow {
+  user_id: string;
+  project_id: string;
+  permission: string;
+  via_json: string;
+}
+
+const rowToGrant = (row: IntervalRow): MemberPermissionGrant => ({
+  userId: row.user_id,
+  permission: row.permission as Permission,
+  projectId: row.project_id === TEAM_LEVEL ? null : row.project_id,
+  via: JSON.parse(row.via_json) as Via[],
+});
+
+/**
+ * The answers of the query API. Current answers come from the folded team states in memory, through the domain's
+ * `checkPermission` / `effectivePermissions`; answers `at` an instant come from the temporal index in SQLite.
+ */
+export class AccessQueries {
+  readonly #statements;
+
+  constructor(private readonly projection: AccessProjection) {
+    const db = projection.db;
+    const at = 'from_ms <= @at AND to_ms > @at';
+    const columns = 'user_id, project_id, permission, via_json';
+    this.#statements = {
+      grantAt: db.prepare<{ team: string; user: string; project: string; permission: string; at: number }, { via_json: string }>(
+        `SELECT via_json FROM permission_intervals WHERE team_id = @team AND user_id = @user AND project_id = @project ` +
+          `AND permission = @permission AND ${at} LIMIT 1`,
+      ),
+      teamAt: db.prepare<{ team: string; at: number }, IntervalRow>(
+        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND ${at}`,
+      ),
+      userAt: db.prepare<{ team: string; user: string; at: number }, IntervalRow>(
+        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND user_id = @user AND ${at}`,
+      ),
+      projectAt: db.prepare<{ team: string; project: string; at: number }, IntervalRow>(
+        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND project_id IN (@project, '') AND ${at}`,
+      ),
+      userProjectAt: db.prepare<{ team: string; user: string; project: string; at: number }, IntervalRow>(
+        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND user_id = @user ` +
+          `AND project_id IN (@project, '') AND ${at}`,
+      ),
+      holdersAt: db.prepare<{ team: string; project: string; permission: string; at: number }, IntervalRow>(
+        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND project_id = @project ` +
+          `AND permission = @permission AND ${at} ORDER BY user_id`,
+      ),
+      history: db.prepare<[string, string, number], string>(
+        'SELECT entry_json FROM member_history WHERE team_id = ? AND user_id = ? AND at_ms <= ? ORDER BY seq',
+      ).pluck(),
+      changeAtOrAfter: db.prepare<[number], { seq: number; position: string }>(
+        'SELECT seq, position FROM permission_changes WHERE seq >= ? ORDER BY seq LIMIT 1',
+      ),
+      lastChangeSeq: db.prepare<[], number | null>('SELECT MAX(seq) FROM permission_changes').pluck(),
+      changesAfter: db.prepare<[number, number], { seq: number; position: string; change_json: string }>(
+        'SELECT seq, position, change_json FROM permission_changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      teamChangesAfter: db.prepare<[string, number, number], { seq: number; position: string; change_json: string }>(
+        'SELECT seq, position, change_json FROM permission_changes WHERE team_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+    };
+  }
+
+  /** The position the read models reflect. */
+  get position(): string | undefined {
+    return this.projection.position;
+  }
+
+  /** The folded state of a team now, or undefined when no such team exists. */
+  teamState(teamId: string): ActiveTeam | undefined {
+    const state = this.projection.team(teamId)?.state;
+    return state?.status === 'active' ? state : undefined;
+  }
+
+  teamView(teamId: string): TeamView | undefined {
+    const state = this.teamState(teamId);
+    return state && teamViewOf(state);
+  }
+
+  check(teamId: string, userId: string, permission: Permission, projectId?: string, atMs?: number): CheckAnswer {
+    if (atMs === undefined) {
+      return checkPermission(this.projection.team(teamId)?.state ?? { status: 'none' }, userId, permission, projectId);
+    }
+    const project = isProjectPermission(permission) ? projectId : TEAM_LEVEL;
+    if (project === undefined) return { allowed: false, via: [] };
+    const row = this.#statements.grantAt.get({ team: teamId, user: userId, project, permission, at: atMs });
+    return row ? { allowed: true, via: JSON.parse(row.via_json) as Via[] } : { allowed: false, via: [] };
+  }
+
+  /** Every effective permission of the selection (team-level ones, plus those on `projectId` or on every project). */
+  permissions(teamId: string, selection: PermissionSelection = {}, atMs?: number): MemberPermissionGrant[] {
+    const { userId, projectId } = selection;
+    if (atMs !== undefined) {
+      const team = teamId;
+      const rows =
+        userId !== undefined && projectId !== undefined
+          ? this.#statements.userProjectAt.all({ team, user: userId, project: projectId, at: atMs })
+          : userId !== undefined
+            ? this.#statements.userAt.all({ team, user: userId, at: atMs })
+            : projectId !== undefined
+              ? this.#statements.projectAt.all({ team, project: projectId, at: atMs })
+              : this.#statements.teamAt.all({ team, at: atMs });
+      return rows.map(rowToGrant).sort(comparePermissionRows);
+    }
+    const state: TeamState = this.projection.team(teamId)?.state ?? { status: 'none' };
+    if (state.status !== 'active') return [];
+    const userIds = userId !== undefined ? [userId] : Object.keys(state.members).sort();
+    return userIds.flatMap((user) =>
+      effectivePermissions(state, user, projectId).map((grant) => ({ userId: user, ...grant })),
+    );
+  }
+
+  /** Who holds `permission` on the project, each with why. */
+  projectAccess(teamId: string, projectId: string, permission: Permission, atMs?: number): Array<{ userId: string; via: Via[] }> {
+    if (atMs !== undefined) {
+      const project = isProjectPermission(permission) ? projectId : TEAM_LEVEL;
+      return this.#statements.holdersAt
+        .all({ team: teamId, project, permission, at: atMs })
+        .map((row) => ({ userId: row.user_id, via: JSON.parse(row.via_json) as Via[] }));
+    }
+    const state = this.teamState(teamId);
+    if (!state) return [];
+    return Object.keys(state.members)
+      .sort()
+      .map((userId) => ({ userId, ...checkPermission(state, userId, permission, projectId) }))
+      .filter((answer) => answer.allowed)
+      .map(({ userId, via }) => ({ userId, via }));
+  }
+
+  /** The member's access timeline in the team, oldest first, up to the instant when given. */
+  memberHistory(teamId: string, userId: string, atMs = Number.MAX_SAFE_INTEGER): MemberHistoryEntry[] {
+    return this.#statements.history.all(teamId, userId, atMs).map((json) => JSON.parse(json) as MemberHistoryEntry);
+  }
+
+  /**
+   * A page of the change feed after `after` (from the start when absent). The changes one event caused are never split
+   * across pages, so a page may hold a few more than `limit`.
+   */
+  changes(options: { after?: string; teamId?: string; limit?: number } = {}): ChangesPage {
+    const limit = Math.max(1, options.limit ?? 100);
+    const fromSeq = options.after === undefined ? 0 : this.#lastSeqAtOrBefore(options.after);
+    const rows =
+      options.teamId === undefined
+        ? this.#statements.changesAfter.all(fromSeq, limit)
+        : this.#statements.teamChangesAfter.all(options.teamId, fromSeq, limit);
+    let hasMore = false;
+    if (rows.length === limit) {
+      const last = rows[rows.length - 1]!;
+      const more =
+        options.teamId === undefined
+          ? this.#statements.changesAfter.iterate(last.seq, 1000)
+          : this.#statements.teamChangesAfter.iterate(options.teamId, last.seq, 1000);
+      for (const row of more) {
+        if (row.position !== last.position) {
+          hasMore = true;
+          break;
+        }
+        rows.push(row);
+      }
+    }
+    const changes = rows.map((row) => JSON.parse(row.change_json) as PermissionChange);
+    const next = hasMore ? changes[changes.length - 1]!.position : (this.projection.position ?? options.after);
+    return { changes, hasMore, ...(next !== undefined ? { next } : {}) };
+  }
+
+  /** The sequence number of the last change at or before the position (0 when none). */
+  #lastSeqAtOrBefore(position: string): number {
+    const compare = (stored: string): number => {
+      try {
+        return this.projection.comparePositions(stored, position);
+      } catch {
+        throw new InvalidPositionError(position);
+      }
+    };
+    let low = 0;
+    let high = (this.#statements.lastChangeSeq.get() ?? 0) + 1;
+    if (high === 1) compare(position);
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      const row = this.#statements.changeAtOrAfter.get(middle);
+      if (!row || row.seq >= high) high = middle;
+      else if (compare(row.position) <= 0) low = row.seq;
+      else high = row.seq;
+    }
+    return low;
+  }
+}
+
+export function teamViewOf(state: ActiveTeam): TeamView {
+  return {
+    id: state.id,
+    name: state.name,
+    plan: state.plan,
+    members: Object.values(state.members)
+      .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+      .map((member) => ({
+        userId: member.userId,
+        role: member.role.value,
+        permissionGroups: (Object.keys(member.permissionGroups) as PermissionGroup[]).sort(),
+        projectRoles: Object.fromEntries(
+          Object.keys(member.projectRoles)
+            .sort()
+            .map((projectId) => [projectId, member.projectRoles[projectId]!.value]),
+        ),
+      })),
+    projects: Object.values(state.projects)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((project) => ({ id: project.id, name: project.name, security: project.security })),
+  };
+}

@@ -1,0 +1,116 @@
+import type Database from 'better-sqlite3';
+import { teamStreamPrefix } from '@access-audit/domain';
+import type { EventStore, RecordedEvent } from '@access-audit/event-store';
+import { digestReadModels } from './digest';
+import { readModelNames, type ReadModelName } from './model';
+import { ACCESS_PROJECTION, AccessProjection } from './projection';
+
+export interface ReplayProgress {
+  events: number;
+  position: string | undefined;
+  elapsedMs: number;
+}
+
+export interface ReplayOptions {
+  /** Stop after this position (inclusive); the whole log when absent. */
+  until?: string;
+  batchSize?: number;
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Minimum interval between two progress reports. Default 100 ms. */
+  progressIntervalMs?: number;
+}
+
+export interface ReplayResult {
+  events: number;
+  position: string | undefined;
+  elapsedMs: number;
+  eventsPerSecond: number;
+}
+
+/** Rebuilds every read model into `db` (expected empty) from the start of the log. */
+export async function rebuildReadModels(store: EventStore, db: Database.Database, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const projection = new AccessProjection(db, (a, b) => store.comparePositions(a, b));
+  if (projection.position !== undefined) throw new Error('the scratch database already holds read models');
+  const batchSize = options.batchSize ?? 2000;
+  const progressIntervalMs = options.progressIntervalMs ?? 100;
+  const started = performance.now();
+  let reported = 0;
+  const report = (force: boolean): void => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - reported < progressIntervalMs)) return;
+    reported = now;
+    options.onProgress({ events: projection.processed, position: projection.position, elapsedMs: now - started });
+  };
+  let batch: RecordedEvent[] = [];
+  for await (const event of store.readAll({ streamPrefixes: [teamStreamPrefix] })) {
+    if (options.until !== undefined && store.comparePositions(event.position, options.until) > 0) break;
+    batch.push(event);
+    if (batch.length >= batchSize) {
+      projection.apply(batch);
+      batch = [];
+      report(false);
+    }
+  }
+  projection.apply(batch);
+  report(true);
+  const elapsedMs = performance.now() - started;
+  return {
+    events: projection.processed,
+    position: projection.position,
+    elapsedMs,
+    eventsPerSecond: elapsedMs > 0 ? (projection.processed / elapsedMs) * 1000 : 0,
+  };
+}
+
+export interface ModelComparison {
+  model: ReadModelName | 'checkpoint';
+  live: string;
+  rebuilt: string;
+  matches: boolean;
+}
+
+export interface VerifyResult extends ReplayResult {
+  models: ModelComparison[];
+  mismatched: Array<ReadModelName | 'checkpoint'>;
+}
+
+export function readCheckpoint(db: Database.Database): { position: string; processed: number } | undefined {
+  return db
+    .prepare<[string], { position: string; processed: number }>('SELECT position, processed FROM checkpoint WHERE projection = ?')
+    .get(ACCESS_PROJECTION);
+}
+
+/**
+ * Rebuilds every read model from position zero into `scratch`, up to the live checkpoint, and compares a digest of
+ * each with the live database.
+ */
+export async function verifyReadModels(
+  store: EventStore,
+  live: Database.Database,
+  scratch: Database.Database,
+  options: Omit<ReplayOptions, 'until'> = {},
+): Promise<VerifyResult> {
+  const liveCheckpoint = readCheckpoint(live);
+  const replay = liveCheckpoint
+    ? await rebuildReadModels(store, scratch, { ...options, until: liveCheckpoint.position })
+    : { events: 0, position: undefined, elapsedMs: 0, eventsPerSecond: 0 };
+  const liveDigests = digestReadModels(live);
+  const rebuiltDigests = digestReadModels(scratch);
+  const rebuiltCheckpoint = readCheckpoint(scratch);
+  const checkpointText = (c: typeof liveCheckpoint) => (c ? `${c.position} (${c.processed} events)` : 'none');
+  const models: ModelComparison[] = [
+    {
+      model: 'checkpoint',
+      live: checkpointText(liveCheckpoint),
+      rebuilt: checkpointText(rebuiltCheckpoint),
+      matches: checkpointText(liveCheckpoint) === checkpointText(rebuiltCheckpoint),
+    },
+    ...readModelNames.map((model) => ({
+      model,
+      live: liveDigests[model],
+      rebuilt: rebuiltDigests[model],
+      matches: liveDigests[model] === rebuiltDigests[model],
+    })),
+  ];
+  return { ...replay, models, mismatched: models.filter((m) => !m.matches).map((m) => m.model) };
+}

@@ -1,0 +1,75 @@
+import Database from 'better-sqlite3';
+
+/** The upper bound of an interval that has not ended (the largest instant a JS Date can hold). */
+export const OPEN_END = 8_640_000_000_000_000;
+
+/** Team-level permissions are stored under this project id so that index equality works (NULL never equals NULL). */
+export const TEAM_LEVEL = '';
+
+export const READ_MODEL_SCHEMA = `
+CREATE TABLE IF NOT EXISTS checkpoint (
+  projection TEXT PRIMARY KEY,
+  position   TEXT NOT NULL,
+  processed  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS team_states (
+  team_id    TEXT PRIMARY KEY,
+  revision   INTEGER NOT NULL,
+  last_ms    INTEGER NOT NULL,
+  state_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS permission_intervals (
+  id            INTEGER PRIMARY KEY,
+  team_id       TEXT NOT NULL,
+  user_id       TEXT NOT NULL,
+  project_id    TEXT NOT NULL,
+  permission    TEXT NOT NULL,
+  from_ms       INTEGER NOT NULL,
+  to_ms         INTEGER NOT NULL,
+  via_json      TEXT NOT NULL,
+  from_position TEXT NOT NULL,
+  to_position   TEXT
+);
+CREATE INDEX IF NOT EXISTS permission_intervals_by_grant
+  ON permission_intervals (team_id, user_id, project_id, permission, from_ms);
+CREATE INDEX IF NOT EXISTS permission_intervals_by_project
+  ON permission_intervals (team_id, project_id, permission, from_ms);
+CREATE TABLE IF NOT EXISTS member_history (
+  seq         INTEGER PRIMARY KEY,
+  team_id     TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  position    TEXT NOT NULL,
+  event_id    TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  actor_id    TEXT NOT NULL,
+  entry_json  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS member_history_by_member ON member_history (team_id, user_id, seq);
+CREATE TABLE IF NOT EXISTS permission_changes (
+  seq         INTEGER PRIMARY KEY,
+  position    TEXT NOT NULL,
+  team_id     TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  project_id  TEXT NOT NULL,
+  permission  TEXT NOT NULL,
+  change      TEXT NOT NULL,
+  change_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS permission_changes_by_team ON permission_changes (team_id, seq);
+`;
+
+/**
+ * Opens (creating when absent) a read-model database: a file in WAL mode for the embedded default,
+ * or `:memory:` for tests and scratch rebuilds.
+ */
+export function openReadModelDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  if (path !== ':memory:') {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = OFF');
+  db.exec(READ_MODEL_SCHEMA);
+  return db;
+}
