@@ -1,0 +1,38 @@
+export { accessReviewRuleIds } from './campaign/rules';
+export type { AccessReviewRuleId } from './campaign/rules';
+export type { AccessReviewRejection, AccessReviewDecision } from './campaign/rejection';
+export { canonicalJson } from './campaign/canonical-json';
+export {
+  snapshotPopulation,
+  populationDigest,
+  currentGrant,
+  unchangedSinceSnapshot,
+  teamRoleItemId,
+  projectRoleItemId,
+  permissionGroupItemId,
+} from './campaign/population';
+export type { ReviewScope, PopulationItem, PopulationItemKind, PopulationDigest } from './campaign/population';
+export type * from './campaign/events';
+export type * from './campaign/commands';
+export { accessReviewEventTypes, accessReviewStreamId, accessReviewStreamPrefix } from './campaign/events';
+export { evolveAccessReview, foldAccessReview, initialAccessReviewState } from './campaign/state';
+export type { AccessReviewState, Campaign, ItemDecision } from './campaign/state';
+export {
+  decideAccessReview,
+  accessReviewDecider,
+  completionRefusal,
+  isDueForExpiry,
+  campaignOwnerPermission,
+} from './campaign/decide';
+export { planClosing, outcomeOf, revocationCommandFor } from './campaign/closing';
+export type { PlannedItem, ClosingContext, RevocationCommand } from './campaign/closing';
+export { buildEvidence } from './evidence/evidence';
+export type {
+  AccessReviewEvidence,
+  EvidenceDecision,
+  EvidenceRevocation,
+  RecordedCampaignEvent,
+} from './evidence/evidence';
+export { evidenceCsv } from './evidence/evidence-csv';
+export { signEvidence, verifyEvidenceSignature, signBytes, publicKeyId } from './evidence/signature';
+export type { EvidenceSignature, SignedEvidence } from './evidence/signature';
