@@ -1,0 +1,258 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { evolve, initialTeamState, teamStreamId, teamStreamPrefix, type TeamEvent, type TeamState } from '@access-audit/domain';
+import type { EventStore, RecordedEvent, Subscription } from '@access-audit/event-store';
+import { AuditIndex, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
+import { AuditTrail, type AuditTrailOptions, type RecordOutcome } from './audit-trail';
+import type { DeniedCommand } from './denial';
+import { auditStreamId, auditStreamPrefix, type AuditRecord } from './entry';
+import { exportStream, type AuditExportFormat } from './export';
+import type { CheckpointSigner } from './signing';
+import { summarizeAudit, type AuditSummary } from './summary';
+import { ChainVerifier, type ChainVerification } from './verify';
+
+export interface AuditLogOptions extends AuditTrailOptions {
+  store: EventStore;
+  signer: CheckpointSigner;
+  /** SQLite file of the query index (`$DATA_DIR/audit-index.db`), or `:memory:`. */
+  indexPath: string;
+  /** Where failures of the background work are reported. Default: console.error. */
+  onError?: (message: string, error: unknown) => void;
+  /** Pause before retrying an event whose entry could not be appended. Default 500 ms. */
+  retryDelayMs?: number;
+}
+
+const batchSize = 500;
+
+/**
+ * The audit log of every team: the projection that turns team events into entries of `audit-<teamId>`, the query index
+ * over those streams, and the reads (pages, exports, verification, summary) the API and the CLI serve.
+ */
+export class AuditLog {
+  readonly trail: AuditTrail;
+  readonly index: AuditIndex;
+  readonly #store: EventStore;
+  readonly #signer: CheckpointSigner;
+  readonly #onError: (message: string, error: unknown) => void;
+  readonly #retryDelayMs: number;
+  readonly #indexed = new EventEmitter().setMaxListeners(0);
+  readonly #subscriptions: Subscription[] = [];
+  readonly #loops: Promise<void>[] = [];
+  #running = false;
+
+  constructor(options: AuditLogOptions) {
+    this.#store = options.store;
+    this.#signer = options.signer;
+    this.#onError = options.onError ?? ((message, error) => console.error(message, error));
+    this.#retryDelayMs = options.retryDelayMs ?? 500;
+    this.trail = new AuditTrail(options.store, options.signer, options);
+    this.index = new AuditIndex(options.indexPath, (a, b) => options.store.comparePositions(a, b));
+  }
+
+  get publicKeyPem(): string {
+    return this.#signer.publicKeyPem;
+  }
+
+  /**
+   * Brings the index up to the audit streams, then runs, until `stop()`, the projection (from just after the last team
+   * event that has an entry) and the index, both live.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.#catchUpIndex();
+    this.#running = true;
+    const projection = this.#store.subscribe({ streamPrefixes: [teamStreamPrefix], after: this.index.maxSourcePosition });
+    const indexer = this.#store.subscribe({ streamPrefixes: [auditStreamPrefix], after: this.index.position });
+    this.#subscriptions.push(projection, indexer);
+    this.#loops.push(this.#runProjection(projection), this.#runIndexer(indexer));
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.stop()));
+    await Promise.all(this.#loops.splice(0));
+    this.index.close();
+  }
+
+  /** Without live subscriptions (the CLI): records every team event that has no entry yet, and indexes everything. */
+  async catchUp(): Promise<void> {
+    await this.#catchUpIndex();
+    for await (const event of this.#store.readAll({ streamPrefixes: [teamStreamPrefix], after: this.index.maxSourcePosition })) {
+      await this.trail.recordTeamEvent(event);
+    }
+    await this.#catchUpIndex();
+  }
+
+  /** For the command path: records a refused command (rate-limited per actor and team). */
+  recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
+    return this.trail.recordDenial(denied);
+  }
+
+  /** The highest position of a team event whose entry is indexed (the `X-Position` of audit answers). */
+  get indexedThrough(): string | undefined {
+    return this.index.maxSourcePosition;
+  }
+
+  /** Whether the entry of every team event at or before `position` is indexed. */
+  async isIndexedThrough(position: string): Promise<boolean> {
+    const indexed = this.index.maxSourcePosition;
+    if (indexed !== undefined && this.#store.comparePositions(indexed, position) >= 0) return true;
+    for await (const next of this.#store.readAll({ streamPrefixes: [teamStreamPrefix], after: indexed, limit: 1 })) {
+      return this.#store.comparePositions(next.position, position) > 0;
+    }
+    return true;
+  }
+
+  /** Waits until `isIndexedThrough(position)`, at most `timeoutMs`; false when it did not happen in time. */
+  async waitUntilIndexed(position: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.isIndexedThrough(position)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.#indexed.off('indexed', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 100));
+        this.#indexed.on('indexed', done);
+      });
+    }
+  }
+
+  page(teamId: string, filter: AuditFilter, limit: number, cursor?: string): AuditPage {
+    return this.index.page(teamId, filter, limit, cursor);
+  }
+
+  /**
+   * The selection as NDJSON or CSV, produced as it is read. Without filters it is the whole audit stream read from the
+   * event store, ending with a checkpoint signed for the export, so that `audit:verify` can check it on its own.
+   */
+  async export(teamId: string, format: AuditExportFormat, filter: AuditFilter = {}): Promise<Readable> {
+    return exportStream(format, await this.exportRecords(teamId, filter));
+  }
+
+  async exportRecords(teamId: string, filter: AuditFilter = {}): Promise<AsyncIterable<AuditRecord>> {
+    if (Object.values(filter).some((value) => value !== undefined)) return toAsync(this.index.entries(teamId, filter));
+    const through = await this.trail.signHead(teamId);
+    return this.#auditRecords(teamId, through);
+  }
+
+  /** Recomputes the team's chain and checkpoint signatures from the audit stream in the event store. */
+  async verify(teamId: string): Promise<ChainVerification> {
+    const verifier = new ChainVerifier(this.#signer.publicKey);
+    let revision = 0;
+    for (;;) {
+      let events: RecordedEvent[];
+      try {
+        events = await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit: batchSize });
+      } catch (error) {
+        const unreadable = await this.#firstUnreadableRevision(teamId, revision);
+        verifier.unreadable(`the stored event cannot be read: ${(error as Error).message}`, { streamRevision: unreadable });
+        return verifier.result();
+      }
+      for (const event of events) {
+        if (!verifier.push(event.data, { streamRevision: event.revision })) return verifier.result();
+      }
+      if (events.length < batchSize) return verifier.result();
+      revision = events[events.length - 1].revision + 1;
+    }
+  }
+
+  /** Changes by type and actor, privileged grants and denied attempts in the window; findings on the team at its end. */
+  async summary(teamId: string, window: { from?: string; to?: string }): Promise<AuditSummary> {
+    const to = normaliseInstant(window.to ?? new Date().toISOString());
+    const from = window.from === undefined ? null : normaliseInstant(window.from);
+    const state = await this.teamStateAt(teamId, to);
+    return summarizeAudit(teamId, { from, to }, this.index.entries(teamId, { ...(from ? { from } : {}), to }), state);
+  }
+
+  /** The team folded from its stream, with the events that occurred at or before `at`. */
+  async teamStateAt(teamId: string, at?: string): Promise<TeamState> {
+    const limit = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
+    let state = initialTeamState();
+    for (let revision = 0; ; ) {
+      const events = await this.#store.readStream(teamStreamId(teamId), { fromRevision: revision, limit: batchSize });
+      for (const event of events) {
+        const teamEvent = { type: event.type, data: event.data } as TeamEvent;
+        if (Date.parse(teamEvent.data.occurredAt) > limit) return state;
+        state = evolve(state, teamEvent);
+      }
+      if (events.length < batchSize) return state;
+      revision = events[events.length - 1].revision + 1;
+    }
+  }
+
+  async *#auditRecords(teamId: string, throughRevision: number): AsyncGenerator<AuditRecord> {
+    for (let revision = 0; revision <= throughRevision; ) {
+      const limit = Math.min(batchSize, throughRevision - revision + 1);
+      const events = await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit });
+      for (const event of events) yield event.data as AuditRecord;
+      if (events.length < limit) return;
+      revision = events[events.length - 1].revision + 1;
+    }
+  }
+
+  async #firstUnreadableRevision(teamId: string, from: number): Promise<number> {
+    const last = await this.#store.streamRevision(auditStreamId(teamId));
+    for (let revision = from; revision <= last; revision++) {
+      try {
+        await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit: 1 });
+      } catch {
+        return revision;
+      }
+    }
+    return from;
+  }
+
+  async #catchUpIndex(): Promise<void> {
+    let batch: RecordedEvent[] = [];
+    for await (const event of this.#store.readAll({ streamPrefixes: [auditStreamPrefix], after: this.index.position })) {
+      batch.push(event);
+      if (batch.length === batchSize) {
+        this.index.apply(batch);
+        batch = [];
+      }
+    }
+    this.index.apply(batch);
+    this.#indexed.emit('indexed');
+  }
+
+  async #runProjection(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) {
+        while (this.#running) {
+          try {
+            await this.trail.recordTeamEvent(event);
+            break;
+          } catch (error) {
+            if (!this.#running) return;
+            this.#onError(`audit: recording event ${event.id} (${event.type}) failed; retrying`, error);
+            await delay(this.#retryDelayMs);
+          }
+        }
+      }
+    } catch (error) {
+      if (this.#running) this.#onError('audit: the projection subscription ended', error);
+    }
+  }
+
+  async #runIndexer(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) {
+        this.index.apply([event]);
+        this.#indexed.emit('indexed');
+      }
+    } catch (error) {
+      if (this.#running) this.#onError('audit: the index subscription ended', error);
+    }
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}

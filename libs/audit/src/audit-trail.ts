@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { policyVersion, teamStreamId, type TeamEvent } from '@access-audit/domain';
+import {
+  DuplicateEventIdError,
+  StreamLocks,
+  WrongExpectedRevisionError,
+  type EventMetadata,
+  type EventStore,
+  type RecordedEvent,
+} from '@access-audit/event-store';
+import { describeTeamEvent, isTeamEventType } from './actions';
+import { sealEntry } from './chain';
+import type { DeniedCommand } from './denial';
+import { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
+import {
+  accessDeniedAction,
+  auditEventTypes,
+  auditStreamId,
+  genesisHash,
+  type AuditCheckpoint,
+  type AuditEntry,
+  type AuditRequestContext,
+  type UnsealedAuditEntry,
+} from './entry';
+import { auditEntryIdFor, checkpointIdFor } from './ids';
+import type { CheckpointSigner } from './signing';
+
+export interface AuditTrailOptions {
+  /** A signed checkpoint after this many entries. Default 100. */
+  checkpointEvery?: number;
+  denialRateLimit?: DenialRateLimitOptions;
+  /** Time of checkpoints. Default: the system clock. */
+  clock?: () => Date;
+  /** Appends retried after another writer (another instance) appended first. Default 20. */
+  maxRetries?: number;
+}
+
+/** The end of a team's audit stream, as the next append needs it. */
+export interface AuditTail {
+  /** Last revision of the audit stream; -1 when it does not exist. */
+  revision: number;
+  /** Sequence of the last entry; 0 when none. */
+  sequence: number;
+  headHash: string;
+  /** Revision, in the team stream, of the last team event recorded; -1 when none. */
+  lastSourceRevision: number;
+  /** Sequence of the last signed checkpoint; 0 when none. */
+  signedThrough: number;
+}
+
+export type RecordOutcome =
+  | { recorded: true; entry: AuditEntry; position: string }
+  | { recorded: false; why: 'already_recorded' | 'rate_limited' | 'no_team' };
+
+const tailScanWindow = 128;
+
+/**
+ * Writes the team audit streams: one hash-chained entry per team event (exactly once, even across crashes and between
+ * instances), rate-limited denial entries, and signed checkpoints. Appends always name the revision they expect; a
+ * conflict reloads the stream's end and tries again.
+ */
+export class AuditTrail {
+  readonly #locks = new StreamLocks();
+  readonly #tails = new Map<string, AuditTail>();
+  readonly #rateLimiter: DenialRateLimiter;
+  readonly #checkpointEvery: number;
+  readonly #clock: () => Date;
+  readonly #maxRetries: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly signer: CheckpointSigner,
+    options: AuditTrailOptions = {},
+  ) {
+    this.#checkpointEvery = options.checkpointEvery ?? 100;
+    this.#rateLimiter = new DenialRateLimiter(options.denialRateLimit);
+    this.#clock = options.clock ?? (() => new Date());
+    this.#maxRetries = options.maxRetries ?? 20;
+  }
+
+  /**
+   * Records a team event, after any earlier event of its team stream that has no entry yet (so the entries follow the
+   * team stream's order whatever the caller saw). An event already recorded is skipped.
+   */
+  async recordTeamEvent(event: RecordedEvent): Promise<RecordOutcome> {
+    if (!isTeamEventType(event.type)) return { recorded: false, why: 'already_recorded' };
+    const teamId = (event.data as TeamEvent['data']).teamId;
+    return this.#locks.run(teamId, async () => {
+      const tail = await this.#tail(teamId);
+      if (event.revision <= tail.lastSourceRevision) return { recorded: false, why: 'already_recorded' };
+      if (event.revision > tail.lastSourceRevision + 1) await this.#recordTeamStream(teamId, event.revision - 1);
+      return this.#recordChange(teamId, event);
+    });
+  }
+
+  /** Records a refused command, unless its actor is over the denial rate for the team or the team does not exist. */
+  async recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
+    return this.#locks.run(denied.teamId, async () => {
+      // Attempts on teams that do not exist are not recorded: they would let anyone create audit streams.
+      if ((await this.store.streamRevision(teamStreamId(denied.teamId))) < 0) return { recorded: false, why: 'no_team' };
+      const admission = this.#rateLimiter.admit(denied.teamId, denied.actorId, Date.parse(denied.at) || Date.now());
+      if (!admission.record) return { recorded: false, why: 'rate_limited' };
+      const id = randomUUID();
+      try {
+        return await this.#append(denied.teamId, id, auditEventTypes.accessDenied, metadataOf(denied.requestContext), (tail) => ({
+          kind: 'denial',
+          id,
+          teamId: denied.teamId,
+          sequence: tail.sequence + 1,
+          time: denied.at,
+          actor: denied.actorId,
+          action: accessDeniedAction,
+          target: denied.target,
+          reason: denied.reason ?? null,
+          context: contextOf(denied.requestContext),
+          policyVersion,
+          prevHash: tail.headHash,
+          denial: {
+            commandType: denied.commandType,
+            rejection: denied.rejection.kind,
+            permission: denied.rejection.permission ?? null,
+            rule: denied.rejection.rule ?? null,
+            message: denied.rejection.message,
+            suppressedBefore: admission.suppressedBefore,
+          },
+        }));
+      } catch (error) {
+        this.#rateLimiter.restore(denied.teamId, denied.actorId, admission.suppressedBefore);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Signs the chain's head unless a checkpoint already covers it. Returns the audit stream's revision afterwards (the end
+   * of a complete export), or -1 when the team has no audit stream.
+   */
+  async signHead(teamId: string): Promise<number> {
+    return this.#locks.run(teamId, async () => {
+      const tail = await this.#tail(teamId);
+      if (tail.sequence > tail.signedThrough) await this.#signCheckpoint(teamId);
+      return (await this.#tail(teamId)).revision;
+    });
+  }
+
+  /** The end of a team's audit stream as last seen (loaded from the store when not known). */
+  async tail(teamId: string): Promise<AuditTail> {
+    return this.#locks.run(teamId, async () => ({ ...(await this.#tail(teamId)) }));
+  }
+
+  async #recordTeamStream(teamId: string, throughRevision: number): Promise<number> {
+    let recorded = 0;
+    for (;;) {
+      const tail = await this.#tail(teamId);
+      if (tail.lastSourceRevision >= throughRevision) return recorded;
+      const limit = Math.min(500, throughRevision - tail.lastSourceRevision);
+      const events = await this.store.readStream(teamStreamId(teamId), { fromRevision: tail.lastSourceRevision + 1, limit });
+      if (events.length === 0) return recorded;
+      for (const event of events) {
+        if (event.revision > throughRevision) return recorded;
+        if ((await this.#recordChange(teamId, event)).recorded) recorded += 1;
+      }
+    }
+  }
+
+  async #recordChange(teamId: string, event: RecordedEvent): Promise<RecordOutcome> {
+    const teamEvent = { type: event.type, data: event.data } as TeamEvent;
+    const change = describeTeamEvent(teamEvent);
+    const id = auditEntryIdFor(event.id);
+    const metadata: EventMetadata = { ...metadataOf(event.metadata.requestContext), causationId: event.id };
+    return this.#append(teamId, id, auditEventTypes.entryRecorded, metadata, (tail) =>
+      event.revision <= tail.lastSourceRevision
+        ? undefined
+        : {
+            kind: 'change',
+            id,
+            teamId,
+            sequence: tail.sequence + 1,
+            time: teamEvent.data.occurredAt,
+            actor: teamEvent.data.actorId,
+            action: change.action,
+            target: change.target,
+            reason: teamEvent.data.reason ?? null,
+            context: contextOf(event.metadata.requestContext, event.metadata.correlationId),
+            policyVersion: teamEvent.data.policyVersion,
+            prevHash: tail.headHash,
+            before: change.before,
+            after: change.after,
+            cause: change.cause,
+            source: {
+              eventId: event.id,
+              eventType: event.type,
+              streamId: event.streamId,
+              streamRevision: event.revision,
+              position: event.position,
+            },
+          },
+    );
+  }
+
+  /** Appends the entry `build` makes from the current tail (undefined: nothing to record any more), then signs if due. */
+  async #append(
+    teamId: string,
+    id: string,
+    type: string,
+    metadata: EventMetadata,
+    build: (tail: AuditTail) => UnsealedAuditEntry | undefined,
+  ): Promise<RecordOutcome> {
+    const streamId = auditStreamId(teamId);
+    for (let attempt = 0; ; attempt++) {
+      const tail = await this.#tail(teamId);
+      const unsealed = build(tail);
+      if (!unsealed) return { recorded: false, why: 'already_recorded' };
+      const entry = sealEntry(unsealed);
+      try {
+        const result = await this.store.append(streamId, [{ id, type, data: entry, metadata }], expectedOf(tail));
+        this.#tails.set(teamId, {
+          ...tail,
+          revision: result.streamRevision,
+          sequence: entry.sequence,
+          headHash: entry.hash,
+          lastSourceRevision: entry.kind === 'change' ? entry.source.streamRevision : tail.lastSourceRevision,
+        });
+        if (entry.sequence - tail.signedThrough >= this.#checkpointEvery) await this.#signCheckpoint(teamId);
+        return { recorded: true, entry, position: result.position };
+      } catch (error) {
+        const raced = error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError;
+        this.#tails.delete(teamId);
+        if (!raced || attempt >= this.#maxRetries) throw error;
+      }
+    }
+  }
+
+  async #signCheckpoint(teamId: string): Promise<AuditCheckpoint | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const tail = await this.#tail(teamId);
+      if (tail.sequence === 0 || tail.signedThrough >= tail.sequence) return undefined;
+      const checkpoint = this.signer.sign(teamId, tail.sequence, tail.headHash, this.#clock().toISOString());
+      try {
+        const result = await this.store.append(
+          auditStreamId(teamId),
+          [{ id: checkpointIdFor(teamId, tail.sequence), type: auditEventTypes.checkpointSigned, data: checkpoint }],
+          expectedOf(tail),
+        );
+        this.#tails.set(teamId, { ...tail, revision: result.streamRevision, signedThrough: tail.sequence });
+        return checkpoint;
+      } catch (error) {
+        const raced = error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError;
+        this.#tails.delete(teamId);
+        if (!raced || attempt >= this.#maxRetries) throw error;
+      }
+    }
+  }
+
+  async #tail(teamId: string): Promise<AuditTail> {
+    const known = this.#tails.get(teamId);
+    if (known) return known;
+    const loaded = await this.#loadTail(teamId);
+    this.#tails.set(teamId, loaded);
+    return loaded;
+  }
+
+  /** Reads the audit stream backwards until the last entry, the last change entry and the last checkpoint are found. */
+  async #loadTail(teamId: string): Promise<AuditTail> {
+    const streamId = auditStreamId(teamId);
+    const revision = await this.store.streamRevision(streamId);
+    const tail: AuditTail = { revision, sequence: 0, headHash: genesisHash, lastSourceRevision: -1, signedThrough: 0 };
+    let foundEntry = false;
+    let foundChange = false;
+    let foundCheckpoint = false;
+    for (let end = revision; end >= 0 && !(foundEntry && foundChange && foundCheckpoint); end -= tailScanWindow) {
+      const from = Math.max(0, end - tailScanWindow + 1);
+      const events = await this.store.readStream(streamId, { fromRevision: from, limit: end - from + 1 });
+      for (let index = events.length - 1; index >= 0; index--) {
+        const event = events[index];
+        if (event.type === auditEventTypes.checkpointSigned) {
+          if (!foundCheckpoint) tail.signedThrough = (event.data as AuditCheckpoint).sequence;
+          foundCheckpoint = true;
+          continue;
+        }
+        const entry = event.data as AuditEntry;
+        if (!foundEntry) {
+          tail.sequence = entry.sequence;
+          tail.headHash = entry.hash;
+          foundEntry = true;
+        }
+        if (!foundChange && entry.kind === 'change') {
+          tail.lastSourceRevision = entry.source.streamRevision;
+          foundChange = true;
+        }
+      }
+    }
+    return tail;
+  }
+}
+
+const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);
+
+const contextOf = (context: { ip?: string; userAgent?: string; requestId?: string } | undefined, correlationId?: string): AuditRequestContext => ({
+  ip: context?.ip ?? null,
+  userAgent: context?.userAgent ?? null,
+  requestId: context?.requestId ?? correlationId ?? null,
+});
+
+const metadataOf = (context: { ip?: string; userAgent?: string; requestId?: string } | undefined): EventMetadata => ({
+  ...(context?.requestId ? { correlationId: context.requestId } : {}),
+});

@@ -1,0 +1,109 @@
+import { Readable, pipeline } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { canonicalJson } from './canonical-json';
+import type { AuditEntry, AuditRecord } from './entry';
+
+export const auditExportFormats = ['ndjson', 'csv'] as const;
+export type AuditExportFormat = (typeof auditExportFormats)[number];
+
+/** One canonical JSON record per line: entries and checkpoints, as `audit:verify` reads them back. */
+export function ndjsonExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
+  return Readable.from(
+    (async function* lines() {
+      for await (const record of records) yield `${canonicalJson(record)}\n`;
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** CSV columns, in order. Structured values (before, after, cause) are JSON text in their cell. */
+export const auditCsvColumns = [
+  'sequence',
+  'id',
+  'time',
+  'kind',
+  'actor',
+  'action',
+  'target_user',
+  'target_project',
+  'target_setting',
+  'before',
+  'after',
+  'cause',
+  'reason',
+  'ip',
+  'user_agent',
+  'request_id',
+  'source_event_id',
+  'source_event_type',
+  'source_stream_revision',
+  'source_position',
+  'policy_version',
+  'denied_command',
+  'denied_rejection',
+  'denied_permission',
+  'denied_rule',
+  'denied_message',
+  'suppressed_before',
+  'prev_hash',
+  'hash',
+] as const;
+
+type CsvRow = Record<(typeof auditCsvColumns)[number], string | number | null>;
+
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+export function csvRow(entry: AuditEntry): CsvRow {
+  const change = entry.kind === 'change' ? entry : undefined;
+  const denial = entry.kind === 'denial' ? entry.denial : undefined;
+  return {
+    sequence: entry.sequence,
+    id: entry.id,
+    time: entry.time,
+    kind: entry.kind,
+    actor: entry.actor,
+    action: entry.action,
+    target_user: entry.target.userId ?? null,
+    target_project: entry.target.projectId ?? null,
+    target_setting: entry.target.setting ?? null,
+    before: change ? json(change.before) : null,
+    after: change ? json(change.after) : null,
+    cause: change ? json(change.cause) : null,
+    reason: entry.reason,
+    ip: entry.context.ip,
+    user_agent: entry.context.userAgent,
+    request_id: entry.context.requestId,
+    source_event_id: change?.source.eventId ?? null,
+    source_event_type: change?.source.eventType ?? null,
+    source_stream_revision: change?.source.streamRevision ?? null,
+    source_position: change?.source.position ?? null,
+    policy_version: entry.policyVersion,
+    denied_command: denial?.commandType ?? null,
+    denied_rejection: denial?.rejection ?? null,
+    denied_permission: denial?.permission ?? null,
+    denied_rule: denial?.rule ?? null,
+    denied_message: denial?.message ?? null,
+    suppressed_before: denial?.suppressedBefore ?? null,
+    prev_hash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+/**
+ * RFC 4180 CSV with a header row, one row per entry (checkpoints are left out: verification reads the NDJSON export).
+ * Rows are produced as the consumer reads, so the selection is never held in memory.
+ */
+export function csvExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
+  const rows = Readable.from(
+    (async function* entryRows() {
+      for await (const record of records) if (record.kind !== 'checkpoint') yield csvRow(record);
+    })(),
+  );
+  const csv = stringify({ header: true, columns: [...auditCsvColumns], eof: true, cast: { number: (n) => String(n) } });
+  pipeline(rows, csv, () => undefined);
+  return csv;
+}
+
+export function exportStream(format: AuditExportFormat, records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
+  return format === 'csv' ? csvExport(records) : ndjsonExport(records);
+}

@@ -1,0 +1,24 @@
+export * from './entry';
+export { canonicalJson } from './canonical-json';
+export { teamEventActions, describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
+export { entryHash, sealEntry } from './chain';
+export { uuidV5, auditEntryIdFor, auditIdNamespace } from './ids';
+export {
+  CheckpointSigner,
+  loadCheckpointSigner,
+  readPublicKey,
+  publicKeyId,
+  verifyCheckpointSignature,
+  checkpointSigningInput,
+  auditSigningKeyFileName,
+  type SigningKeyLocation,
+} from './signing';
+export { ChainVerifier, verifyRecords, type ChainBreak, type ChainVerification, type RecordLocation } from './verify';
+export { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
+export { commandTarget, deniedTeamCommand, type DeniedCommand } from './denial';
+export { AuditTrail, type AuditTrailOptions, type AuditTail, type RecordOutcome } from './audit-trail';
+export { AuditIndex, InvalidCursorError, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
+export { auditExportFormats, csvExport, ndjsonExport, exportStream, csvRow, auditCsvColumns, type AuditExportFormat } from './export';
+export { summarizeAudit, complianceFindings, type AuditSummary, type ComplianceFinding, type PrivilegedGrant, type DeniedAttempt } from './summary';
+export { AuditLog, type AuditLogOptions } from './audit-log';
+export { verifyNdjson } from './verify-ndjson';

@@ -1,0 +1,175 @@
+import {
+  inherentProjectRole,
+  planRules,
+  privilegedPermissionGroups,
+  privilegedProjectRoles,
+  privilegedTeamRoles,
+  ruleIds,
+  type PermissionGroup,
+  type ProjectRole,
+  type TeamRole,
+  type TeamState,
+} from '@access-audit/domain';
+import type { AccessChangeEntry, AuditEntry } from './entry';
+
+export interface PrivilegedGrant {
+  entryId: string;
+  sequence: number;
+  time: string;
+  actor: string;
+  userId: string;
+  projectId: string | null;
+  grant: 'team_role' | 'project_role' | 'permission_group';
+  value: string;
+  reason: string | null;
+}
+
+export interface DeniedAttempt {
+  entryId: string;
+  sequence: number;
+  time: string;
+  actor: string;
+  commandType: string;
+  target: AuditEntry['target'];
+  permission: string | null;
+  rule: string | null;
+  suppressedBefore: number;
+}
+
+export interface ComplianceFinding {
+  /** Stable id of the check. */
+  finding: 'owners.fewer-than-two' | 'contributor.without-project-role' | 'member.role-not-on-plan';
+  /** The POLICY.md passage or rule id the check stands on. */
+  policy: string;
+  message: string;
+  userIds: string[];
+}
+
+export interface AuditSummary {
+  teamId: string;
+  from: string | null;
+  to: string;
+  changes: { total: number; byType: Record<string, number>; byActor: Record<string, number> };
+  privilegedGrants: PrivilegedGrant[];
+  deniedAttempts: { total: number; suppressed: number; byActor: Record<string, number>; attempts: DeniedAttempt[] };
+  /** The team as it stood at `to`. */
+  findings: ComplianceFinding[];
+}
+
+/** POLICY.md "At least one owner must remain … Fewer than two owners is a compliance finding". */
+const recommendedOwners = 2;
+
+const increment = (counts: Record<string, number>, key: string): void => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+/** The privileged grant an access change made, if any (POLICY.md privileged grants: owner, member, security, project_admin, production groups). */
+function privilegedGrantOf(entry: AccessChangeEntry): Omit<PrivilegedGrant, 'entryId' | 'sequence' | 'time' | 'actor' | 'reason'> | undefined {
+  const after = entry.after as Record<string, unknown> | null;
+  const userId = entry.target.userId;
+  if (!after || userId === undefined) return undefined;
+  switch (entry.source.eventType) {
+    case 'TeamCreated':
+      return { userId, projectId: null, grant: 'team_role', value: 'owner' };
+    case 'MemberAdded':
+    case 'TeamRoleChanged': {
+      const role = after.role as TeamRole;
+      return privilegedTeamRoles.includes(role) ? { userId, projectId: null, grant: 'team_role', value: role } : undefined;
+    }
+    case 'ProjectRoleAssigned': {
+      const role = after.role as ProjectRole;
+      return privilegedProjectRoles.includes(role)
+        ? { userId, projectId: entry.target.projectId ?? null, grant: 'project_role', value: role }
+        : undefined;
+    }
+    case 'PermissionGroupGranted': {
+      const group = after.group as PermissionGroup;
+      return privilegedPermissionGroups.includes(group)
+        ? { userId, projectId: null, grant: 'permission_group', value: group }
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Compliance findings on the team as it stands (POLICY.md). */
+export function complianceFindings(state: TeamState): ComplianceFinding[] {
+  if (state.status !== 'active') return [];
+  const members = Object.values(state.members);
+  const findings: ComplianceFinding[] = [];
+  const owners = members.filter((m) => m.role.value === 'owner').map((m) => m.userId);
+  if (owners.length < recommendedOwners) {
+    findings.push({
+      finding: 'owners.fewer-than-two',
+      policy: 'POLICY.md: at least two individuals should have owner permissions',
+      message: `the team has ${owners.length} owner(s); at least ${recommendedOwners} are recommended`,
+      userIds: owners.sort(),
+    });
+  }
+  const idle = members
+    .filter((m) => inherentProjectRole[m.role.value] === null && Object.keys(m.projectRoles).length === 0)
+    .map((m) => m.userId);
+  if (idle.length > 0) {
+    findings.push({
+      finding: 'contributor.without-project-role',
+      policy: 'POLICY.md: contributors have no access to projects unless explicitly assigned',
+      message: `${idle.length} contributor(s) hold no project role`,
+      userIds: idle.sort(),
+    });
+  }
+  const allowed = planRules[state.plan].teamRoles;
+  const offPlan = members.filter((m) => !allowed.includes(m.role.value)).map((m) => m.userId);
+  if (offPlan.length > 0) {
+    findings.push({
+      finding: 'member.role-not-on-plan',
+      policy: ruleIds.planRoleAvailable,
+      message: `${offPlan.length} member(s) hold a role the ${state.plan} plan does not offer`,
+      userIds: offPlan.sort(),
+    });
+  }
+  return findings;
+}
+
+/** Aggregates the entries of a window (oldest first) and the team's state at its end. */
+export function summarizeAudit(
+  teamId: string,
+  window: { from: string | null; to: string },
+  entries: Iterable<AuditEntry>,
+  stateAtEnd: TeamState,
+): AuditSummary {
+  const summary: AuditSummary = {
+    teamId,
+    from: window.from,
+    to: window.to,
+    changes: { total: 0, byType: {}, byActor: {} },
+    privilegedGrants: [],
+    deniedAttempts: { total: 0, suppressed: 0, byActor: {}, attempts: [] },
+    findings: complianceFindings(stateAtEnd),
+  };
+  for (const entry of entries) {
+    const common = { entryId: entry.id, sequence: entry.sequence, time: entry.time, actor: entry.actor };
+    if (entry.kind === 'denial') {
+      const denied = summary.deniedAttempts;
+      denied.total += 1 + entry.denial.suppressedBefore;
+      denied.suppressed += entry.denial.suppressedBefore;
+      increment(denied.byActor, entry.actor);
+      denied.byActor[entry.actor] += entry.denial.suppressedBefore;
+      denied.attempts.push({
+        ...common,
+        commandType: entry.denial.commandType,
+        target: entry.target,
+        permission: entry.denial.permission,
+        rule: entry.denial.rule,
+        suppressedBefore: entry.denial.suppressedBefore,
+      });
+      continue;
+    }
+    summary.changes.total += 1;
+    increment(summary.changes.byType, entry.action);
+    increment(summary.changes.byActor, entry.actor);
+    const grant = privilegedGrantOf(entry);
+    if (grant) summary.privilegedGrants.push({ ...common, ...grant, reason: entry.reason });
+  }
+  return summary;
+}
