@@ -14,6 +14,7 @@ import {
   type Subscription,
 } from '../port';
 import { CatchUpSubscription, type LogPage } from '../internal/catch-up-subscription';
+import { pagedEvents } from '../internal/paged-iterable';
 import { DuplicateEventIdError, findOriginalAppend, type IdempotencyLookup } from '../internal/idempotency';
 import { compareSequencePositions, parseSequencePosition } from '../internal/sequence-positions';
 import { expectationHolds, normalizeExpected, normalizeFilter, toJson, validateAppend } from '../internal/validation';
@@ -110,18 +111,14 @@ export class MemoryEventStore implements EventStore {
     return (this.#streams.get(streamId)?.length ?? 0) - 1;
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+  readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     this.#assertOpen();
     const filter = normalizeFilter(options);
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    let after = options.after;
-    while (remaining > 0) {
-      const page = this.#readPage(after, Math.min(1000, remaining), filter);
-      for (const event of page.events) yield event;
-      remaining -= page.events.length;
-      if (page.events.length === 0 || page.scannedThrough === undefined) return;
-      after = page.scannedThrough;
-    }
+    return pagedEvents((after, limit) => this.#readPage(after, limit, filter).events, {
+      after: options.after,
+      limit: options.limit,
+      pageSize: 1000,
+    });
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
