@@ -623,7 +623,11 @@ function rateLimitRuleProblem(rule: { id: string; path: string; limit: number; w
 function changeProjectSecurity(command: ChangeProjectSecurity, team: ActiveTeam): Decision<TeamEvent> {
   const events: TeamEvent[] = [];
   let state: TeamState = team;
-  for (const [index, change] of command.data.changes.entries()) {
+  // A refused value is named by its place in its own list of the request body (`ipBlocks.add[0]`), not in `changes`.
+  const perSetting = new Map<SecurityChange['setting'], number>();
+  for (const change of command.data.changes) {
+    const index = perSetting.get(change.setting) ?? 0;
+    perSetting.set(change.setting, index + 1);
     const project = (state as ActiveTeam).projects[command.data.projectId]!;
     const decision = decideSecurityChange(command, project.security, change, index);
     if (!decision.ok) return decision;

@@ -142,7 +142,30 @@ describe('POLICY.md "Security settings": one event per changed setting with befo
   it('a batch is all or nothing: one invalid CIDR refuses the whole change (400 with the field)', () => {
     given(enterpriseTeam())
       .when(change('owner1', { setting: 'firewall', enabled: true }, { setting: 'ipBlock.add', cidr: '10.0.0.300/8' }))
+      .thenRejects({ kind: 'invalid', field: 'ipBlocks.add[0]', rule: 'security.ip-block.valid-cidr' });
+  });
+
+  it('a refused value is named by its index in its own list of the request body (ipBlocks.add[i], rateLimitRules.set[i])', () => {
+    given(enterpriseTeam())
+      .when(
+        change(
+          'owner1',
+          { setting: 'firewall', enabled: true },
+          { setting: 'ipBlock.add', cidr: '10.0.0.0/8' },
+          { setting: 'ipBlock.add', cidr: 'not-a-cidr' },
+        ),
+      )
       .thenRejects({ kind: 'invalid', field: 'ipBlocks.add[1]', rule: 'security.ip-block.valid-cidr' });
+    given(enterpriseTeam())
+      .when(
+        change(
+          'owner1',
+          { setting: 'firewall', enabled: true },
+          { setting: 'rateLimitRule.set', rule: { id: 'a', path: '/a', limit: 1, windowSeconds: 60 } },
+          { setting: 'rateLimitRule.set', rule: { id: 'b', path: '/b', limit: 1, windowSeconds: 0 } },
+        ),
+      )
+      .thenRejects({ kind: 'invalid', field: 'rateLimitRules.set[1].windowSeconds', rule: 'security.rate-limit.valid' });
   });
 
   it('removing an IP block or rule or token that is absent is 404 with the rule', () => {
