@@ -22,3 +22,5 @@ export type {
   PermissionGrant,
   ReadModelName,
 } from './model';
+export { parseFixture, appendFixture } from './fixture-file';
+export type { FixtureEvent } from './fixture-file';

@@ -7,6 +7,7 @@ import {
   plans,
   projectRoles,
   teamRoles,
+  type SecurityChange,
   type TeamState,
 } from '@access-audit/domain';
 import { asRecorded, compareSequence, TeamHistory, type CommandBody } from '../../../test/fixtures/team-history';
@@ -41,7 +42,7 @@ const body: fc.Arbitrary<CommandBody> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       type: fc.constant('ChangeProjectSecurity' as const),
-      data: fc.record({ projectId: project, changes: fc.constant([{ setting: 'firewall' as const, enabled: true }]) }),
+      data: fc.record({ projectId: project, changes: fc.boolean().map((enabled): SecurityChange[] => [{ setting: 'firewall', enabled }]) }),
     }),
   },
 );
@@ -56,7 +57,9 @@ interface Generated {
   times: number[];
 }
 
-function generate(plan: (typeof plans)[number], steps: fc.RecordValue<typeof step>[] ): Generated {
+type Step = typeof step extends fc.Arbitrary<infer S> ? S : never;
+
+function generate(plan: (typeof plans)[number], steps: Step[]): Generated {
   const history = new TeamHistory('t');
   const times: number[] = [];
   let now = START;

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '@access-audit/event-store';
+import { AccessReadModels } from './access-read-models';
+import { appendFixture, parseFixture } from './fixture-file';
+import { verifyReadModels, type ReplayProgress } from './replay';
+import { openReadModelDatabase } from './schema';
+
+const fixture = join(__dirname, '../../../test/fixtures/enterprise-team.ndjson');
+
+describe('replay --verify (library)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let livePath: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'replay-'));
+    store = new SqliteEventStore(join(dir, 'events.db'));
+    await appendFixture(store, parseFixture(readFileSync(fixture, 'utf8')));
+    livePath = join(dir, 'read-models.db');
+    const live = AccessReadModels.open(store, livePath);
+    live.start();
+    await live.runner.waitUntilReflects((await store.headPosition())!, 5000);
+    await live.close();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('matches every model of the live database and reports progress', async () => {
+    const progress: ReplayProgress[] = [];
+    const live = openReadModelDatabase(livePath);
+    const result = await verifyReadModels(store, live, openReadModelDatabase(':memory:'), {
+      batchSize: 10,
+      progressIntervalMs: 0,
+      onProgress: (p) => progress.push(p),
+    });
+    live.close();
+    expect(result.mismatched).toEqual([]);
+    expect(result.models.map((m) => m.model)).toEqual([
+      'checkpoint',
+      'team-states',
+      'current-permissions',
+      'temporal-index',
+      'member-history',
+      'change-feed',
+    ]);
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)!.events).toBe(result.events);
+  });
+
+  it.each([
+    ['member-history', "DELETE FROM member_history WHERE seq = (SELECT MAX(seq) FROM member_history)"],
+    ['temporal-index', "UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE id = 3"],
+    ['change-feed', "UPDATE permission_changes SET change = 'granted' WHERE change = 'revoked' AND seq = (SELECT MIN(seq) FROM permission_changes WHERE change = 'revoked')"],
+  ])('names %s when the live one differs', async (model, tamper) => {
+    const live = openReadModelDatabase(livePath);
+    live.exec(tamper);
+    const result = await verifyReadModels(store, live, openReadModelDatabase(':memory:'));
+    live.close();
+    expect(result.mismatched).toEqual([model]);
+  });
+
+  it('names team-states and current-permissions when a folded state differs', async () => {
+    const live = openReadModelDatabase(livePath);
+    live.exec(`UPDATE team_states SET state_json = replace(state_json, '"role":{"value":"security"', '"role":{"value":"owner"')`);
+    const result = await verifyReadModels(store, live, openReadModelDatabase(':memory:'));
+    live.close();
+    expect(result.mismatched).toEqual(['team-states', 'current-permissions']);
+  });
+});
