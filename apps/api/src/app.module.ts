@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import type { ApiConfig } from './config/api-config';
+import { ApiConfigModule } from './config/api-config.module';
+import { CommandsModule } from './commands/commands.module';
+import { EventStoreModule } from './event-store/event-store.module';
+import { ProblemFilter } from './http/problem.filter';
+import { createValidationPipe } from './http/validation';
+import { ObservabilityModule } from './observability/observability.module';
+
+/** The API. Feature modules are listed in `imports`, one line each. */
+@Module({
+  imports: [
+    EventStoreModule,
+    AuthModule,
+    ObservabilityModule,
+    CommandsModule,
+  ],
+  providers: [
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: ProblemFilter },
+  ],
+})
+export class AppModule {
+  /** The root module with its configuration (`API_CONFIG`, global). */
+  static withConfig(config: ApiConfig): DynamicModule {
+    return { module: AppModule, imports: [ApiConfigModule.forRoot(config)] };
+  }
+}

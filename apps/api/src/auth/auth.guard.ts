@@ -1,0 +1,60 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { problem, ProblemException, problemTypes } from '../http/problem';
+import { AuthenticationError, JwtVerifier } from './jwt-verifier';
+import { commandIssuePermission, PUBLIC_ROUTE, readerScope } from './principal';
+
+const maxTokenLength = 8192;
+const readMethods = new Set(['GET', 'HEAD']);
+
+const unauthenticated = (detail: string, error?: 'invalid_request' | 'invalid_token'): ProblemException =>
+  new ProblemException(problem(401, problemTypes.unauthenticated, detail), {
+    'WWW-Authenticate': error ? `Bearer realm="access-audit", error="${error}"` : 'Bearer realm="access-audit"',
+  });
+
+/**
+ * The global guard: every route needs `Authorization: Bearer <JWT>` unless marked `@Public()`.
+ * Machine readers (`access:read`) may only read: any other method is refused with 403 `command.issue`.
+ * Read routes that readers must not see (the audit log) check `principal.isReader` themselves.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: JwtVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const token = bearerTokenOf(request.headers.authorization);
+    try {
+      request.principal = await this.verifier.verify(token);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      if (error.unavailable) throw new ProblemException(problem(503, problemTypes.unavailable, error.reason), { 'Retry-After': '5' });
+      throw unauthenticated(error.reason, 'invalid_token');
+    }
+    if (request.principal.isReader && !readMethods.has(request.method)) {
+      throw new ProblemException(
+        problem(
+          403,
+          problemTypes.forbidden,
+          `a token with the ${readerScope} scope is a read-only machine consumer and may issue no command`,
+          { permission: commandIssuePermission },
+        ),
+      );
+    }
+    return true;
+  }
+}
+
+function bearerTokenOf(header: string | undefined): string {
+  if (!header) throw unauthenticated('this route needs an Authorization: Bearer <JWT> header');
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthenticated('the Authorization header must be "Bearer <JWT>"', 'invalid_request');
+  if (match[1]!.length > maxTokenLength) throw unauthenticated('the token is too long', 'invalid_token');
+  return match[1]!;
+}

@@ -1,0 +1,20 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { teamRoleAliases } from '@access-audit/domain';
+import { reasonMaxLength } from '../../http/ids';
+
+/** Every command body may say why (recorded in its events). Bodiless routes (DELETE, PUT of a group) accept just this. */
+export class ReasonDto {
+  @ApiPropertyOptional({ description: 'Why the change is made; recorded in every event it causes', maxLength: reasonMaxLength })
+  @IsOptional()
+  @IsString()
+  @MaxLength(reasonMaxLength)
+  reason?: string;
+}
+
+/** Accepts the team-role aliases of the policy (`viewer` = enterprise_viewer) on input. */
+export const TeamRoleAlias = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && Object.hasOwn(teamRoleAliases, value) ? teamRoleAliases[value] : value,
+  );

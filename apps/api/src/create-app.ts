@@ -1,0 +1,65 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { LogLevel } from '@nestjs/common';
+import { AppModule } from './app.module';
+import type { ApiConfig } from './config/api-config';
+import { ensureDataDir } from './config/data-dir';
+import { ProblemDto } from './http/problem.dto';
+import { requestIdFor } from './http/request-context';
+import { MetricsService } from './observability/metrics.service';
+
+export interface CreateApiAppOptions {
+  /** Nest log levels; `false` silences the framework logger (tests). */
+  logger?: LogLevel[] | false;
+}
+
+/**
+ * Builds the API on Fastify, configured but not listening: `await app.listen(config.port, config.host)`.
+ * The same function serves `main.ts` and the e2e harness, so tests run exactly what production runs.
+ */
+export async function createApiApp(config: ApiConfig, options: CreateApiAppOptions = {}): Promise<NestFastifyApplication> {
+  ensureDataDir(config.dataDir);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: requestIdFor,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.withConfig(config), adapter, {
+    logger: options.logger ?? ['log', 'warn', 'error'],
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // Bodies are JSON only: text/plain and anything else is refused with 415.
+  fastify.removeContentTypeParser('text/plain');
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  setUpOpenApi(app);
+  app.enableShutdownHooks();
+  return app;
+}
+
+function setUpOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('access-audit')
+      .setDescription(
+        'System of record for team access: every change is authenticated, authorized by the policy, validated and recorded as events. ' +
+          'Errors are application/problem+json (RFC 9457). Mint a local token with `npm run token -- <userId>`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+    { extraModels: [ProblemDto] },
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'access-audit API' });
+}

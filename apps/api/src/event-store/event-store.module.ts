@@ -1,0 +1,38 @@
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { openEventStore, StreamLocks, type EventStore } from '@access-audit/event-store';
+import type { ApiConfig } from '../config/api-config';
+import { API_CONFIG } from '../config/api-config.module';
+
+/** Injection token of the process's one `EventStore` (`@Inject(EVENT_STORE) store: EventStore`). */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/** Injection token of the per-stream locks that serialize commands on one stream within this process. */
+export const STREAM_LOCKS = Symbol('STREAM_LOCKS');
+
+/**
+ * Closes the store after the HTTP server has stopped and in-flight requests have finished (Nest runs
+ * `onApplicationShutdown` last). Subscriptions must be stopped earlier: in `onModuleDestroy` or `beforeApplicationShutdown`.
+ */
+@Injectable()
+class EventStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EVENT_STORE,
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig): Promise<EventStore> => openEventStore(config.eventStore, { dataDir: config.dataDir }),
+    },
+    { provide: STREAM_LOCKS, useFactory: () => new StreamLocks() },
+    EventStoreCloser,
+  ],
+  exports: [EVENT_STORE, STREAM_LOCKS],
+})
+export class EventStoreModule {}

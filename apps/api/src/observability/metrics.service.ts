@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Outcome label of `commands_total`. */
+export type CommandOutcome = 'accepted' | 'rejected' | 'conflict' | 'error';
+
+/**
+ * The app's Prometheus registry (one per app instance, never prom-client's global one, so several apps can live in
+ * one process). Other modules register their own metrics on `registry`.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly commands = new Counter({
+    name: 'commands_total',
+    help: 'Commands handled, by command type and outcome (accepted, rejected, conflict, error)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsAppended = new Counter({
+    name: 'events_appended_total',
+    help: 'Events appended to the event store by this instance, by event type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  commandHandled(type: string, outcome: CommandOutcome): void {
+    this.commands.inc({ type, outcome });
+  }
+
+  appended(events: ReadonlyArray<{ type: string }>): void {
+    for (const event of events) this.eventsAppended.inc({ type: event.type });
+  }
+}

@@ -1,0 +1,88 @@
+import { SignJWT } from 'jose';
+import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
+import { loadOrCreateJwtSecret } from '../../../api/src/config/data-dir';
+import { idPattern } from '../../../api/src/http/ids';
+import { UsageError, type CliCommand } from '../cli-command';
+
+export interface MintTokenOptions {
+  secret: string;
+  userId: string;
+  scopes?: readonly string[];
+  /** Lifetime such as `30m`, `1h`, `7d`. Default 1h. */
+  ttl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+const ttlPattern = /^[1-9]\d{0,5}(s|m|h|d)$/;
+
+/** Signs an HS256 bearer JWT the API accepts (the API verifies with the same secret). */
+export async function mintToken(options: MintTokenOptions): Promise<string> {
+  const jwt = new SignJWT(options.scopes?.length ? { scope: options.scopes.join(' ') } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.userId)
+    .setIssuedAt()
+    .setExpirationTime(options.ttl ?? '1h');
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(options.secret));
+}
+
+interface TokenArgs {
+  userId: string;
+  scopes: string[];
+  ttl: string;
+}
+
+function parseArgs(args: string[]): TokenArgs {
+  let userId: string | undefined;
+  const scopes: string[] = [];
+  let ttl = '1h';
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = (): string => {
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--scope') scopes.push(...value().split(' ').filter(Boolean));
+    else if (arg === '--ttl') ttl = value();
+    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+    else if (userId === undefined) userId = arg;
+    else throw new UsageError(`unexpected argument ${arg}`);
+  }
+  if (userId === undefined) throw new UsageError('the user id is missing');
+  if (!idPattern.test(userId)) throw new UsageError('the user id must be 1-128 letters, digits and . _ : @ | - (starting with a letter or digit)');
+  if (!ttlPattern.test(ttl)) throw new UsageError('--ttl must look like 30m, 1h or 7d');
+  return { userId, scopes, ttl };
+}
+
+export const command: CliCommand = {
+  summary: 'Prints a bearer JWT for a user, signed with the API\'s local secret (AUTH_JWT_SECRET or $DATA_DIR/jwt-secret).',
+  usage: 'npm run -s token -- <userId> [--scope access:read] [--ttl 1h]',
+  async run(args) {
+    const { userId, scopes, ttl } = parseArgs(args);
+    let config;
+    try {
+      config = loadApiConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(`configuration: ${error.message}`);
+      throw error;
+    }
+    if (config.auth.kind === 'jwks') {
+      process.stderr.write('AUTH_JWKS_URL is set: tokens come from the identity provider, not from this command\n');
+      return 1;
+    }
+    const secret = config.auth.secret ?? loadOrCreateJwtSecret(config.dataDir);
+    const token = await mintToken({
+      secret,
+      userId,
+      scopes,
+      ttl,
+      ...(config.auth.issuer !== undefined ? { issuer: config.auth.issuer } : {}),
+      ...(config.auth.audience !== undefined ? { audience: config.auth.audience } : {}),
+    });
+    process.stdout.write(`${token}\n`);
+    return 0;
+  },
+};
