@@ -20,6 +20,8 @@ export interface AuditLogOptions extends AuditTrailOptions {
   onError?: (message: string, error: unknown) => void;
   /** Pause before retrying an event whose entry could not be appended. Default 500 ms. */
   retryDelayMs?: number;
+  /** Longest a denial waits for the entries of the changes before it. Default 1000 ms. */
+  denialOrderWaitMs?: number;
 }
 
 const batchSize = 500;
@@ -35,7 +37,9 @@ export class AuditLog {
   readonly #signer: CheckpointSigner;
   readonly #onError: (message: string, error: unknown) => void;
   readonly #retryDelayMs: number;
-  readonly #indexed = new EventEmitter().setMaxListeners(0);
+  readonly #denialOrderWaitMs: number;
+  /** Emits 'progress' whenever the projection or the index moved on. */
+  readonly #progress = new EventEmitter().setMaxListeners(0);
   readonly #subscriptions: Subscription[] = [];
   readonly #loops: Promise<void>[] = [];
   #running = false;
@@ -45,6 +49,7 @@ export class AuditLog {
     this.#signer = options.signer;
     this.#onError = options.onError ?? ((message, error) => console.error(message, error));
     this.#retryDelayMs = options.retryDelayMs ?? 500;
+    this.#denialOrderWaitMs = options.denialOrderWaitMs ?? 1000;
     this.trail = new AuditTrail(options.store, options.signer, options);
     this.index = new AuditIndex(options.indexPath, (a, b) => options.store.comparePositions(a, b));
   }
@@ -83,8 +88,16 @@ export class AuditLog {
     await this.#catchUpIndex();
   }
 
-  /** For the command path: records a refused command (rate-limited per actor and team). */
-  recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
+  /**
+   * For the command path: records a refused command (rate-limited per actor and team). While the projection runs, the
+   * entries of the team events the command was decided on are let in first (waiting at most `denialOrderWaitMs`), so
+   * the chain shows the denial after the state that refused it.
+   */
+  async recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
+    if (this.#running) {
+      const seen = denied.teamStreamRevision ?? (await this.#store.streamRevision(teamStreamId(denied.teamId)));
+      await this.#waitFor(async () => (await this.trail.tail(denied.teamId)).lastSourceRevision >= seen, this.#denialOrderWaitMs);
+    }
     return this.trail.recordDenial(denied);
   }
 
@@ -104,22 +117,16 @@ export class AuditLog {
   }
 
   /** Waits until `isIndexedThrough(position)`, at most `timeoutMs`; false when it did not happen in time. */
-  async waitUntilIndexed(position: string, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await this.isIndexedThrough(position)) return true;
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.#indexed.off('indexed', done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(left, 100));
-        this.#indexed.on('indexed', done);
-      });
-    }
+  waitUntilIndexed(position: string, timeoutMs: number): Promise<boolean> {
+    return this.#waitFor(() => this.isIndexedThrough(position), timeoutMs);
+  }
+
+  /** Waits until the audit-stream event at `auditPosition` (e.g. a recorded denial's) is indexed. */
+  waitUntilRecordIndexed(auditPosition: string, timeoutMs: number): Promise<boolean> {
+    return this.#waitFor(async () => {
+      const indexed = this.index.position;
+      return indexed !== undefined && this.#store.comparePositions(indexed, auditPosition) >= 0;
+    }, timeoutMs);
   }
 
   page(teamId: string, filter: AuditFilter, limit: number, cursor?: string): AuditPage {
@@ -185,6 +192,24 @@ export class AuditLog {
     }
   }
 
+  async #waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await condition()) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.#progress.off('progress', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 100));
+        this.#progress.on('progress', done);
+      });
+    }
+  }
+
   async *#auditRecords(teamId: string, throughRevision: number): AsyncGenerator<AuditRecord> {
     for (let revision = 0; revision <= throughRevision; ) {
       const limit = Math.min(batchSize, throughRevision - revision + 1);
@@ -217,7 +242,7 @@ export class AuditLog {
       }
     }
     this.index.apply(batch);
-    this.#indexed.emit('indexed');
+    this.#progress.emit('progress');
   }
 
   async #runProjection(subscription: Subscription): Promise<void> {
@@ -226,6 +251,7 @@ export class AuditLog {
         while (this.#running) {
           try {
             await this.trail.recordTeamEvent(event);
+            this.#progress.emit('progress');
             break;
           } catch (error) {
             if (!this.#running) return;
@@ -243,7 +269,7 @@ export class AuditLog {
     try {
       for await (const event of subscription) {
         this.index.apply([event]);
-        this.#indexed.emit('indexed');
+        this.#progress.emit('progress');
       }
     } catch (error) {
       if (this.#running) this.#onError('audit: the index subscription ended', error);

@@ -13,6 +13,8 @@ export interface DeniedCommand {
   rejection: Pick<Rejection, 'kind' | 'message'> & { permission?: string; rule?: string };
   reason?: string;
   requestContext?: RequestContext;
+  /** Revision of the team stream the command was decided on (the command path's outcome has it). */
+  teamStreamRevision?: number;
 }
 
 const securitySettingNames: Record<SecurityChange['setting'], string> = {
@@ -55,7 +57,12 @@ export function commandTarget(command: TeamCommand): AuditTarget {
 }
 
 /** The denial record of a team command the domain refused. */
-export function deniedTeamCommand(command: TeamCommand, rejection: Rejection, requestContext?: RequestContext): DeniedCommand {
+export function deniedTeamCommand(
+  command: TeamCommand,
+  rejection: Rejection,
+  requestContext?: RequestContext,
+  teamStreamRevision?: number,
+): DeniedCommand {
   return {
     teamId: command.teamId,
     actorId: command.metadata.actorId,
@@ -65,5 +72,6 @@ export function deniedTeamCommand(command: TeamCommand, rejection: Rejection, re
     rejection,
     ...(command.metadata.reason !== undefined ? { reason: command.metadata.reason } : {}),
     ...(requestContext ? { requestContext } : {}),
+    ...(teamStreamRevision !== undefined ? { teamStreamRevision } : {}),
   };
 }

@@ -1,0 +1,186 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { MemoryEventStore } from '@access-audit/event-store';
+import { AuditLog } from './audit-log';
+import { deniedTeamCommand } from './denial';
+import type { AuditEntry } from './entry';
+import { CheckpointSigner } from './signing';
+import { at, enterpriseHistory, mustRun, run } from './testing/audit-fixtures';
+import { verifyNdjson } from './verify-ndjson';
+
+const signer = CheckpointSigner.generate();
+
+const text = async (stream: Readable): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+describe('AuditLog', () => {
+  let store: MemoryEventStore;
+  let audit: AuditLog;
+  const open = (): AuditLog => new AuditLog({ store, signer, indexPath: ':memory:', checkpointEvery: 5 });
+
+  beforeEach(async () => {
+    store = new MemoryEventStore();
+    audit = open();
+    await audit.start();
+  });
+  afterEach(async () => {
+    await audit.stop();
+    await store.close();
+  });
+
+  const lastPosition = async (): Promise<string> => (await store.headPosition())!;
+
+  it('indexes an entry for every team event as the events are appended, and waits for a position', async () => {
+    await enterpriseHistory(store);
+    expect(await audit.waitUntilIndexed(await lastPosition(), 5_000)).toBe(true);
+    const page = audit.page('acme', {}, 100);
+    expect(page.entries.map((e) => e.action)).toEqual([
+      'team.created',
+      'team.member.added',
+      'team.member.added',
+      'team.member.added',
+      'team.member.permission_group.granted',
+      'project.created',
+      'team.member.added',
+      'project.member.role.assigned',
+      'project.security.firewall.updated',
+      'team.member.added',
+    ]);
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('answers false for a position it has not indexed yet', async () => {
+    await audit.stop();
+    audit = open();
+    await enterpriseHistory(store);
+    expect(await audit.isIndexedThrough(await lastPosition())).toBe(false);
+    expect(await audit.waitUntilIndexed(await lastPosition(), 50)).toBe(false);
+    await audit.start();
+    expect(await audit.waitUntilIndexed(await lastPosition(), 5_000)).toBe(true);
+  });
+
+  it('filters by actor, subject, project, type prefix and time, and pages with a cursor, oldest first', async () => {
+    await enterpriseHistory(store);
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    expect(audit.page('acme', { actor: 'bob' }, 100).entries.map((e) => e.target.userId)).toEqual(['dev', 'dev']);
+    expect(audit.page('acme', { subject: 'carol' }, 100).entries.map((e) => e.action)).toEqual([
+      'team.member.added',
+      'project.member.role.assigned',
+    ]);
+    expect(audit.page('acme', { projectId: 'web' }, 100).entries).toHaveLength(3);
+    expect(audit.page('acme', { type: 'project.security' }, 100).entries.map((e) => e.action)).toEqual([
+      'project.security.firewall.updated',
+    ]);
+    expect(audit.page('acme', { type: 'team.member' }, 100).entries).toHaveLength(6);
+    expect(audit.page('acme', { type: 'team.mem' }, 100).entries).toHaveLength(0);
+    const all = audit.page('acme', {}, 100).entries;
+    const window = audit.page('acme', { from: all[2].time, to: all[4].time }, 100).entries;
+    expect(window.map((e) => e.sequence)).toEqual([3, 4, 5]);
+
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = audit.page('acme', {}, 3, cursor);
+      seen.push(...page.entries.map((e) => e.sequence));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('rebuilds the same index from the audit streams after a restart, without recording anything twice', async () => {
+    await enterpriseHistory(store);
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    const before = audit.page('acme', {}, 100).entries;
+    await audit.stop();
+    audit = open();
+    await audit.start();
+    await mustRun(store, { type: 'AddMember', teamId: 'acme', data: { userId: 'erin', role: 'member' }, metadata: at('alice') });
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    const after = audit.page('acme', {}, 100).entries;
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.map((e) => e.sequence)).toEqual(before.map((e) => e.sequence).concat(before.length + 1));
+    expect(await audit.verify('acme')).toMatchObject({ valid: true, entries: before.length + 1 });
+  });
+
+  it('exports the whole log as NDJSON ending with a signed checkpoint, which verifies on its own', async () => {
+    await enterpriseHistory(store);
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    const ndjson = await text(await audit.export('acme', 'ndjson'));
+    const lines = ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; sequence: number });
+    expect(lines.filter((l) => l.kind !== 'checkpoint')).toHaveLength(10);
+    expect(lines[lines.length - 1]).toMatchObject({ kind: 'checkpoint', sequence: 10 });
+    expect(await verifyNdjson(Readable.from([ndjson]), signer.publicKey)).toMatchObject({
+      valid: true,
+      entries: 10,
+      signedThrough: 10,
+    });
+    const edited = ndjson.replace('"actor":"bob"', '"actor":"eve"');
+    expect(await verifyNdjson(Readable.from([edited]), signer.publicKey)).toMatchObject({
+      valid: false,
+      break: { sequence: 4, line: 4 },
+    });
+  });
+
+  it('exports a filtered selection as entries only', async () => {
+    await enterpriseHistory(store);
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    const ndjson = await text(await audit.export('acme', 'ndjson', { subject: 'dev' }));
+    const lines = ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEntry);
+    expect(lines.map((l) => l.action)).toEqual(['team.member.added', 'team.member.permission_group.granted']);
+  });
+
+  it('writes CSV that a CSV parser reads back, commas, quotes and newlines in reasons included', async () => {
+    const reasons = ['plain', 'with, commas', 'with "quotes"', 'two\nlines', 'all, "of"\r\nthem,'];
+    await mustRun(store, { type: 'CreateTeam', teamId: 'csv', data: { name: 'Csv', plan: 'enterprise' }, metadata: at('alice') });
+    for (const [index, reason] of reasons.entries()) {
+      await mustRun(store, { type: 'AddMember', teamId: 'csv', data: { userId: `u${index}`, role: 'developer' }, metadata: at('alice', reason) });
+    }
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    const csv = await text(await audit.export('csv', 'csv'));
+    const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(reasons.length + 1);
+    expect(rows.slice(1).map((r) => r.reason)).toEqual(reasons);
+    expect(rows[1]).toMatchObject({ sequence: '2', actor: 'alice', action: 'team.member.added', target_user: 'u0', after: '{"role":"developer"}' });
+    expect(rows[0].reason).toBe('');
+  });
+
+  it('summarises changes, privileged grants, denials and findings for a window', async () => {
+    await enterpriseHistory(store);
+    const refused = {
+      type: 'AddMember' as const,
+      teamId: 'acme',
+      data: { userId: 'x', role: 'owner' as const },
+      metadata: at('dev'),
+    };
+    const outcome = await run(store, refused);
+    if (outcome.ok) throw new Error('expected a refusal');
+    const denial = await audit.recordDenial(deniedTeamCommand(refused, outcome.rejection));
+    if (!denial.recorded) throw new Error('expected the denial to be recorded');
+    expect(await audit.waitUntilRecordIndexed(denial.position, 5_000)).toBe(true);
+    const summary = await audit.summary('acme', {});
+    expect(summary.changes.total).toBe(10);
+    expect(summary.changes.byType['team.member.added']).toBe(5);
+    expect(summary.changes.byActor).toEqual({ alice: 7, bob: 2, sec: 1 });
+    expect(summary.privilegedGrants.map((g) => [g.userId, g.grant, g.value])).toEqual([
+      ['alice', 'team_role', 'owner'],
+      ['bob', 'team_role', 'owner'],
+      ['sec', 'team_role', 'security'],
+      ['dev', 'permission_group', 'full_production_deployment'],
+      ['carol', 'project_role', 'project_admin'],
+    ]);
+    expect(summary.deniedAttempts).toMatchObject({
+      total: 1,
+      byActor: { dev: 1 },
+      attempts: [{ actor: 'dev', commandType: 'AddMember', permission: 'team.members.invite' }],
+    });
+    expect(summary.findings).toEqual([
+      expect.objectContaining({ finding: 'contributor.without-project-role', userIds: ['dan'] }),
+    ]);
+    const early = await audit.summary('acme', { to: audit.page('acme', {}, 1).entries[0].time });
+    expect(early.changes.total).toBe(1);
+    expect(early.findings.map((f) => f.finding)).toEqual(['owners.fewer-than-two']);
+  });
+});
