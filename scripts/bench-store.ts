@@ -173,7 +173,12 @@ async function main(): Promise<void> {
   const batchStore = new SqliteEventStore(file('batch-adapter'));
   const batchDb = openRaw(file('batch-raw'));
   try {
-    const single = await alternate(SINGLE_APPENDS, APPEND_BUDGET_SECONDS.single, adapterAppender(store, 1), rawAppender(db, 1));
+    const single = await alternate(
+      SINGLE_APPENDS,
+      APPEND_BUDGET_SECONDS.single,
+      adapterAppender(store, 1),
+      rawAppender(db, 1),
+    );
     const batches = await alternate(
       BATCHED_EVENTS / BATCH_SIZE,
       APPEND_BUDGET_SECONDS.batch,
@@ -191,8 +196,12 @@ async function main(): Promise<void> {
     const count = (n: number) => n.toLocaleString('en-US');
     console.log(`SQLite event store benchmark: adapter vs raw better-sqlite3 (${SQLITE_PRAGMAS.join(', ')})`);
     console.log(`node ${process.version}, temporary files in ${tmpdir()}`);
-    console.log(`${'operation'.padEnd(34)} ${'adapter'.padStart(11)} ${'raw'.padStart(11)} ${'unit'.padEnd(9)} ${'ratio'.padStart(6)}`);
-    console.log(row(`single-event appends (${count(single.adapter.operations)})`, 'appends/s', single.adapter, single.raw));
+    console.log(
+      `${'operation'.padEnd(34)} ${'adapter'.padStart(11)} ${'raw'.padStart(11)} ${'unit'.padEnd(9)} ${'ratio'.padStart(6)}`,
+    );
+    console.log(
+      row(`single-event appends (${count(single.adapter.operations)})`, 'appends/s', single.adapter, single.raw),
+    );
     console.log(
       row(
         `batch appends (${count(stored)}, ${BATCH_SIZE}/batch)`,

@@ -81,7 +81,11 @@ export function eventStoreContract(openStore: () => Promise<EventStore>, options
 
     it('reads a stream from a revision, with a limit', async () => {
       const streamId = `${prefix}from`;
-      await store.append(streamId, range(6).map((n) => event('Changed', { n })), 'no_stream');
+      await store.append(
+        streamId,
+        range(6).map((n) => event('Changed', { n })),
+        'no_stream',
+      );
       expect((await store.readStream(streamId, { fromRevision: 4 })).map((e) => e.revision)).toEqual([4, 5]);
       expect((await store.readStream(streamId, { fromRevision: 1, limit: 2 })).map((e) => e.revision)).toEqual([1, 2]);
       expect(await store.readStream(streamId, { fromRevision: 6 })).toEqual([]);
@@ -240,7 +244,11 @@ export function eventStoreContract(openStore: () => Promise<EventStore>, options
     });
 
     it('ends a for-await loop cleanly when stopped from inside it', async () => {
-      await store.append(`${prefix}loop`, range(3).map((n) => event('Changed', { n })), 'no_stream');
+      await store.append(
+        `${prefix}loop`,
+        range(3).map((n) => event('Changed', { n })),
+        'no_stream',
+      );
       const subscription = store.subscribe({ streamPrefixes: [prefix] });
       const seen: unknown[] = [];
       const loop = (async () => {
@@ -399,10 +407,16 @@ export function eventStoreContract(openStore: () => Promise<EventStore>, options
     it('records the causation of each event', async () => {
       const streamId = `${prefix}caused`;
       const causes = [randomUUID()];
-      const outcome = await handleCommand(store, streamId, counter, { add: 1 }, {
-        metadata: { correlationId: 'corr-1' },
-        causationIds: (_event, index) => causes[index],
-      });
+      const outcome = await handleCommand(
+        store,
+        streamId,
+        counter,
+        { add: 1 },
+        {
+          metadata: { correlationId: 'corr-1' },
+          causationIds: (_event, index) => causes[index],
+        },
+      );
       if (!outcome.ok) throw new Error('expected the command to pass');
       const [stored] = await store.readStream(streamId);
       expect(stored.metadata).toEqual({ correlationId: 'corr-1', causationId: causes[0] });
@@ -467,7 +481,11 @@ async function collect(events: AsyncIterable<RecordedEvent>): Promise<RecordedEv
   return collected;
 }
 
-async function take(iterator: AsyncIterator<RecordedEvent>, count: number, timeoutMs: number): Promise<RecordedEvent[]> {
+async function take(
+  iterator: AsyncIterator<RecordedEvent>,
+  count: number,
+  timeoutMs: number,
+): Promise<RecordedEvent[]> {
   const taken: RecordedEvent[] = [];
   while (taken.length < count) {
     const next = await withTimeout(iterator.next(), timeoutMs);

@@ -11,7 +11,9 @@ const APPEND_LOOP = join(__dirname, 'fixtures', 'append-loop.ts');
 /** Runs the append loop against the file, kills it with SIGKILL after `runMs`, and returns the acknowledged ids. */
 function appendUntilKilled(path: string, runMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', REGISTER, APPEND_LOOP, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', REGISTER, APPEND_LOOP, path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let errors = '';
     let killTimer: NodeJS.Timeout | undefined;
@@ -71,7 +73,8 @@ describe('SQLite adapter under SIGKILL', () => {
       expect(events.length - acknowledged.length).toBeLessThanOrEqual(2);
 
       const byStream = new Map<string, number[]>();
-      for (const event of events) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event.revision]);
+      for (const event of events)
+        byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event.revision]);
       for (const revisions of byStream.values()) {
         expect(revisions).toEqual(revisions.map((_, index) => index));
       }

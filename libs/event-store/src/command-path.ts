@@ -106,19 +106,17 @@ async function decideAndAppend<State, Command, Event extends DomainEvent, Reject
     try {
       const result = await store.append(streamId, toAppend, loaded.revision === -1 ? 'no_stream' : loaded.revision);
       const acknowledgedAt = new Date().toISOString();
-      const events = toAppend.map(
-        (event, index): RecordedEvent => ({
-          id: result.events[index].id,
-          streamId,
-          revision: result.events[index].revision,
-          position: result.events[index].position,
-          type: event.type,
-          data: event.data,
-          metadata: event.metadata ?? {},
-          // Stores that do not report the time with the append: the time it was acknowledged here.
-          recordedAt: result.events[index].recordedAt ?? acknowledgedAt,
-        }),
-      );
+      const events = toAppend.map((event, index): RecordedEvent => ({
+        id: result.events[index].id,
+        streamId,
+        revision: result.events[index].revision,
+        position: result.events[index].position,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata ?? {},
+        // Stores that do not report the time with the append: the time it was acknowledged here.
+        recordedAt: result.events[index].recordedAt ?? acknowledgedAt,
+      }));
       const state = decision.events.reduce(decider.evolve, loaded.state);
       return { ok: true, events, streamRevision: result.streamRevision, position: result.position, state };
     } catch (error) {

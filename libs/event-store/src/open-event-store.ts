@@ -13,9 +13,7 @@ export interface OpenEventStoreOptions {
 }
 
 export type EventStoreLocation =
-  | { kind: 'memory' }
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'kurrentdb'; connectionString: string };
+  { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'kurrentdb'; connectionString: string };
 
 const KURRENTDB_SCHEME = /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\//;
 

@@ -16,7 +16,10 @@ describe('sequence positions', () => {
 });
 
 describe('KurrentDB positions', () => {
-  const position = fc.record({ commit: fc.bigInt({ min: 0n, max: 2n ** 64n }), prepare: fc.bigInt({ min: 0n, max: 2n ** 64n }) });
+  const position = fc.record({
+    commit: fc.bigInt({ min: 0n, max: 2n ** 64n }),
+    prepare: fc.bigInt({ min: 0n, max: 2n ** 64n }),
+  });
 
   it('round-trip through their text form', () => {
     fc.assert(fc.property(position, (p) => expect(decodeKurrentPosition(encodeKurrentPosition(p))).toEqual(p)));
@@ -25,7 +28,8 @@ describe('KurrentDB positions', () => {
   it('compare by commit, then prepare', () => {
     fc.assert(
       fc.property(position, position, (a, b) => {
-        const expected = a.commit !== b.commit ? Math.sign(Number(a.commit - b.commit)) : Math.sign(Number(a.prepare - b.prepare));
+        const expected =
+          a.commit !== b.commit ? Math.sign(Number(a.commit - b.commit)) : Math.sign(Number(a.prepare - b.prepare));
         expect(Math.sign(compareKurrentPositions(encodeKurrentPosition(a), encodeKurrentPosition(b)))).toBe(expected);
       }),
     );

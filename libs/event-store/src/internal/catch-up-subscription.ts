@@ -84,14 +84,13 @@ export class CatchUpSubscription implements Subscription {
 
   #waitForAppend(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer =
-        this.options.pollIntervalMs === undefined ? undefined : setTimeout(done, this.options.pollIntervalMs).unref();
-      const self = this;
-      function done(): void {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
         if (timer !== undefined) clearTimeout(timer);
-        self.#wake = undefined;
+        this.#wake = undefined;
         resolve();
-      }
+      };
+      if (this.options.pollIntervalMs !== undefined) timer = setTimeout(done, this.options.pollIntervalMs).unref();
       this.#wake = done;
     });
   }

@@ -14,7 +14,8 @@ export function validateAppend(streamId: string, events: EventToAppend[], expect
     if (!UUID.test(event.id)) throw new TypeError(`event id must be a UUID: ${JSON.stringify(event.id)}`);
     if (seen.has(event.id.toLowerCase())) throw new TypeError(`event id appears twice in one append: ${event.id}`);
     seen.add(event.id.toLowerCase());
-    if (typeof event.type !== 'string' || event.type.length === 0) throw new TypeError('event type must be a non-empty string');
+    if (typeof event.type !== 'string' || event.type.length === 0)
+      throw new TypeError('event type must be a non-empty string');
     if (event.type.startsWith('$')) throw new TypeError(`event types starting with "$" are reserved: ${event.type}`);
   }
 }

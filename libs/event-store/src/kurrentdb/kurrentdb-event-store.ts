@@ -86,7 +86,8 @@ export class KurrentDBEventStore implements EventStore {
       );
       nextExpectedRevision = result.nextExpectedRevision;
       // An idempotent re-append may come back without a (valid) position; it is read back below then.
-      lastPosition = result.position && result.position.commit >= 0n ? encodeKurrentPosition(result.position) : undefined;
+      lastPosition =
+        result.position && result.position.commit >= 0n ? encodeKurrentPosition(result.position) : undefined;
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualState === NO_STREAM ? -1 : Number(error.actualState);
@@ -306,13 +307,12 @@ class KurrentAllSubscription implements Subscription {
 
   #backoff(delayMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, delayMs);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.#cancelBackoff = undefined;
+        this.#cancelBackoff = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, delayMs);
       this.#cancelBackoff = done;
     });
   }
@@ -379,7 +379,10 @@ function toRecordedEvent(event: StoredRecord, commitPosition: bigint | undefined
 }
 
 function toMetadata(metadata: unknown): EventMetadata {
-  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) && !(metadata instanceof Uint8Array)
+  return typeof metadata === 'object' &&
+    metadata !== null &&
+    !Array.isArray(metadata) &&
+    !(metadata instanceof Uint8Array)
     ? (metadata as EventMetadata)
     : {};
 }

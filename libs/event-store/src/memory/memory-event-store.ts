@@ -66,18 +66,16 @@ export class MemoryEventStore implements EventStore {
       throw new DuplicateEventIdError(streamId, duplicate.id);
     }
     const recordedAt = new Date().toISOString();
-    const stored = toAppend.map(
-      (event, index): StoredEvent => ({
-        sequence: this.#log.length + index + 1,
-        id: event.id,
-        streamId,
-        revision: actual + index + 1,
-        type: event.type,
-        dataJson: toJson(event.data),
-        metadataJson: toJson(event.metadata ?? {}),
-        recordedAt,
-      }),
-    );
+    const stored = toAppend.map((event, index): StoredEvent => ({
+      sequence: this.#log.length + index + 1,
+      id: event.id,
+      streamId,
+      revision: actual + index + 1,
+      type: event.type,
+      dataJson: toJson(event.data),
+      metadataJson: toJson(event.metadata ?? {}),
+      recordedAt,
+    }));
     for (const event of stored) {
       this.#log.push(event);
       stream.push(event);

@@ -282,7 +282,16 @@ function toRef(row: RefRow): StoredEventRef {
   };
 }
 
-function toRecordedEvent([position, streamId, revision, id, type, data, metadata, recordedAt]: EventRow): RecordedEvent {
+function toRecordedEvent([
+  position,
+  streamId,
+  revision,
+  id,
+  type,
+  data,
+  metadata,
+  recordedAt,
+]: EventRow): RecordedEvent {
   return {
     id,
     streamId,
