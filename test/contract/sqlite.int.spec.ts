@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore, type RecordedEvent } from '@access-audit/event-store';
+import {
+  DuplicateEventIdError,
+  MemoryEventStore,
+  SqliteEventStore,
+  type EventStore,
+  type RecordedEvent,
+} from '@access-audit/event-store';
 import { eventStoreContract } from './event-store.contract';
 
 let directory: string;
@@ -49,5 +55,77 @@ describe('SQLite adapter across processes', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('SQLite adapter in one process', () => {
+  it('wakes a live subscriber on an in-process append without waiting for the poll', async () => {
+    const store = new SqliteEventStore(join(directory, `${randomUUID()}.db`), { pollIntervalMs: 60_000 });
+    try {
+      const subscription = store.subscribe();
+      const iterator = subscription[Symbol.asyncIterator]();
+      const first = iterator.next();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const started = Date.now();
+      await store.append('team-1', [{ id: randomUUID(), type: 'Opened', data: {} }], 'no_stream');
+      await expect(first).resolves.toMatchObject({ done: false, value: { streamId: 'team-1' } });
+      expect(Date.now() - started).toBeLessThan(1000);
+      await subscription.stop();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each([
+  ['memory', async (): Promise<EventStore> => new MemoryEventStore()],
+  ['SQLite', async (): Promise<EventStore> => new SqliteEventStore(join(directory, `${randomUUID()}.db`))],
+])('%s adapter: event ids', (_name, openStore) => {
+  let store: EventStore;
+  beforeEach(async () => {
+    store = await openStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('refuses an event id already stored at another place', async () => {
+    const id = randomUUID();
+    await store.append('team-1', [{ id, type: 'Opened', data: {} }], 'no_stream');
+    await expect(store.append('team-2', [{ id, type: 'Opened', data: {} }], 'no_stream')).rejects.toBeInstanceOf(
+      DuplicateEventIdError,
+    );
+    await expect(
+      store.append(
+        'team-1',
+        [
+          { id: randomUUID(), type: 'Changed', data: {} },
+          { id, type: 'Changed', data: {} },
+        ],
+        0,
+      ),
+    ).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await store.streamRevision('team-1')).toBe(0);
+    expect(await store.streamRevision('team-2')).toBe(-1);
+  });
+
+  it('refuses ids that are not UUIDs and reserved names, as KurrentDB would', async () => {
+    await expect(store.append('team-1', [{ id: 'e1', type: 'Opened', data: {} }], 'any')).rejects.toThrow(/UUID/);
+    await expect(store.append('$all', [{ id: randomUUID(), type: 'Opened', data: {} }], 'any')).rejects.toThrow(
+      /reserved/,
+    );
+    await expect(store.append('team-1', [{ id: randomUUID(), type: '$metadata', data: {} }], 'any')).rejects.toThrow(
+      /reserved/,
+    );
+  });
+
+  it('stores ids in lower case', async () => {
+    const id = randomUUID().toUpperCase();
+    const result = await store.append('team-1', [{ id, type: 'Opened', data: {} }], 'no_stream');
+    expect(result.events[0].id).toBe(id.toLowerCase());
+    expect((await store.readStream('team-1'))[0].id).toBe(id.toLowerCase());
+    expect(await store.append('team-1', [{ id, type: 'Opened', data: {} }], 'no_stream')).toMatchObject({
+      streamRevision: 0,
+    });
   });
 });
