@@ -34,5 +34,18 @@ export type {
   RecordedCampaignEvent,
 } from './evidence/evidence';
 export { evidenceCsv } from './evidence/evidence-csv';
-export { signEvidence, verifyEvidenceSignature, signBytes, publicKeyId } from './evidence/signature';
-export type { EvidenceSignature, SignedEvidence } from './evidence/signature';
+export { signEvidence, verifyEvidenceSignature } from './evidence/signature';
+export type { EvidenceSignature, EvidenceSigner, SignedEvidence } from './evidence/signature';
+export { readRefusal, campaignReadPermission } from './campaign/read-access';
+export { campaignView } from './evidence/campaign-view';
+export type { CampaignView, CampaignItemView } from './evidence/campaign-view';
+export { AccessReviewService } from './application/access-review-service';
+export type {
+  AccessReviewCallContext,
+  AccessReviewCommandResult,
+  AccessReviewServiceOptions,
+  AuditChainHeadReader,
+  DecideItemInput,
+  OpenCampaignInput,
+  ServiceResult,
+} from './application/access-review-service';

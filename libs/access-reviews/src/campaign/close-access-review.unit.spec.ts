@@ -52,7 +52,7 @@ const completeCommand = (
   data: {
     team,
     outcomes,
-    auditChainHead: { streamId: `audit-${TEAM}`, revision: 41, entryHash: 'ab'.repeat(32) },
+    auditChainHead: { streamId: `audit-${TEAM}`, revision: 41, sequence: 40, headHash: 'ab'.repeat(32) },
     teamStreamRevision: 25,
   },
   metadata: { actorId, now },
@@ -126,6 +126,28 @@ describe('planClosing', () => {
     });
     const revocations = plan.filter((p) => p.action === 'revoke').map((p) => p.item.itemId);
     expect(revocations).toEqual(['project_role:cole:api', 'project_role:cole:web', 'team_role:vic']);
+  });
+
+  it("applies the closing user's own grants last, so losing them cannot pre-empt the other revocations", () => {
+    const { history: h, decisionEventIds: ids } = withDecisions(
+      opened(),
+      ['rita', 'team_role:oscar', 'revoke', 'second owner no longer needed'],
+      ['rita', 'team_role:vic', 'revoke'],
+      ['rita', 'project_role:cole:api', 'revoke'],
+    );
+    const plan = planClosing(campaignWith(h), {
+      mode: 'complete',
+      actorId: 'oscar',
+      now: DURING,
+      team: enterpriseTeam(),
+      openedEventId: OPENED_ID,
+      decisionEventIds: ids,
+    });
+    expect(plan.filter((p) => p.action === 'revoke').map((p) => p.item.itemId)).toEqual([
+      'project_role:cole:api',
+      'team_role:vic',
+      'team_role:oscar',
+    ]);
   });
 
   it('reports a revoke on a grant that changed since the snapshot instead of applying it', () => {
@@ -289,7 +311,7 @@ describe('CompleteAccessReview', () => {
             policyVersion,
             completedBy: 'rita',
             outcomes,
-            auditChainHead: { streamId: `audit-${TEAM}`, revision: 41, entryHash: 'ab'.repeat(32) },
+            auditChainHead: { streamId: `audit-${TEAM}`, revision: 41, sequence: 40, headHash: 'ab'.repeat(32) },
             teamStreamRevision: 25,
           },
         },

@@ -56,6 +56,9 @@ export function revocationCommandFor(
 /** Narrow grants first, memberships last, so a member's removal never pre-empts their own group or project-role items. */
 const applicationOrder: Record<PopulationItem['kind'], number> = { project_role: 0, permission_group: 1, team_role: 2 };
 
+/** The acting user's own grants go last: losing them first would take away the right to apply the others. */
+const ownLast = (actorId: string, item: PopulationItem): number => (item.userId === actorId ? 1 : 0);
+
 /**
  * What closing the campaign will do with each item, in the order revocations are to be applied.
  * A revoke whose grant changed since the snapshot is reported, never applied; refusals are up to the team policy.
@@ -63,7 +66,10 @@ const applicationOrder: Record<PopulationItem['kind'], number> = { project_role:
 export function planClosing(campaign: Campaign, context: ClosingContext): PlannedItem[] {
   const applyRevokes = context.mode === 'complete' || campaign.defaultDecision === 'revoke';
   const items = [...campaign.population.items].sort(
-    (a, b) => applicationOrder[a.kind] - applicationOrder[b.kind] || (a.itemId < b.itemId ? -1 : 1),
+    (a, b) =>
+      ownLast(context.actorId, a) - ownLast(context.actorId, b) ||
+      applicationOrder[a.kind] - applicationOrder[b.kind] ||
+      (a.itemId < b.itemId ? -1 : 1),
   );
   return items.map((item): PlannedItem => {
     const recorded = campaign.decisions[item.itemId];

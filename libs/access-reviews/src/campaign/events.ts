@@ -61,11 +61,16 @@ export type ItemOutcome = {
 
 export type ItemResult = ItemOutcome['result'];
 
-/** The head of the team's audit hash chain when the campaign closed; null when no audit entry exists yet. */
+/** The head of the team's audit hash chain when the campaign closed; null when the team has no audit entry yet. */
 export interface AuditChainHead {
+  /** `audit-<teamId>`. */
   streamId: string;
+  /** Last revision of the audit stream. */
   revision: number;
-  entryHash: string;
+  /** Sequence number of the last entry in the chain. */
+  sequence: number;
+  /** Hash of that entry: every earlier entry is bound to it. */
+  headHash: string;
 }
 
 type Ev<T extends string, D> = { type: T; data: AccessReviewEventBase & D };

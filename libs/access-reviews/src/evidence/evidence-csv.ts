@@ -52,7 +52,7 @@ export function evidenceCsv(evidence: AccessReviewEvidence): string {
       team_stream_revision: population.snapshot.teamStreamRevision,
       team_stream_position: population.snapshot.teamStreamPosition,
       audit_chain_head: closing?.auditChainHead
-        ? `${closing.auditChainHead.revision}:${closing.auditChainHead.entryHash}`
+        ? `${closing.auditChainHead.sequence}:${closing.auditChainHead.headHash}`
         : null,
     },
   ];

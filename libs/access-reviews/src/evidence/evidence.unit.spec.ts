@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { canonicalJson } from '../campaign/canonical-json';
 import type { AccessReviewEvent, ItemOutcome } from '../campaign/events';
@@ -51,7 +51,7 @@ function recordedCampaign(): RecordedCampaignEvent[] {
         data: {
           team: enterpriseTeam(),
           outcomes,
-          auditChainHead: { streamId: 'audit-acme', revision: 7, entryHash: 'f'.repeat(64) },
+          auditChainHead: { streamId: 'audit-acme', revision: 7, sequence: 7, headHash: 'f'.repeat(64) },
           teamStreamRevision: 21,
         },
         metadata: { actorId: 'olga', now: DURING },
@@ -67,6 +67,12 @@ function recordedCampaign(): RecordedCampaignEvent[] {
     recordedAt: DURING,
   }));
 }
+
+const signerOf = (privateKey: KeyObject, publicKey: KeyObject) => ({
+  keyId: 'test-key',
+  publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  signBytes: (bytes: Buffer) => sign(null, bytes, privateKey).toString('base64'),
+});
 
 describe('campaign evidence', () => {
   const evidence = buildEvidence(recordedCampaign());
@@ -118,7 +124,7 @@ describe('campaign evidence', () => {
       status: 'completed',
       closedBy: 'olga',
       eventId: 'e4',
-      auditChainHead: { streamId: 'audit-acme', revision: 7, entryHash: 'f'.repeat(64) },
+      auditChainHead: { streamId: 'audit-acme', revision: 7, sequence: 7, headHash: 'f'.repeat(64) },
     });
     expect(evidence.campaign).toMatchObject({
       status: 'completed',
@@ -129,7 +135,12 @@ describe('campaign evidence', () => {
 
   it('is signed with Ed25519 over its canonical JSON; any change breaks the signature', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const signed = signEvidence(evidence, privateKey);
+    const signed = signEvidence(evidence, signerOf(privateKey, publicKey));
+    expect(signed.signature).toMatchObject({
+      algorithm: 'Ed25519',
+      keyId: 'test-key',
+      signedContent: 'canonical-json(evidence)',
+    });
     expect(verifyEvidenceSignature(signed, publicKey)).toBe(true);
     const tampered = { ...signed, evidence: { ...evidence, decisions: evidence.decisions.slice(1) } };
     expect(verifyEvidenceSignature(tampered, publicKey)).toBe(false);

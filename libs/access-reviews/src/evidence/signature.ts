@@ -1,14 +1,22 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../campaign/canonical-json';
 import type { AccessReviewEvidence } from './evidence';
 
+/** Signs with the audit log's Ed25519 checkpoint key (the audit library's `CheckpointSigner` has this shape). */
+export interface EvidenceSigner {
+  /** Identifies the public key (the audit library: first 16 hex digits of SHA-256 over its SPKI DER). */
+  readonly keyId: string;
+  /** The verifying key, SPKI PEM (also served at `/v1/audit/public-key`). */
+  readonly publicKeyPem: string;
+  /** Base64 Ed25519 signature of the bytes. */
+  signBytes(bytes: Buffer): string;
+}
+
 export interface EvidenceSignature {
   algorithm: 'Ed25519';
-  /** What was signed: the canonical JSON (sorted keys, no whitespace) of `evidence`. */
+  /** What was signed: the canonical JSON (sorted keys, no whitespace, UTF-8) of `evidence`. */
   signedContent: 'canonical-json(evidence)';
-  /** SHA-256 (hex) of the public key's SPKI DER encoding. */
   keyId: string;
-  /** The verifying key, SPKI PEM. */
   publicKey: string;
   /** Base64 Ed25519 signature. */
   value: string;
@@ -19,34 +27,21 @@ export interface SignedEvidence {
   signature: EvidenceSignature;
 }
 
-export const publicKeyId = (publicKey: KeyObject): string =>
-  createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
-
-/** Signs arbitrary bytes with an Ed25519 private key; base64. */
-export const signBytes = (bytes: Buffer | string, privateKey: KeyObject): string =>
-  sign(null, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8'), privateKey).toString('base64');
-
-export function signEvidence(evidence: AccessReviewEvidence, privateKey: KeyObject): SignedEvidence {
-  const publicKey = createPublicKey(privateKey);
+export function signEvidence(evidence: AccessReviewEvidence, signer: EvidenceSigner): SignedEvidence {
   return {
     evidence,
     signature: {
       algorithm: 'Ed25519',
       signedContent: 'canonical-json(evidence)',
-      keyId: publicKeyId(publicKey),
-      publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      value: signBytes(canonicalJson(evidence), privateKey),
+      keyId: signer.keyId,
+      publicKey: signer.publicKeyPem,
+      value: signer.signBytes(Buffer.from(canonicalJson(evidence), 'utf8')),
     },
   };
 }
 
 /** Checks a signed evidence document against a trusted public key (not the one it carries). */
-export const verifyEvidenceSignature = (signed: SignedEvidence, trustedPublicKey: KeyObject): boolean =>
-  verify(
-    null,
-    Buffer.from(canonicalJson(signed.evidence), 'utf8'),
-    trustedPublicKey,
-    Buffer.from(signed.signature.value, 'base64'),
-  );
+export function verifyEvidenceSignature(signed: SignedEvidence, trustedPublicKey: KeyObject): boolean {
+  const content = Buffer.from(canonicalJson(signed.evidence), 'utf8');
+  return verify(null, content, trustedPublicKey, Buffer.from(signed.signature.value, 'base64'));
+}

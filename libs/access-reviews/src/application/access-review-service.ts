@@ -1,0 +1,408 @@
+import { randomUUID } from 'node:crypto';
+import { teamDecider, teamStreamId, type Rejection, type TeamState } from '@access-audit/domain';
+import {
+  handleCommand,
+  loadStream,
+  type EventMetadata,
+  type EventStore,
+  type RecordedEvent,
+  type RequestContext,
+  type StreamLocks,
+} from '@access-audit/event-store';
+import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
+import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
+import { accessReviewDecider, completionRefusal, isDueForExpiry } from '../campaign/decide';
+import {
+  accessReviewStreamId,
+  type AccessReviewEvent,
+  type AuditChainHead,
+  type EnforcingEvent,
+  type ItemOutcome,
+  type RevocationRefusal,
+} from '../campaign/events';
+import { readRefusal } from '../campaign/read-access';
+import type { AccessReviewRejection } from '../campaign/rejection';
+import { foldAccessReview, type AccessReviewState, type Campaign } from '../campaign/state';
+import { campaignView, type CampaignView } from '../evidence/campaign-view';
+import { buildEvidence, type AccessReviewEvidence } from '../evidence/evidence';
+import { evidenceCsv } from '../evidence/evidence-csv';
+import { signEvidence, type EvidenceSigner, type SignedEvidence } from '../evidence/signature';
+
+/** Who is acting and when; the same for every event the call appends. */
+export interface AccessReviewCallContext {
+  actorId: string;
+  /** ISO-8601 instant, from the caller's clock. */
+  now: string;
+  /** Ties every event of one request together (the request id over HTTP). */
+  correlationId?: string;
+  requestContext?: RequestContext;
+}
+
+/** The head of the team's audit chain, brought up to date with the team stream when the audit library allows it. */
+export type AuditChainHeadReader = (teamId: string) => Promise<AuditChainHead | null>;
+
+export interface AccessReviewServiceOptions {
+  store: EventStore;
+  /** The same per-stream locks as the team command path, so revocations queue with every other team command. */
+  locks: StreamLocks;
+  /** The audit log's checkpoint key. */
+  signer: EvidenceSigner;
+  auditChainHead?: AuditChainHeadReader;
+}
+
+/** What a campaign command appended: the campaign's own events and, on closing, the team events of its revocations. */
+export interface AccessReviewCommandResult {
+  reviewId: string;
+  /** Position of the last event appended (revocations included); the store's head when nothing was appended. */
+  position: string;
+  /** The campaign stream's revision afterwards. */
+  streamRevision: number;
+  events: Array<{ id: string; type: string; streamId: string }>;
+  /** On closing: what became of each item. */
+  outcomes?: ItemOutcome[];
+}
+
+export type ServiceResult<T> = { ok: true; value: T } | { ok: false; rejection: AccessReviewRejection };
+
+export interface OpenCampaignInput {
+  teamId: string;
+  reviewId?: string;
+  name: string;
+  reviewerIds: string[];
+  dueAt: string;
+  scope?: OpenAccessReview['data']['scope'];
+  defaultDecision?: 'revoke';
+}
+
+export interface DecideItemInput {
+  teamId: string;
+  reviewId: string;
+  itemId: string;
+  decision: 'keep' | 'revoke';
+  justification?: string;
+}
+
+type CampaignIds = { teamId: string; reviewId: string };
+
+const rejected = <T>(rejection: AccessReviewRejection): ServiceResult<T> => ({ ok: false, rejection });
+
+const refusalOf = (rejection: Rejection): RevocationRefusal => ({
+  kind: rejection.kind,
+  ...('rule' in rejection ? { rule: rejection.rule } : {}),
+  ...('permission' in rejection ? { permission: rejection.permission } : {}),
+  message: rejection.message,
+});
+
+const enforcingEventOf = (event: RecordedEvent): EnforcingEvent => ({
+  eventId: event.id,
+  type: event.type,
+  streamRevision: event.revision,
+  position: event.position,
+});
+
+/** Metadata linking a team event to the campaign item it enforces (and, by causation, to the decision). */
+interface AccessReviewLink {
+  reviewId: string;
+  itemId: string;
+}
+const linkOf = (metadata: EventMetadata): AccessReviewLink | undefined => {
+  const link = metadata['accessReview'] as Partial<AccessReviewLink> | undefined;
+  return typeof link?.reviewId === 'string' && typeof link.itemId === 'string' ? (link as AccessReviewLink) : undefined;
+};
+
+/**
+ * Runs access-review campaigns against the event store: each campaign is its own stream, decided by the campaign decider;
+ * closing sends every revoke down the team command path (same decider, same locks) as the closing user, linked to its
+ * decision by causation id. Commands on one campaign are serialized with the campaign stream's lock.
+ */
+export class AccessReviewService {
+  readonly #store: EventStore;
+  readonly #locks: StreamLocks;
+  readonly #signer: EvidenceSigner;
+  readonly #auditChainHead: AuditChainHeadReader;
+
+  constructor(options: AccessReviewServiceOptions) {
+    this.#store = options.store;
+    this.#locks = options.locks;
+    this.#signer = options.signer;
+    this.#auditChainHead = options.auditChainHead ?? (async () => null);
+  }
+
+  async open(
+    input: OpenCampaignInput,
+    context: AccessReviewCallContext,
+  ): Promise<ServiceResult<AccessReviewCommandResult>> {
+    const reviewId = input.reviewId ?? randomUUID();
+    const ids = { teamId: input.teamId, reviewId };
+    // Folded from the team stream itself at its current revision, never from a read model.
+    const team = await loadStream(this.#store, teamStreamId(input.teamId), teamDecider);
+    const command: AccessReviewCommand = {
+      type: 'OpenAccessReview',
+      ...ids,
+      data: {
+        name: input.name,
+        reviewerIds: input.reviewerIds,
+        dueAt: input.dueAt,
+        scope: input.scope ?? { kind: 'team' },
+        ...(input.defaultDecision ? { defaultDecision: input.defaultDecision } : {}),
+        team: { state: team.state, revision: team.revision, position: team.position ?? null },
+      },
+      metadata: { actorId: context.actorId, now: context.now },
+    };
+    return this.#locks.run(this.#streamOf(ids), () => this.#handleCampaignCommand(command, context));
+  }
+
+  async decide(
+    input: DecideItemInput,
+    context: AccessReviewCallContext,
+  ): Promise<ServiceResult<AccessReviewCommandResult>> {
+    return this.#locks.run(this.#streamOf(input), async () => {
+      // An overdue campaign is marked expired first; the decision is then refused as too late.
+      await this.#expireIfDue(input, context);
+      const command: AccessReviewCommand = {
+        type: 'DecideAccessReviewItem',
+        teamId: input.teamId,
+        reviewId: input.reviewId,
+        data: {
+          itemId: input.itemId,
+          decision: input.decision,
+          ...(input.justification !== undefined ? { justification: input.justification } : {}),
+        },
+        metadata: { actorId: context.actorId, now: context.now },
+      };
+      return this.#handleCampaignCommand(command, context);
+    });
+  }
+
+  /** Completes the campaign: applies its revokes through the team command path, then records every item's outcome. */
+  async complete(
+    ids: CampaignIds,
+    context: AccessReviewCallContext,
+  ): Promise<ServiceResult<AccessReviewCommandResult>> {
+    return this.#locks.run(this.#streamOf(ids), async () => {
+      await this.#expireIfDue(ids, context);
+      const campaign = await this.#readCampaign(ids);
+      const team = await loadStream(this.#store, teamStreamId(ids.teamId), teamDecider);
+      const refusal = completionRefusal(campaign.state, { ...ids, metadata: context, team: team.state });
+      if (refusal) return rejected(refusal);
+      return { ok: true, value: await this.#close(ids, campaign, 'complete', context, team.state) };
+    });
+  }
+
+  /** Records the expiry of an overdue campaign (for schedulers); nothing happens to one that is not due. */
+  async expireIfDue(
+    ids: CampaignIds,
+    context: AccessReviewCallContext,
+  ): Promise<AccessReviewCommandResult | undefined> {
+    return this.#locks.run(this.#streamOf(ids), () => this.#expireIfDue(ids, context));
+  }
+
+  async view(
+    ids: CampaignIds,
+    viewerId: string,
+    now: string,
+  ): Promise<ServiceResult<CampaignView & { streamRevision: number; position: string }>> {
+    const readable = await this.#readable(ids, viewerId);
+    if (!readable.ok) return readable;
+    const { evidence, stream } = readable.value;
+    const last = stream[stream.length - 1]!;
+    return {
+      ok: true,
+      value: { ...campaignView(evidence, now), streamRevision: last.revision, position: last.position },
+    };
+  }
+
+  /** The evidence, signed over its canonical JSON with the audit checkpoint key. */
+  async evidence(ids: CampaignIds, viewerId: string): Promise<ServiceResult<SignedEvidence & { position: string }>> {
+    const readable = await this.#readable(ids, viewerId);
+    if (!readable.ok) return readable;
+    const position = readable.value.stream[readable.value.stream.length - 1]!.position;
+    return { ok: true, value: { ...signEvidence(readable.value.evidence, this.#signer), position } };
+  }
+
+  /** The evidence as CSV, with an Ed25519 signature over the exact CSV bytes. */
+  async evidenceCsv(
+    ids: CampaignIds,
+    viewerId: string,
+  ): Promise<ServiceResult<{ csv: string; signature: string; keyId: string; position: string; digest: string }>> {
+    const readable = await this.#readable(ids, viewerId);
+    if (!readable.ok) return readable;
+    const { evidence, stream } = readable.value;
+    const csv = evidenceCsv(evidence);
+    return {
+      ok: true,
+      value: {
+        csv,
+        signature: this.#signer.signBytes(Buffer.from(csv, 'utf8')),
+        keyId: this.#signer.keyId,
+        position: stream[stream.length - 1]!.position,
+        digest: `${evidence.population.digest.algorithm}:${evidence.population.digest.value}`,
+      },
+    };
+  }
+
+  #streamOf(ids: CampaignIds): string {
+    return accessReviewStreamId(ids.teamId, ids.reviewId);
+  }
+
+  async #readable(
+    ids: CampaignIds,
+    viewerId: string,
+  ): Promise<ServiceResult<{ evidence: AccessReviewEvidence; stream: RecordedEvent[] }>> {
+    const [campaign, team] = await Promise.all([
+      this.#readCampaign(ids),
+      loadStream(this.#store, teamStreamId(ids.teamId), teamDecider),
+    ]);
+    const refusal = readRefusal(campaign.state, team.state, viewerId, ids);
+    if (refusal) return rejected(refusal);
+    return { ok: true, value: { evidence: buildEvidence(campaign.stream), stream: campaign.stream } };
+  }
+
+  async #readCampaign(
+    ids: CampaignIds,
+  ): Promise<{ stream: RecordedEvent[]; state: AccessReviewState; revision: number }> {
+    const stream = await this.#store.readStream(this.#streamOf(ids));
+    const state = foldAccessReview(
+      stream.map((event) => ({ type: event.type, data: event.data }) as AccessReviewEvent),
+    );
+    return { stream, state, revision: stream.length ? stream[stream.length - 1]!.revision : -1 };
+  }
+
+  #metadata(context: AccessReviewCallContext, ids: CampaignIds): EventMetadata {
+    return {
+      actorId: context.actorId,
+      correlationId: context.correlationId ?? ids.reviewId,
+      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+    };
+  }
+
+  /** Runs one campaign command; the caller holds the campaign stream's lock. */
+  async #handleCampaignCommand(
+    command: AccessReviewCommand,
+    context: AccessReviewCallContext,
+    expectedRevision?: number,
+  ): Promise<ServiceResult<AccessReviewCommandResult>> {
+    const streamId = this.#streamOf(command);
+    const outcome = await handleCommand(this.#store, streamId, accessReviewDecider, command, {
+      metadata: this.#metadata(context, command),
+      ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+    });
+    if (!outcome.ok) return rejected(outcome.rejection);
+    return {
+      ok: true,
+      value: {
+        reviewId: command.reviewId,
+        position: outcome.position,
+        streamRevision: outcome.streamRevision,
+        events: outcome.events.map((event) => ({ id: event.id, type: event.type, streamId })),
+      },
+    };
+  }
+
+  /** The campaign lock is held. Overdue: apply what a default decision demands (as the opener), then record the expiry. */
+  async #expireIfDue(
+    ids: CampaignIds,
+    context: AccessReviewCallContext,
+  ): Promise<AccessReviewCommandResult | undefined> {
+    const campaign = await this.#readCampaign(ids);
+    if (!isDueForExpiry(campaign.state, context.now)) return undefined;
+    const team = await loadStream(this.#store, teamStreamId(ids.teamId), teamDecider);
+    return this.#close(ids, campaign, 'expire', context, team.state);
+  }
+
+  /**
+   * Closes a campaign (the lock is held and the preconditions checked): plans each item, applies the revokes one by one
+   * through the team command path, then appends the closing event with every outcome, expecting the revision it read.
+   */
+  async #close(
+    ids: CampaignIds,
+    campaign: { stream: RecordedEvent[]; state: AccessReviewState; revision: number },
+    mode: 'complete' | 'expire',
+    context: AccessReviewCallContext,
+    teamAtStart: TeamState,
+  ): Promise<AccessReviewCommandResult> {
+    const state = campaign.state as Campaign;
+    const actingAs = mode === 'complete' ? context.actorId : state.openedBy;
+    const plan = planClosing(state, {
+      mode,
+      actorId: actingAs,
+      now: context.now,
+      team: teamAtStart,
+      openedEventId: campaign.stream[0]!.id,
+      decisionEventIds: this.#decisionEventIds(campaign.stream),
+      enforcedEarlier: await this.#enforcedEarlier(ids, state),
+    });
+    const teamEvents: RecordedEvent[] = [];
+    const outcomes: ItemOutcome[] = [];
+    for (const planned of plan) {
+      const applied = await this.#applyRevocation(ids, planned, context, actingAs);
+      if (applied?.ok) teamEvents.push(...applied.recorded);
+      outcomes.push(outcomeOf(planned, applied));
+    }
+    const teamStreamRevision = await this.#store.streamRevision(teamStreamId(ids.teamId));
+    const auditChainHead = await this.#auditChainHead(ids.teamId);
+    const closing = { outcomes, auditChainHead, teamStreamRevision };
+    const metadata = { actorId: context.actorId, now: context.now };
+    const command: AccessReviewCommand =
+      mode === 'complete'
+        ? { type: 'CompleteAccessReview', ...ids, data: { ...closing, team: teamAtStart }, metadata }
+        : { type: 'ExpireAccessReview', ...ids, data: closing, metadata };
+    const result = await this.#handleCampaignCommand(command, context, campaign.revision);
+    if (!result.ok) throw new Error(`closing access review ${ids.reviewId} was refused: ${result.rejection.message}`);
+    const positions = [result.value.position, ...teamEvents.map((event) => event.position)];
+    return {
+      ...result.value,
+      position: positions.reduce((max, p) => (this.#store.comparePositions(p, max) > 0 ? p : max)),
+      events: [
+        ...teamEvents.map((event) => ({ id: event.id, type: event.type, streamId: event.streamId })),
+        ...result.value.events,
+      ],
+      outcomes,
+    };
+  }
+
+  async #applyRevocation(
+    ids: CampaignIds,
+    planned: PlannedItem,
+    context: AccessReviewCallContext,
+    actingAs: string,
+  ): Promise<
+    | ({ ok: true; events: EnforcingEvent[]; recorded: RecordedEvent[] } | { ok: false; refusal: RevocationRefusal })
+    | undefined
+  > {
+    if (planned.action !== 'revoke') return undefined;
+    const link: AccessReviewLink = { reviewId: ids.reviewId, itemId: planned.item.itemId };
+    const outcome = await handleCommand(this.#store, teamStreamId(ids.teamId), teamDecider, planned.command, {
+      locks: this.#locks,
+      metadata: {
+        ...this.#metadata({ ...context, actorId: actingAs }, ids),
+        causationId: planned.causationEventId,
+        accessReview: link,
+      },
+    });
+    if (!outcome.ok) return { ok: false, refusal: refusalOf(outcome.rejection) };
+    return { ok: true, events: outcome.events.map(enforcingEventOf), recorded: outcome.events };
+  }
+
+  #decisionEventIds(stream: RecordedEvent[]): Record<string, string> {
+    const ids: Record<string, string> = {};
+    for (const event of stream) {
+      if (event.type === 'AccessReviewItemDecided') ids[(event.data as { itemId: string }).itemId] = event.id;
+    }
+    return ids;
+  }
+
+  /** Team events a closing of this campaign appended before being interrupted, per item (found by their link). */
+  async #enforcedEarlier(ids: CampaignIds, campaign: Campaign): Promise<Map<string, EnforcingEvent[]>> {
+    const since = await this.#store.readStream(teamStreamId(ids.teamId), {
+      fromRevision: campaign.snapshot.teamStreamRevision + 1,
+    });
+    const enforced = new Map<string, EnforcingEvent[]>();
+    for (const event of since) {
+      const link = linkOf(event.metadata);
+      if (link?.reviewId !== ids.reviewId) continue;
+      enforced.set(link.itemId, [...(enforced.get(link.itemId) ?? []), enforcingEventOf(event)]);
+    }
+    return enforced;
+  }
+}
