@@ -97,14 +97,8 @@ export class KurrentDBEventStore implements EventStore {
     }
     const lastRevision = Number(nextExpectedRevision);
     const firstRevision = lastRevision - events.length + 1;
-    if (events.length === 1 && lastPosition !== undefined) {
-      return {
-        streamRevision: lastRevision,
-        position: lastPosition,
-        events: [{ id: events[0].id.toLowerCase(), revision: lastRevision, position: lastPosition }],
-      };
-    }
-    // The server reports only the last position; each event's own position is read back.
+    // The append's reported position need not equal the pair readers see for the event (it can be the transaction's);
+    // the events are read back so that the positions returned are exactly those subscriptions will deliver.
     const ids = events.map((event) => event.id.toLowerCase());
     let stored = await this.readStream(streamId, { fromRevision: Math.max(0, firstRevision), limit: events.length });
     if (stored.some((event, index) => event.id !== ids[index])) {
