@@ -7,7 +7,7 @@ import {
   type TeamCommand,
   type TeamEvent,
 } from '@access-audit/domain';
-import { handleCommand, MemoryEventStore, StreamLocks } from '@access-audit/event-store';
+import { handleCommand, MemoryEventStore, StreamLocks, WrongExpectedRevisionError } from '@access-audit/event-store';
 import { canonicalJson } from '../campaign/canonical-json';
 import { accessReviewStreamId, type ItemOutcome } from '../campaign/events';
 import { accessReviewRuleIds as rules } from '../campaign/rules';
@@ -342,6 +342,27 @@ describe('AccessReviewService over the event store', () => {
         position: e.position,
       })),
     });
+  });
+
+  it("records the caller's reason and honours the campaign revision the caller saw (If-Match)", async () => {
+    const { store, service, team } = setup();
+    await enterpriseTeam(team);
+    ok(
+      await service.open(
+        { teamId: TEAM, reviewId: 'q4', name: 'Q4', reviewerIds: ['rita'], dueAt: DUE },
+        { ...ctx('olga', T0), reason: 'SOC 2 CC6.2' },
+      ),
+    );
+    const item = { teamId: TEAM, reviewId: 'q4', itemId: 'team_role:cole', decision: 'keep' as const };
+    await expect(service.decide(item, { ...ctx('rita'), expectedRevision: 3 })).rejects.toBeInstanceOf(
+      WrongExpectedRevisionError,
+    );
+    ok(await service.decide(item, { ...ctx('rita'), expectedRevision: 0 }));
+    await expect(
+      service.complete({ teamId: TEAM, reviewId: 'q4' }, { ...ctx('olga'), expectedRevision: 0 }),
+    ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    const [openedEvent] = await store.readStream(accessReviewStreamId(TEAM, 'q4'));
+    expect(openedEvent!.data).toMatchObject({ reason: 'SOC 2 CC6.2' });
   });
 
   it('lets audit readers and reviewers read a campaign, nobody else', async () => {

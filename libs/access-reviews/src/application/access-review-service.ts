@@ -8,6 +8,7 @@ import {
   type RecordedEvent,
   type RequestContext,
   type StreamLocks,
+  WrongExpectedRevisionError,
 } from '@access-audit/event-store';
 import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
@@ -33,6 +34,10 @@ export interface AccessReviewCallContext {
   actorId: string;
   /** ISO-8601 instant, from the caller's clock. */
   now: string;
+  /** Why, in the caller's words; recorded in the campaign's events. */
+  reason?: string;
+  /** The campaign stream's revision the caller saw (`If-Match`); a mismatch throws WrongExpectedRevisionError. */
+  expectedRevision?: number;
   /** Ties every event of one request together (the request id over HTTP). */
   correlationId?: string;
   requestContext?: RequestContext;
@@ -83,6 +88,12 @@ export interface DecideItemInput {
 }
 
 type CampaignIds = { teamId: string; reviewId: string };
+
+const commandMetadataOf = ({ actorId, now, reason }: AccessReviewCallContext) => ({
+  actorId,
+  now,
+  ...(reason !== undefined ? { reason } : {}),
+});
 
 const rejected = <T>(rejection: AccessReviewRejection): ServiceResult<T> => ({ ok: false, rejection });
 
@@ -147,9 +158,11 @@ export class AccessReviewService {
         ...(input.defaultDecision ? { defaultDecision: input.defaultDecision } : {}),
         team: { state: team.state, revision: team.revision, position: team.position ?? null },
       },
-      metadata: { actorId: context.actorId, now: context.now },
+      metadata: commandMetadataOf(context),
     };
-    return this.#locks.run(this.#streamOf(ids), () => this.#handleCampaignCommand(command, context));
+    return this.#locks.run(this.#streamOf(ids), () =>
+      this.#handleCampaignCommand(command, context, context.expectedRevision),
+    );
   }
 
   async decide(
@@ -157,8 +170,9 @@ export class AccessReviewService {
     context: AccessReviewCallContext,
   ): Promise<ServiceResult<AccessReviewCommandResult>> {
     return this.#locks.run(this.#streamOf(input), async () => {
+      await this.#assertExpectedRevision(input, context);
       // An overdue campaign is marked expired first; the decision is then refused as too late.
-      await this.#expireIfDue(input, context);
+      const expiry = await this.#expireIfDue(input, context);
       const command: AccessReviewCommand = {
         type: 'DecideAccessReviewItem',
         teamId: input.teamId,
@@ -168,9 +182,9 @@ export class AccessReviewService {
           decision: input.decision,
           ...(input.justification !== undefined ? { justification: input.justification } : {}),
         },
-        metadata: { actorId: context.actorId, now: context.now },
+        metadata: commandMetadataOf(context),
       };
-      return this.#handleCampaignCommand(command, context);
+      return this.#handleCampaignCommand(command, context, expiry ? undefined : context.expectedRevision);
     });
   }
 
@@ -180,6 +194,7 @@ export class AccessReviewService {
     context: AccessReviewCallContext,
   ): Promise<ServiceResult<AccessReviewCommandResult>> {
     return this.#locks.run(this.#streamOf(ids), async () => {
+      await this.#assertExpectedRevision(ids, context);
       await this.#expireIfDue(ids, context);
       const campaign = await this.#readCampaign(ids);
       const team = await loadStream(this.#store, teamStreamId(ids.teamId), teamDecider);
@@ -239,6 +254,14 @@ export class AccessReviewService {
         digest: `${evidence.population.digest.algorithm}:${evidence.population.digest.value}`,
       },
     };
+  }
+
+  async #assertExpectedRevision(ids: CampaignIds, context: AccessReviewCallContext): Promise<void> {
+    if (context.expectedRevision === undefined) return;
+    const streamId = this.#streamOf(ids);
+    const actual = await this.#store.streamRevision(streamId);
+    if (actual !== context.expectedRevision)
+      throw new WrongExpectedRevisionError(streamId, context.expectedRevision, actual);
   }
 
   #streamOf(ids: CampaignIds): string {
@@ -342,7 +365,7 @@ export class AccessReviewService {
     const teamStreamRevision = await this.#store.streamRevision(teamStreamId(ids.teamId));
     const auditChainHead = await this.#auditChainHead(ids.teamId);
     const closing = { outcomes, auditChainHead, teamStreamRevision };
-    const metadata = { actorId: context.actorId, now: context.now };
+    const metadata = commandMetadataOf(context);
     const command: AccessReviewCommand =
       mode === 'complete'
         ? { type: 'CompleteAccessReview', ...ids, data: { ...closing, team: teamAtStart }, metadata }

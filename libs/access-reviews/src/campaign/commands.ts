@@ -7,6 +7,8 @@ export interface AccessReviewCommandMetadata {
   actorId: string;
   /** ISO-8601 instant. */
   now: string;
+  /** Why, in the caller's words; recorded in the events. */
+  reason?: string;
 }
 
 /** The team as folded from its own stream (never a read model), with where in the stream it was read. */

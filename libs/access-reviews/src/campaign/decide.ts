@@ -25,6 +25,7 @@ const baseOf = (command: AccessReviewCommand): AccessReviewEventBase => ({
   reviewId: command.reviewId,
   actorId: command.metadata.actorId,
   occurredAt: command.metadata.now,
+  ...(command.metadata.reason !== undefined ? { reason: command.metadata.reason } : {}),
   policyVersion,
 });
 

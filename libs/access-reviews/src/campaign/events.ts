@@ -9,6 +9,7 @@ export interface AccessReviewEventBase {
   reviewId: string;
   actorId: string;
   occurredAt: string;
+  reason?: string;
   policyVersion: string;
 }
 
