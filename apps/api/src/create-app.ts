@@ -12,6 +12,11 @@ import { MetricsService } from './observability/metrics.service';
 export interface CreateApiAppOptions {
   /** Nest log levels; `false` silences the framework logger (tests). */
   logger?: LogLevel[] | false;
+  /**
+   * Serve the Swagger UI at /docs (default true); /docs-json is always served. The UI's assets come through
+   * @fastify/static, whose ESM-only dependency (content-disposition 3) Node loads but Jest's module system cannot.
+   */
+  docsUi?: boolean;
 }
 
 /**
@@ -42,12 +47,12 @@ export async function createApiApp(config: ApiConfig, options: CreateApiAppOptio
       reply.elapsedTime / 1000,
     );
   });
-  setUpOpenApi(app);
+  setUpOpenApi(app, options.docsUi ?? true);
   app.enableShutdownHooks();
   return app;
 }
 
-function setUpOpenApi(app: NestFastifyApplication): void {
+function setUpOpenApi(app: NestFastifyApplication, ui: boolean): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -61,5 +66,10 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .build(),
     { extraModels: [ProblemDto] },
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'access-audit API' });
+  SwaggerModule.setup('docs', app, document, {
+    ui,
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    customSiteTitle: 'access-audit API',
+  });
 }
