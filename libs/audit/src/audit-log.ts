@@ -150,15 +150,24 @@ export class AuditLog {
   /** Recomputes the team's chain and checkpoint signatures from the audit stream in the event store. */
   async verify(teamId: string): Promise<ChainVerification> {
     const verifier = new ChainVerifier(this.#signer.publicKey);
-    let revision = 0;
-    for (;;) {
+    const streamId = auditStreamId(teamId);
+    for (let revision = 0; ; ) {
       let events: RecordedEvent[];
       try {
-        events = await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit: batchSize });
-      } catch (error) {
-        const unreadable = await this.#firstUnreadableRevision(teamId, revision);
-        verifier.unreadable(`the stored event cannot be read: ${(error as Error).message}`, { streamRevision: unreadable });
-        return verifier.result();
+        events = await this.#store.readStream(streamId, { fromRevision: revision, limit: batchSize });
+      } catch {
+        // A stored event that cannot be read: go one by one to name it.
+        events = [];
+        for (const last = await this.#store.streamRevision(streamId); revision <= last; revision++) {
+          try {
+            const [event] = await this.#store.readStream(streamId, { fromRevision: revision, limit: 1 });
+            if (event && !verifier.push(event.data, { streamRevision: event.revision })) return verifier.result();
+            if (event) revision = event.revision;
+          } catch (error) {
+            verifier.unreadable(`the stored event cannot be read: ${(error as Error).message}`, { streamRevision: revision });
+            return verifier.result();
+          }
+        }
       }
       for (const event of events) {
         if (!verifier.push(event.data, { streamRevision: event.revision })) return verifier.result();
@@ -218,18 +227,6 @@ export class AuditLog {
       if (events.length < limit) return;
       revision = events[events.length - 1].revision + 1;
     }
-  }
-
-  async #firstUnreadableRevision(teamId: string, from: number): Promise<number> {
-    const last = await this.#store.streamRevision(auditStreamId(teamId));
-    for (let revision = from; revision <= last; revision++) {
-      try {
-        await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit: 1 });
-      } catch {
-        return revision;
-      }
-    }
-    return from;
   }
 
   async #catchUpIndex(): Promise<void> {

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+
+const root = join(__dirname, '..', '..', '..', '..');
+
+/** Resolves `@access-audit/<lib>` to the transpiled `libs/<lib>/src`, as tsconfig's paths do for the sources. */
+const aliasHook = `'use strict';
+const Module = require('node:module');
+const path = require('node:path');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  const lib = /^@access-audit\\/([a-z-]+)$/.exec(request);
+  return resolve.call(this, lib ? path.join(__dirname, 'libs', lib[1], 'src') : request, ...rest);
+};
+`;
+
+let transpiled: string | undefined;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+/**
+ * apps/ and libs/ transpiled file by file (no type check) into a temporary folder, so tests can run a CLI command or a
+ * probe in a child process of its own (its own heap, exit code and stdout) without a full build.
+ */
+export function transpileSources(): string {
+  if (transpiled) return transpiled;
+  const out = mkdtempSync(join(tmpdir(), 'access-audit-child-'));
+  const compilerOptions: ts.CompilerOptions = {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    esModuleInterop: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    sourceMap: false,
+  };
+  for (const file of [...sources(join(root, 'apps')), ...sources(join(root, 'libs'))]) {
+    const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText);
+  }
+  writeFileSync(join(out, 'alias-hook.js'), aliasHook);
+  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
+  transpiled = out;
+  return out;
+}
+
+export interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a source file (path relative to the repository root, e.g. `apps/cli/src/main.ts`) in a child Node process. */
+export function runSourceFile(
+  entry: string,
+  args: string[],
+  options: { nodeOptions?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ChildResult> {
+  const dir = transpileSources();
+  const script = join(dir, entry.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '-r', join(dir, 'alias-hook.js'), script, ...args], {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, ...options.env, NODE_PATH: join(root, 'node_modules') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
