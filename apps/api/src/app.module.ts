@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccessReviewsModule } from './access-reviews/access-reviews.module';
 import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api-config';
 import { ApiConfigModule } from './config/api-config.module';
@@ -16,6 +17,7 @@ import { ObservabilityModule } from './observability/observability.module';
     AuthModule,
     ObservabilityModule,
     CommandsModule,
+    AccessReviewsModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

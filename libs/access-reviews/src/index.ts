@@ -49,3 +49,4 @@ export type {
   OpenCampaignInput,
   ServiceResult,
 } from './application/access-review-service';
+export { auditChainHeadFromStore } from './application/audit-chain-head';

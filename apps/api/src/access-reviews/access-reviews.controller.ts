@@ -1,0 +1,210 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import {
+  AccessReviewService,
+  type AccessReviewCallContext,
+  type AccessReviewCommandResult,
+  type ReviewScope,
+  type ServiceResult,
+} from '@access-audit/access-reviews';
+import { WrongExpectedRevisionError } from '@access-audit/event-store';
+import { Principal } from '../auth/principal';
+import { CLOCK, type Clock } from '../commands/clock';
+import { CommandContext } from '../commands/command-context';
+import { CommandRoute } from '../commands/command-route';
+import type { TeamCommandContext } from '../commands/execute-team-command';
+import { revisionConflictProblem } from '../commands/rejection-problem';
+import { ReasonDto } from '../commands/dto/common.dto';
+import { TeamParams } from '../commands/dto/teams.dto';
+import { accessReviewProblem } from './access-review-problem';
+import {
+  AccessReviewAcceptedDto,
+  AccessReviewCompletedDto,
+  AccessReviewItemParams,
+  AccessReviewParams,
+  CampaignQueryDto,
+  DecideItemDto,
+  EvidenceQueryDto,
+  OpenAccessReviewDto,
+  type ReviewScopeDto,
+} from './dto/access-review.dto';
+
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+
+const scopeOf = (dto: ReviewScopeDto | undefined): ReviewScope => {
+  switch (dto?.kind) {
+    case undefined:
+    case 'team':
+      return { kind: 'team' };
+    case 'projects':
+      return { kind: 'projects', projectIds: dto.projectIds ?? [] };
+    case 'roles':
+      return { kind: 'roles', roles: dto.roles ?? [] };
+  }
+};
+
+function valueOf<T>(result: ServiceResult<T>): T {
+  if (!result.ok) throw accessReviewProblem(result.rejection);
+  return result.value;
+}
+
+/** Access-review campaigns (API.md "Access reviews"): the routes only translate; the campaign decider decides. */
+@ApiTags('access reviews')
+@Controller('v1/teams/:teamId/access-reviews')
+export class AccessReviewsController {
+  constructor(
+    private readonly reviews: AccessReviewService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @CommandRoute()
+  @ApiOperation({
+    summary:
+      'Open a campaign (owner: team.members.roles.manage) over a snapshot of every grant in scope, folded from the team stream at its current revision, with its SHA-256 digest',
+  })
+  @ApiCreatedResponse({ type: AccessReviewAcceptedDto })
+  async open(
+    @Param() { teamId }: TeamParams,
+    @Body() body: OpenAccessReviewDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<AccessReviewCommandResult> {
+    return this.#command(() =>
+      this.reviews.open(
+        {
+          teamId,
+          ...(body.id !== undefined ? { reviewId: body.id } : {}),
+          name: body.name,
+          reviewerIds: body.reviewerIds,
+          dueAt: new Date(body.dueAt).toISOString(),
+          scope: scopeOf(body.scope),
+          ...(body.defaultDecision ? { defaultDecision: body.defaultDecision } : {}),
+        },
+        this.#context(context, body),
+      ),
+    );
+  }
+
+  @Get(':reviewId')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The campaign, its items and their decisions (team.audit.view, or a named reviewer)' })
+  @ApiOkResponse({ description: 'Campaign with items, decisions in force, superseded decisions and outcomes' })
+  @ApiForbiddenResponse({ description: 'Neither team.audit.view nor a named reviewer', content: problemContent })
+  @ApiNotFoundResponse({ description: 'No such team or campaign (`rule`)', content: problemContent })
+  async get(
+    @Param() ids: AccessReviewParams,
+    @Query() _query: CampaignQueryDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<object> {
+    const view = valueOf(await this.reviews.view(ids, principal.userId, this.clock.now().toISOString()));
+    void reply.header('X-Position', view.position).header('ETag', `"${view.streamRevision}"`);
+    return view;
+  }
+
+  @Post(':reviewId/items/:itemId/decision')
+  @HttpCode(HttpStatus.CREATED)
+  @CommandRoute()
+  @ApiOperation({
+    summary:
+      "Record a named reviewer's decision (keep | revoke); never on one's own access (403 rule access-review.sod.own-access) nor on a grant one made (403 rule access-review.sod.own-grant)",
+  })
+  @ApiCreatedResponse({ type: AccessReviewAcceptedDto })
+  async decide(
+    @Param() { teamId, reviewId, itemId }: AccessReviewItemParams,
+    @Body() body: DecideItemDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<AccessReviewCommandResult> {
+    return this.#command(() =>
+      this.reviews.decide(
+        {
+          teamId,
+          reviewId,
+          itemId,
+          decision: body.decision,
+          ...(body.justification !== undefined ? { justification: body.justification } : {}),
+        },
+        this.#context(context, body),
+      ),
+    );
+  }
+
+  @Post(':reviewId/complete')
+  @HttpCode(HttpStatus.OK)
+  @CommandRoute()
+  @ApiOperation({
+    summary:
+      'Complete the campaign (an owner or a named reviewer): every revoke runs as a normal team command by the caller, caused by its decision; refusals and grants changed since the snapshot are reported per item. `position` covers the revocations',
+  })
+  @ApiOkResponse({ type: AccessReviewCompletedDto })
+  async complete(
+    @Param() ids: AccessReviewParams,
+    @Body() body: ReasonDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<AccessReviewCommandResult> {
+    return this.#command(() => this.reviews.complete(ids, this.#context(context, body)));
+  }
+
+  @Get(':reviewId/evidence')
+  @ApiBearerAuth()
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOperation({
+    summary:
+      'The evidence: population with digest and snapshot revision, decisions with reviewer, time and justification (superseded ones too), applied revocations with their team events, the audit-chain head at completion; signed with the audit checkpoint key (JSON: `signature` over the canonical JSON of `evidence`; CSV: `X-Evidence-Signature` over the body)',
+  })
+  @ApiOkResponse({ description: '`{ evidence, signature }` or CSV' })
+  @ApiForbiddenResponse({ description: 'Neither team.audit.view nor a named reviewer', content: problemContent })
+  @ApiNotFoundResponse({ description: 'No such team or campaign (`rule`)', content: problemContent })
+  async evidence(
+    @Param() ids: AccessReviewParams,
+    @Query() query: EvidenceQueryDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<object | string> {
+    if (query.format === 'csv') {
+      const csv = valueOf(await this.reviews.evidenceCsv(ids, principal.userId));
+      void reply
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="access-review-${ids.teamId}-${ids.reviewId}.csv"`)
+        .header('X-Position', csv.position)
+        .header('X-Population-Digest', csv.digest)
+        .header('X-Evidence-Signature', `ed25519=${csv.signature}`)
+        .header('X-Evidence-Key-Id', csv.keyId);
+      return csv.csv;
+    }
+    const signed = valueOf(await this.reviews.evidence(ids, principal.userId));
+    void reply.header('X-Position', signed.position);
+    return { evidence: signed.evidence, signature: signed.signature };
+  }
+
+  #context(context: TeamCommandContext, body: ReasonDto): AccessReviewCallContext {
+    return {
+      actorId: context.actorId,
+      now: this.clock.now().toISOString(),
+      correlationId: context.correlationId,
+      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+      ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      ...(context.expectedRevision !== undefined ? { expectedRevision: context.expectedRevision } : {}),
+    };
+  }
+
+  async #command(run: () => Promise<ServiceResult<AccessReviewCommandResult>>): Promise<AccessReviewCommandResult> {
+    try {
+      return valueOf(await run());
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) throw revisionConflictProblem(error, true);
+      throw error;
+    }
+  }
+}
