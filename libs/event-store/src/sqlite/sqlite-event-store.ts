@@ -102,7 +102,7 @@ export class SqliteEventStore implements EventStore {
         )
         .raw(),
       lastPositionOfStream: db
-        .prepare<[string], number | null>('SELECT MAX(position) FROM events WHERE stream_id = ?')
+        .prepare<[string], number>('SELECT position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
         .pluck(),
       head: db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
     };
@@ -268,8 +268,11 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
+/** By code, not class: the native addon keeps the error class (and realm) of its first load when modules reload. */
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }
 
 function toRef(row: RefRow): StoredEventRef {
