@@ -5,7 +5,7 @@ import { requestContextOf } from '../http/request-context';
 import type { TeamCommandContext } from './execute-team-command';
 
 /** `If-Match: 7`, `If-Match: "7"` or `W/"7"`: the stream revision the client saw. */
-const ifMatchPattern = /^\s*(?:W\/)?"?(-1|\d{1,15})"?\s*$/;
+const ifMatchPattern = /^\s*(?:W\/)?(?:"(-1|\d{1,15})"|(-1|\d{1,15}))\s*$/;
 
 export function expectedRevisionOf(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined) return undefined;
@@ -15,7 +15,7 @@ export function expectedRevisionOf(ifMatch: string | undefined): number | undefi
       { field: 'If-Match', rule: 'streamRevision', message: 'If-Match must be a stream revision such as "7" (the ETag of a command answer)' },
     ]);
   }
-  return Number(match[1]);
+  return Number(match[1] ?? match[2]);
 }
 
 /** The entity tag of a team at a revision: the `ETag` of command answers, and what `If-Match` takes back. */

@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { openEventStore, StreamLocks, type EventStore } from '@access-audit/event-store';
 import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.module';
@@ -17,8 +17,9 @@ export const STREAM_LOCKS = Symbol('STREAM_LOCKS');
 class EventStoreCloser implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(signal?: string): Promise<void> {
     await this.store.close();
+    if (signal) new Logger('EventStore').log(`closed after ${signal}: the HTTP server had stopped and in-flight requests had finished`);
   }
 }
 

@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { AuthenticationError, JwtVerifier } from './jwt-verifier';
+
+/** Verification against an identity provider's JWKS, served by a local HTTP server. */
+describe('JwtVerifier with AUTH_JWKS_URL', () => {
+  let server: Server;
+  let jwksUrl: string;
+  let privateKey: KeyLike;
+  const issuer = 'https://idp.example/';
+  const audience = 'access-audit';
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
+    server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const verifier = () => new JwtVerifier({ kind: 'jwks', jwksUrl, issuer, audience });
+  const sign = (claims: Record<string, unknown> = {}, key: KeyLike | Uint8Array = privateKey, alg = 'RS256', kid = 'key-1') =>
+    new SignJWT(claims).setProtectedHeader({ alg, kid }).setSubject('alice').setIssuer(issuer).setAudience(audience).setExpirationTime('5m').sign(key);
+
+  const reasonFor = async (token: string): Promise<AuthenticationError> => {
+    try {
+      await verifier().verify(token);
+    } catch (error) {
+      if (error instanceof AuthenticationError) return error;
+      throw error;
+    }
+    throw new Error('the token was accepted');
+  };
+
+  it('accepts an RS256 token from the provider; the scope claim may be an array', async () => {
+    await expect(verifier().verify(await sign())).resolves.toEqual({ userId: 'alice', scopes: [], isReader: false });
+    await expect(verifier().verify(await sign({ scp: ['access:read'] }))).resolves.toMatchObject({ isReader: true });
+  });
+
+  it('refuses another audience or issuer', async () => {
+    const otherAudience = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setSubject('alice')
+      .setIssuer(issuer)
+      .setAudience('someone-else')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect((await reasonFor(otherAudience)).reason).toMatch(/"aud"/);
+    const otherIssuer = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setSubject('alice')
+      .setIssuer('https://evil.example/')
+      .setAudience(audience)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect((await reasonFor(otherIssuer)).reason).toMatch(/"iss"/);
+  });
+
+  it('refuses an HMAC token (a public key must never serve as an HMAC secret)', async () => {
+    const hmac = await sign({}, new TextEncoder().encode('k'.repeat(32)), 'HS256');
+    expect((await reasonFor(hmac)).reason).toMatch(/algorithm is not accepted/);
+  });
+
+  it('refuses a token signed by a key the provider does not publish', async () => {
+    const stranger = (await generateKeyPair('RS256')).privateKey;
+    expect((await reasonFor(await sign({}, stranger, 'RS256', 'key-2'))).reason).toMatch(/no key/);
+    expect((await reasonFor(await sign({}, stranger, 'RS256', 'key-1'))).reason).toMatch(/signature/);
+  });
+
+  it('an unreachable provider is "unavailable", not a bad token', async () => {
+    const down = new JwtVerifier({ kind: 'jwks', jwksUrl: 'http://127.0.0.1:9/jwks.json' });
+    const error = await down.verify(await sign()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).unavailable).toBe(true);
+  });
+});
