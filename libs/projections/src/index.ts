@@ -11,6 +11,7 @@ export { rebuildReadModels, verifyReadModels, readCheckpoint } from './replay';
 export type { ReplayOptions, ReplayProgress, ReplayResult, VerifyResult, ModelComparison } from './replay';
 export { digestReadModels, canonicalJson } from './digest';
 export { openReadModelDatabase } from './schema';
+export type { OpenReadModelOptions } from './schema';
 export { teamStateAt } from './team-at';
 export { instantMs } from './instants';
 export { readModelNames } from './model';

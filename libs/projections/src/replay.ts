@@ -82,7 +82,7 @@ export function readCheckpoint(db: Database.Database): { position: string; proce
 
 /**
  * Rebuilds every read model from position zero into `scratch`, up to the live checkpoint, and compares a digest of
- * each with the live database.
+ * each with the live database. The live side is read in one transaction first, so a running API may go on writing.
  */
 export async function verifyReadModels(
   store: EventStore,
@@ -90,26 +90,21 @@ export async function verifyReadModels(
   scratch: Database.Database,
   options: Omit<ReplayOptions, 'until'> = {},
 ): Promise<VerifyResult> {
-  const liveCheckpoint = readCheckpoint(live);
-  const replay = liveCheckpoint
-    ? await rebuildReadModels(store, scratch, { ...options, until: liveCheckpoint.position })
+  const snapshot = live.transaction(() => ({ checkpoint: readCheckpoint(live), digests: digestReadModels(live) }))();
+  const replay = snapshot.checkpoint
+    ? await rebuildReadModels(store, scratch, { ...options, until: snapshot.checkpoint.position })
     : { events: 0, position: undefined, elapsedMs: 0, eventsPerSecond: 0 };
-  const liveDigests = digestReadModels(live);
   const rebuiltDigests = digestReadModels(scratch);
-  const rebuiltCheckpoint = readCheckpoint(scratch);
-  const checkpointText = (c: typeof liveCheckpoint) => (c ? `${c.position} (${c.processed} events)` : 'none');
+  const checkpointText = (c: ReturnType<typeof readCheckpoint>) => (c ? `${c.position} (${c.processed} events)` : 'none');
+  const live_ = checkpointText(snapshot.checkpoint);
+  const rebuilt = checkpointText(readCheckpoint(scratch));
   const models: ModelComparison[] = [
-    {
-      model: 'checkpoint',
-      live: checkpointText(liveCheckpoint),
-      rebuilt: checkpointText(rebuiltCheckpoint),
-      matches: checkpointText(liveCheckpoint) === checkpointText(rebuiltCheckpoint),
-    },
+    { model: 'checkpoint', live: live_, rebuilt, matches: live_ === rebuilt },
     ...readModelNames.map((model) => ({
       model,
-      live: liveDigests[model],
+      live: snapshot.digests[model],
       rebuilt: rebuiltDigests[model],
-      matches: liveDigests[model] === rebuiltDigests[model],
+      matches: snapshot.digests[model] === rebuiltDigests[model],
     })),
   ];
   return { ...replay, models, mismatched: models.filter((m) => !m.matches).map((m) => m.model) };

@@ -59,13 +59,21 @@ CREATE TABLE IF NOT EXISTS permission_changes (
 CREATE INDEX IF NOT EXISTS permission_changes_by_team ON permission_changes (team_id, seq);
 `;
 
+export interface OpenReadModelOptions {
+  /** A throw-away rebuild: no journal, no fsync (a crash loses nothing that cannot be rebuilt again). */
+  scratch?: boolean;
+}
+
 /**
  * Opens (creating when absent) a read-model database: a file in WAL mode for the embedded default,
  * or `:memory:` for tests and scratch rebuilds.
  */
-export function openReadModelDatabase(path: string): Database.Database {
+export function openReadModelDatabase(path: string, options: OpenReadModelOptions = {}): Database.Database {
   const db = new Database(path);
-  if (path !== ':memory:') {
+  if (options.scratch) {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+  } else if (path !== ':memory:') {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
   }

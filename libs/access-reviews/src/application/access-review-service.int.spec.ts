@@ -29,12 +29,11 @@ function setup() {
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     signBytes: (bytes: Buffer) => sign(null, bytes, privateKey).toString('base64'),
   };
-  const auditChainHead = async (teamId: string) => ({
-    streamId: `audit-${teamId}`,
-    revision: 3,
-    sequence: 4,
-    headHash: 'c'.repeat(64),
-  });
+  const headRequests: Array<{ teamId: string; throughPosition: string | undefined }> = [];
+  const auditChainHead = async (teamId: string, throughPosition?: string) => {
+    headRequests.push({ teamId, throughPosition });
+    return { streamId: `audit-${teamId}`, revision: 3, sequence: 4, headHash: 'c'.repeat(64) };
+  };
   const service = new AccessReviewService({ store, locks, signer, auditChainHead });
   const team = async (type: TeamCommand['type'], actorId: string, data: object, now = T0) => {
     const outcome = await handleCommand(
@@ -54,7 +53,7 @@ function setup() {
   };
   const teamState = async () =>
     foldTeam((await store.readStream(teamStreamId(TEAM))).map((e) => ({ type: e.type, data: e.data }) as TeamEvent));
-  return { store, service, team, teamState, publicKey };
+  return { store, service, team, teamState, publicKey, headRequests };
 }
 
 /** olga and oscar own the team; oscar added mia; olga added the rest; mia assigned cole's project roles. */
@@ -81,7 +80,7 @@ const outcome = (outcomes: ItemOutcome[] | undefined, itemId: string) => outcome
 
 describe('AccessReviewService over the event store', () => {
   it('opens on the team stream at its current revision, closes through the team command path, and signs evidence', async () => {
-    const { store, service, team, teamState, publicKey } = setup();
+    const { store, service, team, teamState, publicKey, headRequests } = setup();
     const last = await enterpriseTeam(team);
     const opened = ok(
       await service.open(
@@ -163,6 +162,8 @@ describe('AccessReviewService over the event store', () => {
       'AccessReviewCompleted',
     ]);
 
+    // The audit-chain head is asked for once the revocations are in the team stream.
+    expect(headRequests).toEqual([{ teamId: TEAM, throughPosition: teamEvents.at(-1)!.position }]);
     const state = await teamState();
     expect(checkPermission(state, 'dev', 'project.deploy.preview', 'web').allowed).toBe(false);
     expect(checkPermission(state, 'mia', 'team.settings.manage').allowed).toBe(false);

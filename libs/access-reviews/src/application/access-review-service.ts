@@ -43,8 +43,11 @@ export interface AccessReviewCallContext {
   requestContext?: RequestContext;
 }
 
-/** The head of the team's audit chain, brought up to date with the team stream when the audit library allows it. */
-export type AuditChainHeadReader = (teamId: string) => Promise<AuditChainHead | null>;
+/**
+ * The head of the team's audit hash chain. `throughPosition`: the team stream's last position at closing, which the
+ * reader may first wait for the audit log to cover, so that the head vouches for the revocations too.
+ */
+export type AuditChainHeadReader = (teamId: string, throughPosition?: string) => Promise<AuditChainHead | null>;
 
 export interface AccessReviewServiceOptions {
   store: EventStore;
@@ -363,7 +366,11 @@ export class AccessReviewService {
       outcomes.push(outcomeOf(planned, applied));
     }
     const teamStreamRevision = await this.#store.streamRevision(teamStreamId(ids.teamId));
-    const auditChainHead = await this.#auditChainHead(ids.teamId);
+    const [lastTeamEvent] = await this.#store.readStream(teamStreamId(ids.teamId), {
+      fromRevision: teamStreamRevision,
+      limit: 1,
+    });
+    const auditChainHead = await this.#auditChainHead(ids.teamId, lastTeamEvent?.position);
     const closing = { outcomes, auditChainHead, teamStreamRevision };
     const metadata = commandMetadataOf(context);
     const command: AccessReviewCommand =

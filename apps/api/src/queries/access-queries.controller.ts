@@ -1,0 +1,136 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ruleIds } from '@access-audit/domain';
+import { instantMs, teamViewOf, type AccessReadModels, type TeamView } from '@access-audit/projections';
+import { Principal } from '../auth/principal';
+import { problem, ProblemException, problemTypes } from '../http/problem';
+import {
+  CheckAnswerDto,
+  MemberHistoryAnswerDto,
+  PermissionsAnswerDto,
+  ProjectAccessAnswerDto,
+  TeamViewDto,
+} from './dto/answers.dto';
+import {
+  CheckQueryDto,
+  MemberPathDto,
+  PermissionsQueryDto,
+  ProjectAccessQueryDto,
+  ProjectPathDto,
+  ReadOptionsDto,
+  TeamPathDto,
+} from './dto/queries.dto';
+import { ReadAccess } from './read-access';
+import { ReadConsistency } from './read-consistency';
+import { ACCESS_READ_MODELS } from './read-models.provider';
+import { positionHeader, QueryRoute } from './query-route';
+
+const atOf = (at: string | undefined): number | undefined => (at === undefined ? undefined : instantMs(at));
+
+/** The access queries of API.md: team view, check, permissions, project access lookup, member history. */
+@ApiTags('queries')
+@Controller('v1')
+export class AccessQueriesController {
+  constructor(
+    @Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels,
+    private readonly consistency: ReadConsistency,
+    private readonly access: ReadAccess,
+  ) {}
+
+  @Get('check')
+  @QueryRoute()
+  @ApiOperation({ summary: 'May the user do this (on this project), now or at an instant, and why' })
+  @ApiOkResponse({ type: CheckAnswerDto, headers: positionHeader })
+  async check(@Query() query: CheckQueryDto, @Principal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<CheckAnswerDto> {
+    await this.consistency.settle(query.minPosition);
+    this.access.assertMemberReader(principal, query.teamId, query.userId);
+    this.consistency.stamp(reply);
+    return this.models.queries.check(query.teamId, query.userId, query.permission, query.projectId, atOf(query.at));
+  }
+
+  @Get('teams/:teamId')
+  @QueryRoute()
+  @ApiOperation({ summary: 'The team: plan, members with team role, permission groups and explicit project roles, projects with security settings' })
+  @ApiOkResponse({ type: TeamViewDto, headers: positionHeader })
+  async team(
+    @Param() { teamId }: TeamPathDto,
+    @Query() query: ReadOptionsDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TeamView> {
+    await this.consistency.settle(query.minPosition);
+    const team = this.access.assertTeamReader(principal, teamId);
+    this.consistency.stamp(reply);
+    const at = atOf(query.at);
+    if (at === undefined) return teamViewOf(team);
+    const then = await this.models.teamStateAt(teamId, at);
+    if (then.status !== 'active') {
+      throw new ProblemException(problem(404, problemTypes.notFound, `team ${teamId} did not exist at ${query.at}`, { rule: ruleIds.teamExists }));
+    }
+    return teamViewOf(then);
+  }
+
+  @Get('teams/:teamId/permissions')
+  @QueryRoute()
+  @ApiOperation({ summary: 'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included' })
+  @ApiOkResponse({ type: PermissionsAnswerDto, headers: positionHeader })
+  async permissions(
+    @Param() { teamId }: TeamPathDto,
+    @Query() query: PermissionsQueryDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PermissionsAnswerDto> {
+    await this.consistency.settle(query.minPosition);
+    this.access.assertMemberReader(principal, teamId, query.userId);
+    this.consistency.stamp(reply);
+    const selection = { ...(query.userId !== undefined ? { userId: query.userId } : {}), ...(query.projectId !== undefined ? { projectId: query.projectId } : {}) };
+    return {
+      teamId,
+      ...(query.at !== undefined ? { at: query.at } : {}),
+      permissions: this.models.queries.permissions(teamId, selection, atOf(query.at)),
+    };
+  }
+
+  @Get('teams/:teamId/projects/:projectId/access')
+  @QueryRoute()
+  @ApiOperation({ summary: 'Who holds the permission on the project (now or at an instant), each with why' })
+  @ApiOkResponse({ type: ProjectAccessAnswerDto, headers: positionHeader })
+  async projectAccess(
+    @Param() { teamId, projectId }: ProjectPathDto,
+    @Query() query: ProjectAccessQueryDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProjectAccessAnswerDto> {
+    await this.consistency.settle(query.minPosition);
+    const team = this.access.assertTeamReader(principal, teamId);
+    const at = atOf(query.at);
+    if (at === undefined && !team.projects[projectId]) {
+      throw new ProblemException(problem(404, problemTypes.notFound, `project ${projectId} does not exist`, { rule: ruleIds.projectExists }));
+    }
+    this.consistency.stamp(reply);
+    return {
+      teamId,
+      projectId,
+      permission: query.permission,
+      ...(query.at !== undefined ? { at: query.at } : {}),
+      users: this.models.queries.projectAccess(teamId, projectId, query.permission, at),
+    };
+  }
+
+  @Get('teams/:teamId/members/:userId/history')
+  @QueryRoute()
+  @ApiOperation({ summary: "The member's access timeline in this team: each change with time, actor, reason, before, after and the permissions it changed" })
+  @ApiOkResponse({ type: MemberHistoryAnswerDto, headers: positionHeader })
+  async history(
+    @Param() { teamId, userId }: MemberPathDto,
+    @Query() query: ReadOptionsDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MemberHistoryAnswerDto> {
+    await this.consistency.settle(query.minPosition);
+    this.access.assertMemberReader(principal, teamId, userId);
+    this.consistency.stamp(reply);
+    return { teamId, userId, entries: this.models.queries.memberHistory(teamId, userId, atOf(query.at)) };
+  }
+}

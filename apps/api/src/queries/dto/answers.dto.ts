@@ -1,0 +1,120 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** One reason a permission holds. */
+export class ViaDto {
+  @ApiProperty({ enum: ['team_role', 'project_role', 'permission_group'], example: 'team_role' }) kind!: string;
+  @ApiPropertyOptional({ description: 'team_role / project_role: the role', example: 'developer' }) role?: string;
+  @ApiPropertyOptional({ description: 'team_role: the project role it acts as on every project', example: 'project_developer' }) actsAs?: string;
+  @ApiPropertyOptional({ description: 'project_role: the project' }) projectId?: string;
+  @ApiPropertyOptional({ description: 'permission_group: the group' }) group?: string;
+}
+
+const viaDescription = 'Every reason the permission holds';
+
+export class CheckAnswerDto {
+  @ApiProperty() allowed!: boolean;
+  @ApiProperty({ type: [ViaDto], description: viaDescription }) via!: unknown[];
+}
+
+export class MemberPermissionDto {
+  @ApiProperty({ example: 'bob' }) userId!: string;
+  @ApiProperty({ example: 'project.deploy.production' }) permission!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'web', description: 'null for team-level permissions' }) projectId!: string | null;
+  @ApiProperty({ type: [ViaDto], description: viaDescription }) via!: unknown[];
+}
+
+export class PermissionsAnswerDto {
+  @ApiProperty({ example: 'acme' }) teamId!: string;
+  @ApiPropertyOptional({ description: 'The instant asked for' }) at?: string;
+  @ApiProperty({ type: [MemberPermissionDto] }) permissions!: MemberPermissionDto[];
+}
+
+export class HolderDto {
+  @ApiProperty({ example: 'bob' }) userId!: string;
+  @ApiProperty({ type: [ViaDto], description: viaDescription }) via!: unknown[];
+}
+
+export class ProjectAccessAnswerDto {
+  @ApiProperty({ example: 'acme' }) teamId!: string;
+  @ApiProperty({ example: 'web' }) projectId!: string;
+  @ApiProperty({ example: 'project.deploy.production' }) permission!: string;
+  @ApiPropertyOptional() at?: string;
+  @ApiProperty({ type: [HolderDto] }) users!: HolderDto[];
+}
+
+export class TeamMemberViewDto {
+  @ApiProperty({ example: 'bob' }) userId!: string;
+  @ApiProperty({ example: 'contributor' }) role!: string;
+  @ApiProperty({ type: [String], example: ['full_production_deployment'] }) permissionGroups!: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { web: 'project_developer' },
+    description: 'Explicit (contributor) project roles only; inherent ones show in /permissions',
+  })
+  projectRoles!: Record<string, string>;
+}
+
+export class TeamProjectViewDto {
+  @ApiProperty({ example: 'web' }) id!: string;
+  @ApiProperty({ example: 'Web' }) name!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Firewall, IP blocks, rate limits, deployment protection' })
+  security!: Record<string, unknown>;
+}
+
+export class TeamViewDto {
+  @ApiProperty({ example: 'acme' }) id!: string;
+  @ApiProperty({ example: 'Acme' }) name!: string;
+  @ApiProperty({ example: 'enterprise' }) plan!: string;
+  @ApiProperty({ type: [TeamMemberViewDto] }) members!: TeamMemberViewDto[];
+  @ApiProperty({ type: [TeamProjectViewDto] }) projects!: TeamProjectViewDto[];
+}
+
+export class HistoryEntryDto {
+  @ApiProperty() position!: string;
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ example: 'TeamRoleChanged' }) type!: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt!: string;
+  @ApiProperty({ example: 'alice' }) actorId!: string;
+  @ApiPropertyOptional() reason?: string;
+  @ApiPropertyOptional() projectId?: string;
+  @ApiPropertyOptional() group?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Cascaded events: the change that caused them' })
+  cause?: Record<string, unknown>;
+  @ApiProperty({ nullable: true, example: { role: 'developer' } }) before!: unknown;
+  @ApiProperty({ nullable: true, example: { role: 'member' } }) after!: unknown;
+  @ApiProperty({ type: [MemberPermissionDto], description: 'Permissions the event gave the member (userId omitted)' }) granted!: unknown[];
+  @ApiProperty({ type: [MemberPermissionDto], description: 'Permissions the event took away' }) revoked!: unknown[];
+}
+
+export class MemberHistoryAnswerDto {
+  @ApiProperty({ example: 'acme' }) teamId!: string;
+  @ApiProperty({ example: 'bob' }) userId!: string;
+  @ApiProperty({ type: [HistoryEntryDto] }) entries!: HistoryEntryDto[];
+}
+
+export class ChangeCauseDto {
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ example: 'MemberRemoved' }) type!: string;
+  @ApiProperty() position!: string;
+  @ApiProperty() actorId!: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt!: string;
+  @ApiPropertyOptional() reason?: string;
+}
+
+export class PermissionChangeDto {
+  @ApiProperty() position!: string;
+  @ApiProperty() teamId!: string;
+  @ApiProperty() userId!: string;
+  @ApiProperty({ type: String, nullable: true }) projectId!: string | null;
+  @ApiProperty() permission!: string;
+  @ApiProperty({ enum: ['granted', 'revoked'] }) change!: string;
+  @ApiProperty({ type: [ViaDto], description: 'granted: why it now holds; revoked: why it held until then' }) via!: unknown[];
+  @ApiProperty({ type: ChangeCauseDto }) cause!: ChangeCauseDto;
+}
+
+export class ChangesPageDto {
+  @ApiProperty({ type: [PermissionChangeDto] }) changes!: PermissionChangeDto[];
+  @ApiPropertyOptional({ description: 'Pass as `after` for the next page (every change up to it has been considered)' }) next?: string;
+  @ApiProperty() hasMore!: boolean;
+}

@@ -1,0 +1,88 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
+import type { EventStore } from '@access-audit/event-store';
+import { AccessReadModels } from '@access-audit/projections';
+import type { ApiConfig } from '../config/api-config';
+import { API_CONFIG } from '../config/api-config.module';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { ReadinessRegistry } from '../observability/readiness';
+import { readModelPath } from './read-model-path';
+
+/** Injection token of the process's access read models (`@Inject(ACCESS_READ_MODELS) models: AccessReadModels`). */
+export const ACCESS_READ_MODELS = Symbol('ACCESS_READ_MODELS');
+
+
+const logger = new Logger('Projections');
+
+export const accessReadModelsProvider: Provider = {
+  provide: ACCESS_READ_MODELS,
+  inject: [EVENT_STORE, API_CONFIG],
+  useFactory: (store: EventStore, config: ApiConfig): AccessReadModels =>
+    AccessReadModels.open(store, readModelPath(config), {
+      onError: (error) => logger.error(`projection failed, retrying from the checkpoint: ${error instanceof Error ? error.message : String(error)}`),
+    }),
+};
+
+/** Open change-feed streams; ended before the HTTP server closes, since a stream never finishes by itself. */
+@Injectable()
+export class OpenStreams {
+  readonly #controllers = new Set<AbortController>();
+
+  open(): AbortController {
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    controller.signal.addEventListener('abort', () => this.#controllers.delete(controller));
+    return controller;
+  }
+
+  closeAll(): void {
+    for (const controller of [...this.#controllers]) controller.abort();
+  }
+}
+
+/**
+ * Runs the projection inside the API process: started on module init, stopped before the HTTP server and the event
+ * store close, the read-model database closed once requests are done. Registers the "projections" readiness check.
+ */
+@Injectable()
+export class ProjectionLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels,
+    private readonly readiness: ReadinessRegistry,
+    private readonly streams: OpenStreams,
+  ) {}
+
+  onModuleInit(): void {
+    this.models.start();
+    this.readiness.register({
+      name: 'projections',
+      check: async () => {
+        if (this.models.runner.lastError) return { ready: false, detail: 'the projection is failing and retrying' };
+        return (await this.models.runner.caughtUp())
+          ? { ready: true, detail: `caught up at ${this.models.queries.position ?? 'the start'}` }
+          : { ready: false, detail: 'catching up with the event log' };
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.streams.closeAll();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.streams.closeAll();
+    await this.models.runner.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.models.close();
+  }
+}
