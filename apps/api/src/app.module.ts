@@ -9,6 +9,7 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
+import { QueriesModule } from './queries/queries.module';
 
 /** The API. Feature modules are listed in `imports`, one line each. */
 @Module({
@@ -17,6 +18,7 @@ import { ObservabilityModule } from './observability/observability.module';
     AuthModule,
     ObservabilityModule,
     CommandsModule,
+    QueriesModule,
     AccessReviewsModule,
   ],
   providers: [

@@ -3,6 +3,7 @@ import { UsageError, type CliCommand } from './cli-command';
 /** Subcommands, one line each, loaded only when called. */
 const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   token: () => import('./commands/token'),
+  replay: () => import('./commands/replay'),
 };
 
 function help(): string {
