@@ -26,12 +26,14 @@ function newestSourceTime() {
     }
   };
   for (const dir of sourceDirs) if (existsSync(join(root, dir))) visit(join(root, dir));
-  for (const file of sourceFiles) if (existsSync(join(root, file))) newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
+  for (const file of sourceFiles)
+    if (existsSync(join(root, file))) newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
   return newest;
 }
 
 function ensureBuilt(entry) {
-  const fresh = existsSync(stampFile) && existsSync(join(root, entry)) && statSync(stampFile).mtimeMs >= newestSourceTime();
+  const fresh =
+    existsSync(stampFile) && existsSync(join(root, entry)) && statSync(stampFile).mtimeMs >= newestSourceTime();
   if (fresh) return;
   process.stderr.write('Building (dist/ is missing or older than the sources)…\n');
   const startedAt = Date.now();

@@ -36,7 +36,8 @@ describe('command API over HTTP', () => {
       ['a malformed token', async () => 'Bearer not-a-jwt', /malformed/],
       [
         'an unsigned token (alg: none)',
-        async () => `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 })}.`,
+        async () =>
+          `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 })}.`,
         /algorithm is not accepted/,
       ],
       [
@@ -99,18 +100,22 @@ describe('command API over HTTP', () => {
 
     it('an access:read token is a machine reader: every command is 403 command.issue', async () => {
       const reader = await api.as('alice', { scopes: ['access:read'] });
-      const member = await api.expectNothingAppended('acme', () => reader.post('/v1/teams/acme/members', { userId: 'r2', role: 'member' }));
+      const member = await api.expectNothingAppended('acme', () =>
+        reader.post('/v1/teams/acme/members', { userId: 'r2', role: 'member' }),
+      );
       expectProblem(member, 403, { permission: 'command.issue' });
       const create = await reader.post('/v1/teams', { id: 'reader-team', name: 'R', plan: 'pro' });
       expectProblem(create, 403, { permission: 'command.issue' });
       expect(await api.teamRevision('reader-team')).toBe(-1);
     });
 
-    it('the actor is the token\'s sub, never a body field', async () => {
+    it("the actor is the token's sub, never a body field", async () => {
       const response = await api.expectNothingAppended('acme', () =>
         alice.post('/v1/teams/acme/members', { userId: 'x', role: 'member', actorId: 'mallory' }),
       );
-      expectProblem(response, 400, { errors: [expect.objectContaining({ field: 'actorId', rule: 'whitelistValidation' })] });
+      expectProblem(response, 400, {
+        errors: [expect.objectContaining({ field: 'actorId', rule: 'whitelistValidation' })],
+      });
     });
 
     it('the generated HS256 secret is in DATA_DIR with mode 0600, the folder 0700', () => {
@@ -127,26 +132,38 @@ describe('command API over HTTP', () => {
     };
 
     it('names missing and unknown fields', async () => {
-      await refuse(() => alice.post('/v1/teams/acme/members', { role: 'member', nickname: 'x' }), [
-        { field: 'userId', rule: 'isString' },
-        { field: 'nickname', rule: 'whitelistValidation' },
-      ]);
+      await refuse(
+        () => alice.post('/v1/teams/acme/members', { role: 'member', nickname: 'x' }),
+        [
+          { field: 'userId', rule: 'isString' },
+          { field: 'nickname', rule: 'whitelistValidation' },
+        ],
+      );
     });
 
     it('names enum, length and id-pattern failures', async () => {
-      await refuse(() => alice.post('/v1/teams/acme/members', { userId: 'a b', role: 'admin', reason: 'r'.repeat(501) }), [
-        { field: 'userId', rule: 'matches' },
-        { field: 'role', rule: 'isIn' },
-        { field: 'reason', rule: 'maxLength' },
-      ]);
-      await refuse(() => alice.post('/v1/teams', { id: 'x'.repeat(129), name: 'n', plan: 'gold' }), [
-        { field: 'id', rule: 'maxLength' },
-        { field: 'plan', rule: 'isIn' },
-      ]);
+      await refuse(
+        () => alice.post('/v1/teams/acme/members', { userId: 'a b', role: 'admin', reason: 'r'.repeat(501) }),
+        [
+          { field: 'userId', rule: 'matches' },
+          { field: 'role', rule: 'isIn' },
+          { field: 'reason', rule: 'maxLength' },
+        ],
+      );
+      await refuse(
+        () => alice.post('/v1/teams', { id: 'x'.repeat(129), name: 'n', plan: 'gold' }),
+        [
+          { field: 'id', rule: 'maxLength' },
+          { field: 'plan', rule: 'isIn' },
+        ],
+      );
     });
 
     it('validates path parameters', async () => {
-      await refuse(() => alice.put('/v1/teams/acme/members/bob/permission-groups/root'), [{ field: 'group', rule: 'isIn' }]);
+      await refuse(
+        () => alice.put('/v1/teams/acme/members/bob/permission-groups/root'),
+        [{ field: 'group', rule: 'isIn' }],
+      );
     });
 
     it('names nested fields with their path', async () => {
@@ -173,20 +190,28 @@ describe('command API over HTTP', () => {
       );
       expect(password.text).not.toContain('hunter2-secret');
       const token = await refuse(
-        () => alice.post('/v1/teams/acme/projects/web/security/bypass-tokens', { tokenId: 'tok_1', token: 'bypass-secret-value' }),
+        () =>
+          alice.post('/v1/teams/acme/projects/web/security/bypass-tokens', {
+            tokenId: 'tok_1',
+            token: 'bypass-secret-value',
+          }),
         [{ field: 'token', rule: 'whitelistValidation' }],
       );
       expect(token.text).not.toContain('bypass-secret-value');
     });
 
-    it('the domain\'s own value checks come back as 400 with the policy rule (invalid CIDR)', async () => {
-      await refuse(() => alice.patch('/v1/teams/acme/projects/web/security', { ipBlocks: { add: ['10.0.0.300/8'] } }), [
-        { field: 'ipBlocks.add[0]', rule: 'security.ip-block.valid-cidr' },
-      ]);
+    it("the domain's own value checks come back as 400 with the policy rule (invalid CIDR)", async () => {
+      await refuse(
+        () => alice.patch('/v1/teams/acme/projects/web/security', { ipBlocks: { add: ['10.0.0.300/8'] } }),
+        [{ field: 'ipBlocks.add[0]', rule: 'security.ip-block.valid-cidr' }],
+      );
     });
 
     it('refuses a malformed If-Match or Idempotency-Key', async () => {
-      await refuse(() => alice.put('/v1/teams/acme/plan', { plan: 'enterprise' }).set('If-Match', 'yesterday'), [{ field: 'If-Match' }]);
+      await refuse(
+        () => alice.put('/v1/teams/acme/plan', { plan: 'enterprise' }).set('If-Match', 'yesterday'),
+        [{ field: 'If-Match' }],
+      );
       await refuse(
         () => alice.put('/v1/teams/acme/plan', { plan: 'enterprise' }).set('Idempotency-Key', 'k'.repeat(256)),
         [{ field: 'Idempotency-Key' }],
@@ -196,8 +221,16 @@ describe('command API over HTTP', () => {
     it('refuses bodies that are not JSON (400/415) or too large (413)', async () => {
       const token = await api.token('alice');
       const send = (contentType: string, body: string) =>
-        api.http().post('/v1/teams/acme/members').set('Authorization', `Bearer ${token}`).set('Content-Type', contentType).send(body);
-      expectProblem(await api.expectNothingAppended('acme', () => send('application/json', '{"userId": "hunter2-secret",')), 400);
+        api
+          .http()
+          .post('/v1/teams/acme/members')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', contentType)
+          .send(body);
+      expectProblem(
+        await api.expectNothingAppended('acme', () => send('application/json', '{"userId": "hunter2-secret",')),
+        400,
+      );
       expectProblem(await api.expectNothingAppended('acme', () => send('text/plain', 'userId=bob')), 415);
       const big = JSON.stringify({ userId: 'bob', role: 'member', reason: 'x'.repeat(70 * 1024) });
       expectProblem(await api.expectNothingAppended('acme', () => send('application/json', big)), 413);
@@ -206,7 +239,9 @@ describe('command API over HTTP', () => {
 
   describe('errors from the domain and the router', () => {
     it('unknown team: 404 team.exists; unknown member: 404 member.in-team; unknown route: 404', async () => {
-      expectProblem(await alice.post('/v1/teams/nope/members', { userId: 'bob', role: 'member' }), 404, { rule: 'team.exists' });
+      expectProblem(await alice.post('/v1/teams/nope/members', { userId: 'bob', role: 'member' }), 404, {
+        rule: 'team.exists',
+      });
       expectProblem(await api.expectNothingAppended('acme', () => alice.delete('/v1/teams/acme/members/ghost')), 404, {
         rule: 'member.in-team',
       });
@@ -214,15 +249,24 @@ describe('command API over HTTP', () => {
     });
 
     it('an id already taken: 409 with the rule', async () => {
-      expectProblem(await api.expectNothingAppended('acme', () => alice.post('/v1/teams', { id: 'acme', name: 'Again', plan: 'pro' })), 409, {
-        rule: 'team.id-free',
-      });
+      expectProblem(
+        await api.expectNothingAppended('acme', () =>
+          alice.post('/v1/teams', { id: 'acme', name: 'Again', plan: 'pro' }),
+        ),
+        409,
+        {
+          rule: 'team.id-free',
+        },
+      );
     });
 
     it('a plan change that would strand grants: 422 plan.change-conflict with the conflicts', async () => {
       await alice.post('/v1/teams/acme/members', { userId: 'devi', role: 'developer' }).expect(201);
       const response = await api.expectNothingAppended('acme', () => alice.put('/v1/teams/acme/plan', { plan: 'pro' }));
-      expectProblem(response, 422, { rule: 'plan.change-conflict', conflicts: expect.arrayContaining([expect.objectContaining({ userId: 'devi' })]) });
+      expectProblem(response, 422, {
+        rule: 'plan.change-conflict',
+        conflicts: expect.arrayContaining([expect.objectContaining({ userId: 'devi' })]),
+      });
     });
   });
 
@@ -303,49 +347,65 @@ describe('command API over HTTP', () => {
         'PasswordRotated',
       ]);
       const undo = await alice
-        .patch('/v1/teams/acme/projects/web/security', { ipBlocks: { remove: ['203.0.113.0/24'] }, rateLimitRules: { remove: ['burst'] } })
+        .patch('/v1/teams/acme/projects/web/security', {
+          ipBlocks: { remove: ['203.0.113.0/24'] },
+          rateLimitRules: { remove: ['burst'] },
+        })
         .expect(200);
       expect(types(undo)).toEqual(['IpBlockRemoved', 'RateLimitRuleRemoved']);
     });
 
     it('bypass tokens: recorded by id and fingerprint, then revoked', async () => {
       const recorded = await alice
-        .post('/v1/teams/acme/projects/web/security/bypass-tokens', { tokenId: 'tok_ci', fingerprint: 'sha256:ab12', note: 'CI' })
+        .post('/v1/teams/acme/projects/web/security/bypass-tokens', {
+          tokenId: 'tok_ci',
+          fingerprint: 'sha256:ab12',
+          note: 'CI',
+        })
         .expect(201);
       expect(types(recorded)).toEqual(['BypassTokenRecorded']);
       const twice = await api.expectNothingAppended('acme', () =>
         alice.post('/v1/teams/acme/projects/web/security/bypass-tokens', { tokenId: 'tok_ci' }),
       );
       expectProblem(twice, 422, { rule: 'security.bypass-token.absent' });
-      expect(types(await alice.delete('/v1/teams/acme/projects/web/security/bypass-tokens/tok_ci').expect(200))).toEqual(['BypassTokenRevoked']);
+      expect(
+        types(await alice.delete('/v1/teams/acme/projects/web/security/bypass-tokens/tok_ci').expect(200)),
+      ).toEqual(['BypassTokenRevoked']);
     });
 
     it('permission groups, project roles, project deletion, member removal and renaming', async () => {
       await alice.post('/v1/teams/acme/members', { userId: 'gus', role: 'developer' }).expect(201);
-      expect(types(await alice.put('/v1/teams/acme/members/gus/permission-groups/create_project').expect(200))).toEqual(['PermissionGroupGranted']);
+      expect(types(await alice.put('/v1/teams/acme/members/gus/permission-groups/create_project').expect(200))).toEqual(
+        ['PermissionGroupGranted'],
+      );
       expectProblem(
-        await api.expectNothingAppended('acme', () => alice.put('/v1/teams/acme/members/alice/permission-groups/create_project')),
+        await api.expectNothingAppended('acme', () =>
+          alice.put('/v1/teams/acme/members/alice/permission-groups/create_project'),
+        ),
         422,
         { rule: 'permission-group.not-already-included' },
       );
-      expect(types(await alice.delete('/v1/teams/acme/members/gus/permission-groups/create_project').expect(200))).toEqual([
-        'PermissionGroupRevoked',
-      ]);
+      expect(
+        types(await alice.delete('/v1/teams/acme/members/gus/permission-groups/create_project').expect(200)),
+      ).toEqual(['PermissionGroupRevoked']);
 
       const project = await alice.post('/v1/teams/acme/projects', { name: 'Docs' }).expect(201);
       const projectId: string = project.body.projectId;
       expect(projectId).toMatch(/^[0-9a-f-]{36}$/);
       await alice.post('/v1/teams/acme/members', { userId: 'cora', role: 'contributor' }).expect(201);
       await alice.put(`/v1/teams/acme/projects/${projectId}/members/cora`, { role: 'project_viewer' }).expect(200);
-      expect(types(await alice.delete(`/v1/teams/acme/projects/${projectId}/members/cora`).expect(200))).toEqual(['ProjectRoleRevoked']);
-      await alice.put(`/v1/teams/acme/projects/${projectId}/members/cora`, { role: 'project_admin' }).expect(200);
-      expect(types(await alice.delete(`/v1/teams/acme/projects/${projectId}`, { reason: 'retired' }).expect(200))).toEqual([
-        'ProjectDeleted',
+      expect(types(await alice.delete(`/v1/teams/acme/projects/${projectId}/members/cora`).expect(200))).toEqual([
         'ProjectRoleRevoked',
       ]);
+      await alice.put(`/v1/teams/acme/projects/${projectId}/members/cora`, { role: 'project_admin' }).expect(200);
+      expect(
+        types(await alice.delete(`/v1/teams/acme/projects/${projectId}`, { reason: 'retired' }).expect(200)),
+      ).toEqual(['ProjectDeleted', 'ProjectRoleRevoked']);
 
       expect(types(await alice.delete('/v1/teams/acme/members/gus').expect(200))).toEqual(['MemberRemoved']);
-      expect(types(await alice.patch('/v1/teams/acme', { name: 'Acme Corporation' }).expect(200))).toEqual(['TeamRenamed']);
+      expect(types(await alice.patch('/v1/teams/acme', { name: 'Acme Corporation' }).expect(200))).toEqual([
+        'TeamRenamed',
+      ]);
     });
   });
 
@@ -353,13 +413,18 @@ describe('command API over HTTP', () => {
     it('/healthz and /readyz need no token', async () => {
       await api.http().get('/healthz').expect(200, { status: 'ok' });
       const ready = await api.http().get('/readyz').expect(200);
-      expect(ready.body).toEqual({ status: 'ready', checks: expect.arrayContaining([{ name: 'event-store', ready: true }]) });
+      expect(ready.body).toEqual({
+        status: 'ready',
+        checks: expect.arrayContaining([{ name: 'event-store', ready: true }]),
+      });
     });
 
     it('/metrics has request latency, commands by type and outcome, and events appended', async () => {
       const metrics = await api.http().get('/metrics').expect(200);
       expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
-      expect(metrics.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/v1\/teams\/:teamId\/members",status="201"\} \d+/);
+      expect(metrics.text).toMatch(
+        /http_request_duration_seconds_count\{method="POST",route="\/v1\/teams\/:teamId\/members",status="201"\} \d+/,
+      );
       expect(metrics.text).toMatch(/commands_total\{type="AddMember",outcome="accepted"\} \d+/);
       expect(metrics.text).toMatch(/commands_total\{type="AddMember",outcome="rejected"\} \d+/);
       expect(metrics.text).toMatch(/events_appended_total\{type="MemberAdded"\} \d+/);

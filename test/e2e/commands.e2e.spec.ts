@@ -31,7 +31,9 @@ describe('commands over HTTP, the seed walk (SQLite store)', () => {
     it.each(['developer', 'security', 'contributor', 'enterprise_viewer', 'viewer'])(
       'refuses the Enterprise-only role %s: 422 plan.role-available',
       async (role) => {
-        const response = await api.expectNothingAppended('pro-team', () => addMember('pro-team', `someone-${role}`, role));
+        const response = await api.expectNothingAppended('pro-team', () =>
+          addMember('pro-team', `someone-${role}`, role),
+        );
         expectProblem(response, 422, { rule: 'plan.role-available' });
       },
     );
@@ -64,12 +66,14 @@ describe('commands over HTTP, the seed walk (SQLite store)', () => {
 
       const roleChanged = await alice.put('/v1/teams/ent/members/carol/role', { role: 'contributor' }).expect(200);
       expect(roleChanged.body.events.map((e: { type: string }) => e.type)).toEqual(['TeamRoleChanged']);
-      const assigned = await alice.put('/v1/teams/ent/projects/web/members/carol', { role: 'project_developer' }).expect(200);
+      const assigned = await alice
+        .put('/v1/teams/ent/projects/web/members/carol', { role: 'project_developer' })
+        .expect(200);
       expect(assigned.body.events.map((e: { type: string }) => e.type)).toEqual(['ProjectRoleAssigned']);
       expect(assigned.body.streamRevision).toBe(roleChanged.body.streamRevision + 1);
     });
 
-    it('refuses a member inviting: 403 naming team.members.invite (invites are the owner\'s)', async () => {
+    it("refuses a member inviting: 403 naming team.members.invite (invites are the owner's)", async () => {
       const mallory = await api.as('mallory');
       const response = await api.expectNothingAppended('ent', () => addMember('ent', 'eve', 'member', mallory));
       expectProblem(response, 403, { permission: 'team.members.invite' });
@@ -78,18 +82,29 @@ describe('commands over HTTP, the seed walk (SQLite store)', () => {
     it('refuses the last owner leaving or being demoted: 422 team.at-least-one-owner', async () => {
       const leaving = await api.expectNothingAppended('ent', () => alice.delete('/v1/teams/ent/members/alice'));
       expectProblem(leaving, 422, { rule: 'team.at-least-one-owner' });
-      const demoted = await api.expectNothingAppended('ent', () => alice.put('/v1/teams/ent/members/alice/role', { role: 'member' }));
+      const demoted = await api.expectNothingAppended('ent', () =>
+        alice.put('/v1/teams/ent/members/alice/role', { role: 'member' }),
+      );
       expectProblem(demoted, 422, { rule: 'team.at-least-one-owner' });
     });
 
-    it('lets a security member change the firewall (200) but not a member\'s team role (403 team.members.roles.manage)', async () => {
+    it("lets a security member change the firewall (200) but not a member's team role (403 team.members.roles.manage)", async () => {
       const sam = await api.as('sam');
-      const firewall = await sam.patch('/v1/teams/ent/projects/web/security', { firewall: { enabled: true } }).expect(200);
+      const firewall = await sam
+        .patch('/v1/teams/ent/projects/web/security', { firewall: { enabled: true } })
+        .expect(200);
       expect(firewall.body.events.map((e: { type: string }) => e.type)).toEqual(['FirewallChanged']);
       const [event] = (await api.teamEvents('ent')).slice(-1);
-      expect(event!.data).toMatchObject({ actorId: 'sam', projectId: 'web', before: { enabled: false }, after: { enabled: true } });
+      expect(event!.data).toMatchObject({
+        actorId: 'sam',
+        projectId: 'web',
+        before: { enabled: false },
+        after: { enabled: true },
+      });
 
-      const roleChange = await api.expectNothingAppended('ent', () => sam.put('/v1/teams/ent/members/dan/role', { role: 'member' }));
+      const roleChange = await api.expectNothingAppended('ent', () =>
+        sam.put('/v1/teams/ent/members/dan/role', { role: 'member' }),
+      );
       expectProblem(roleChange, 403, { permission: 'team.members.roles.manage' });
     });
 
@@ -109,11 +124,15 @@ describe('commands over HTTP, the seed walk (SQLite store)', () => {
     const before = await api.teamRevision('busy');
     const users = Array.from({ length: 20 }, (_, i) => `user-${i}`);
 
-    const responses = await Promise.all(users.map((userId, i) => addMember('busy', userId, 'member', i % 2 ? olga : alice)));
+    const responses = await Promise.all(
+      users.map((userId, i) => addMember('busy', userId, 'member', i % 2 ? olga : alice)),
+    );
 
     expect(responses.map((r) => r.status)).toEqual(users.map(() => 201));
     expect(await api.teamRevision('busy')).toBe(before + 20);
-    const added = (await api.teamEvents('busy')).filter((e) => e.type === 'MemberAdded').map((e) => (e.data as { userId: string }).userId);
+    const added = (await api.teamEvents('busy'))
+      .filter((e) => e.type === 'MemberAdded')
+      .map((e) => (e.data as { userId: string }).userId);
     expect(added.filter((u) => u.startsWith('user-')).sort()).toEqual([...users].sort());
     expect(new Set(responses.map((r) => r.body.streamRevision)).size).toBe(20);
   });
@@ -159,21 +178,29 @@ describe('commands over HTTP, the seed walk (SQLite store)', () => {
     });
 
     it('keys belong to their actor: the same key used by another user runs as a new request', async () => {
-      await alice.post('/v1/teams/idem/members', { userId: 'kim', role: 'member' }).set('Idempotency-Key', 'shared-key').expect(201);
+      await alice
+        .post('/v1/teams/idem/members', { userId: 'kim', role: 'member' })
+        .set('Idempotency-Key', 'shared-key')
+        .expect(201);
       await addMember('idem', 'olaf', 'owner').expect(201);
       const olaf = await api.as('olaf');
-      const response = await olaf.post('/v1/teams/idem/members', { userId: 'kim', role: 'member' }).set('Idempotency-Key', 'shared-key');
+      const response = await olaf
+        .post('/v1/teams/idem/members', { userId: 'kim', role: 'member' })
+        .set('Idempotency-Key', 'shared-key');
       expectProblem(response, 422, { rule: 'member.not-already-in-team' });
       expect(response.headers['idempotent-replayed']).toBeUndefined();
     });
 
     it('concurrent duplicates with one key run the command once', async () => {
       const before = await api.teamRevision('idem');
-      const send = () => alice.post('/v1/teams/idem/members', { userId: 'zed', role: 'member' }).set('Idempotency-Key', 'zed-once');
+      const send = () =>
+        alice.post('/v1/teams/idem/members', { userId: 'zed', role: 'member' }).set('Idempotency-Key', 'zed-once');
       const responses = await Promise.all([send(), send(), send()]);
       expect(await api.teamRevision('idem')).toBe(before + 1);
       for (const response of responses) expect([201, 409]).toContain(response.status);
-      expect(responses.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
+      expect(responses.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined)).toHaveLength(
+        1,
+      );
     });
 
     it('If-Match with a stale revision is 409 and appends nothing; with the ETag it applies', async () => {
@@ -204,7 +231,9 @@ describe('commands over HTTP, the seed walk (SQLite store)', () => {
       try {
         const sameAlice = await reopened.as('alice');
         const retry = await reopened.expectNothingAppended('idem', () =>
-          sameAlice.post('/v1/teams/idem/members', { userId: 'wes', role: 'member' }).set('Idempotency-Key', 'before-restart'),
+          sameAlice
+            .post('/v1/teams/idem/members', { userId: 'wes', role: 'member' })
+            .set('Idempotency-Key', 'before-restart'),
         );
         expect({ status: retry.status, body: retry.body }).toEqual({ status: 201, body: first.body });
       } finally {

@@ -23,7 +23,10 @@ export interface CreateApiAppOptions {
  * Builds the API on Fastify, configured but not listening: `await app.listen(config.port, config.host)`.
  * The same function serves `main.ts` and the e2e harness, so tests run exactly what production runs.
  */
-export async function createApiApp(config: ApiConfig, options: CreateApiAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApiApp(
+  config: ApiConfig,
+  options: CreateApiAppOptions = {},
+): Promise<NestFastifyApplication> {
   ensureDataDir(config.dataDir);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,

@@ -28,7 +28,12 @@ function describeStore(connectionString: string): string {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? `configuration: ${error.message}` : error instanceof Error ? error.stack ?? error.message : String(error);
+  const message =
+    error instanceof ConfigError
+      ? `configuration: ${error.message}`
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   new Logger('access-audit').error(`could not start: ${message}`);
   process.exit(1);
 });

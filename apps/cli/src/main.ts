@@ -3,11 +3,20 @@ import { UsageError, type CliCommand } from './cli-command';
 /** Subcommands, one line each, loaded only when called. */
 const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   token: () => import('./commands/token'),
+  'audit:verify': () => import('./commands/audit-verify'),
+  'audit:export': () => import('./commands/audit-export'),
   replay: () => import('./commands/replay'),
 };
 
 function help(): string {
-  return ['usage: <command> [args]', '', 'commands:', ...Object.keys(commands).sort().map((name) => `  ${name}`)].join('\n');
+  return [
+    'usage: <command> [args]',
+    '',
+    'commands:',
+    ...Object.keys(commands)
+      .sort()
+      .map((name) => `  ${name}`),
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

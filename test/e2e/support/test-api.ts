@@ -118,7 +118,8 @@ export async function startTestApi(options: StartTestApiOptions = {}): Promise<T
     },
     async close(closeOptions = {}) {
       await app.close();
-      if (!closeOptions.keepData && basename(dataDir).startsWith(tempPrefix)) rmSync(dataDir, { recursive: true, force: true });
+      if (!closeOptions.keepData && basename(dataDir).startsWith(tempPrefix))
+        rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -133,6 +134,12 @@ export function expectProblem(
     status,
     contentType: expect.stringMatching(/^application\/problem\+json/),
   });
-  expect(response.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), ...members });
+  expect(response.body).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+    ...members,
+  });
   return response.body as Record<string, unknown>;
 }

@@ -27,14 +27,16 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
+      return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const token = bearerTokenOf(request.headers.authorization);
     try {
       request.principal = await this.verifier.verify(token);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
-      if (error.unavailable) throw new ProblemException(problem(503, problemTypes.unavailable, error.reason), { 'Retry-After': '5' });
+      if (error.unavailable)
+        throw new ProblemException(problem(503, problemTypes.unavailable, error.reason), { 'Retry-After': '5' });
       throw unauthenticated(error.reason, 'invalid_token');
     }
     if (request.principal.isReader && !readMethods.has(request.method)) {

@@ -25,8 +25,19 @@ describe('JwtVerifier with AUTH_JWKS_URL', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   const verifier = () => new JwtVerifier({ kind: 'jwks', jwksUrl, issuer, audience });
-  const sign = (claims: Record<string, unknown> = {}, key: KeyLike | Uint8Array = privateKey, alg = 'RS256', kid = 'key-1') =>
-    new SignJWT(claims).setProtectedHeader({ alg, kid }).setSubject('alice').setIssuer(issuer).setAudience(audience).setExpirationTime('5m').sign(key);
+  const sign = (
+    claims: Record<string, unknown> = {},
+    key: KeyLike | Uint8Array = privateKey,
+    alg = 'RS256',
+    kid = 'key-1',
+  ) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg, kid })
+      .setSubject('alice')
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setExpirationTime('5m')
+      .sign(key);
 
   const reasonFor = async (token: string): Promise<AuthenticationError> => {
     try {

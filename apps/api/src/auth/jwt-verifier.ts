@@ -1,10 +1,28 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
 import type { AuthConfig } from '../config/api-config';
 import { idPattern } from '../http/ids';
 import { readerScope, type Principal } from './principal';
 
 /** Algorithms accepted from an identity provider's JWKS; `none` and HMAC are never accepted there. */
-export const jwksAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const jwksAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 export const localAlgorithm = 'HS256';
 
 /** The token was refused; `reason` is safe to show the client (it never contains the token). */
@@ -32,19 +50,26 @@ function reasonFor(error: unknown, algorithms: readonly string[]): Authenticatio
   if (error instanceof errors.JWTExpired) return new AuthenticationError('the token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new AuthenticationError(
-      error.reason === 'missing' ? `the token has no "${error.claim}" claim` : `the token's "${error.claim}" claim is not accepted`,
+      error.reason === 'missing'
+        ? `the token has no "${error.claim}" claim`
+        : `the token's "${error.claim}" claim is not accepted`,
     );
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new AuthenticationError(`the token's signing algorithm is not accepted (accepted: ${algorithms.join(', ')})`);
+    return new AuthenticationError(
+      `the token's signing algorithm is not accepted (accepted: ${algorithms.join(', ')})`,
+    );
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthenticationError('the token signature does not verify');
-  if (error instanceof errors.JWKSNoMatchingKey) return new AuthenticationError('no key of the identity provider matches the token');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthenticationError('the token signature does not verify');
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new AuthenticationError('no key of the identity provider matches the token');
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
     return new AuthenticationError('the identity provider keys could not be fetched', true);
   }
   if (error instanceof errors.JOSEError) return new AuthenticationError('the token is malformed');
-  if (error instanceof TypeError || error instanceof SyntaxError) return new AuthenticationError('the token is malformed');
+  if (error instanceof TypeError || error instanceof SyntaxError)
+    return new AuthenticationError('the token is malformed');
   return new AuthenticationError('the identity provider keys could not be fetched', true);
 }
 

@@ -12,7 +12,11 @@ export function expectedRevisionOf(ifMatch: string | undefined): number | undefi
   const match = ifMatchPattern.exec(ifMatch);
   if (!match) {
     throw validationProblem([
-      { field: 'If-Match', rule: 'streamRevision', message: 'If-Match must be a stream revision such as "7" (the ETag of a command answer)' },
+      {
+        field: 'If-Match',
+        rule: 'streamRevision',
+        message: 'If-Match must be a stream revision such as "7" (the ETag of a command answer)',
+      },
     ]);
   }
   return Number(match[1] ?? match[2]);
@@ -25,15 +29,17 @@ export const etagOf = (streamRevision: number): string => `"${streamRevision}"`;
  * Route parameter decorator: actor, request context, correlation id and If-Match revision of a command request
  * (`@CommandContext() context: TeamCommandContext`); add `reason` from the body.
  */
-export const CommandContext = createParamDecorator((_data: unknown, execution: ExecutionContext): TeamCommandContext => {
-  const request = execution.switchToHttp().getRequest<FastifyRequest>();
-  if (!request.principal) throw new Error('@CommandContext() needs an authenticated route');
-  const ifMatch = request.headers['if-match'];
-  const expectedRevision = expectedRevisionOf(Array.isArray(ifMatch) ? ifMatch.join(',') : ifMatch);
-  return {
-    actorId: request.principal.userId,
-    requestContext: requestContextOf(request),
-    correlationId: String(request.id),
-    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-  };
-});
+export const CommandContext = createParamDecorator(
+  (_data: unknown, execution: ExecutionContext): TeamCommandContext => {
+    const request = execution.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.principal) throw new Error('@CommandContext() needs an authenticated route');
+    const ifMatch = request.headers['if-match'];
+    const expectedRevision = expectedRevisionOf(Array.isArray(ifMatch) ? ifMatch.join(',') : ifMatch);
+    return {
+      actorId: request.principal.userId,
+      requestContext: requestContextOf(request),
+      correlationId: String(request.id),
+      ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+    };
+  },
+);

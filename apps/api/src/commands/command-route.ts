@@ -27,20 +27,41 @@ export const CommandRoute = (): MethodDecorator =>
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
-      description: 'Up to 255 visible ASCII characters. The same key with the same request returns the first answer (header `Idempotent-Replayed: true`) and appends nothing; with another request: 409.',
+      description:
+        'Up to 255 visible ASCII characters. The same key with the same request returns the first answer (header `Idempotent-Replayed: true`) and appends nothing; with another request: 409.',
     }),
     ApiHeader({
       name: 'If-Match',
       required: false,
-      description: 'The team stream revision the client saw (the `ETag` of a previous answer, e.g. `"7"`); a mismatch is 409.',
+      description:
+        'The team stream revision the client saw (the `ETag` of a previous answer, e.g. `"7"`); a mismatch is 409.',
     }),
-    ApiHeader({ name: 'X-Request-Id', required: false, description: 'Correlation id recorded in event metadata; echoed back.' }),
-    ApiBadRequestResponse({ description: 'Validation failed (`errors[]`: field, rule, message)', content: problemContent }),
-    ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or wrongly signed bearer token', content: problemContent }),
-    ApiForbiddenResponse({ description: 'The actor lacks `permission` (or the token is an access:read machine reader: `command.issue`)', content: problemContent }),
+    ApiHeader({
+      name: 'X-Request-Id',
+      required: false,
+      description: 'Correlation id recorded in event metadata; echoed back.',
+    }),
+    ApiBadRequestResponse({
+      description: 'Validation failed (`errors[]`: field, rule, message)',
+      content: problemContent,
+    }),
+    ApiUnauthorizedResponse({
+      description: 'Missing, malformed, expired or wrongly signed bearer token',
+      content: problemContent,
+    }),
+    ApiForbiddenResponse({
+      description: 'The actor lacks `permission` (or the token is an access:read machine reader: `command.issue`)',
+      content: problemContent,
+    }),
     ApiNotFoundResponse({ description: 'Team, member or project not found (`rule`)', content: problemContent }),
-    ApiConflictResponse({ description: 'Id taken (`rule`), If-Match mismatch, or Idempotency-Key reused with another request', content: problemContent }),
+    ApiConflictResponse({
+      description: 'Id taken (`rule`), If-Match mismatch, or Idempotency-Key reused with another request',
+      content: problemContent,
+    }),
     ApiPayloadTooLargeResponse({ description: 'Body larger than 64 KiB', content: problemContent }),
     ApiUnsupportedMediaTypeResponse({ description: 'Body is not JSON', content: problemContent }),
-    ApiUnprocessableEntityResponse({ description: 'Refused by the policy (`rule`: the POLICY rule id)', content: problemContent }),
+    ApiUnprocessableEntityResponse({
+      description: 'Refused by the policy (`rule`: the POLICY rule id)',
+      content: problemContent,
+    }),
   );

@@ -17,7 +17,13 @@ import { TeamsController } from './teams.controller';
 @Module({
   imports: [CqrsModule.forRoot()],
   controllers: [TeamsController, MembersController, ProjectsController, SecurityController],
-  providers: [ExecuteTeamCommandHandler, IdempotencyStore, IdempotencyInterceptor, ETagInterceptor, { provide: CLOCK, useValue: systemClock }],
+  providers: [
+    ExecuteTeamCommandHandler,
+    IdempotencyStore,
+    IdempotencyInterceptor,
+    ETagInterceptor,
+    { provide: CLOCK, useValue: systemClock },
+  ],
   exports: [IdempotencyStore, IdempotencyInterceptor, ETagInterceptor, CLOCK],
 })
 export class CommandsModule {}

@@ -4,7 +4,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
-import { ReasonDto } from './dto/common.dto';
+import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { AddMemberDto, ChangeTeamRoleDto, MemberGroupParams, MemberParams } from './dto/members.dto';
 import { TeamParams } from './dto/teams.dto';
 import { ExecuteTeamCommand, type TeamCommandAccepted, type TeamCommandContext } from './execute-team-command';
@@ -18,15 +18,25 @@ export class MembersController {
   @CommandRoute()
   @ApiOperation({ summary: 'Add a member with a team role (team.members.invite: owner)' })
   @ApiCreatedResponse({ type: CommandAcceptedDto })
-  add(@Param() { teamId }: TeamParams, @Body() body: AddMemberDto, @CommandContext() context: TeamCommandContext): Promise<TeamCommandAccepted> {
+  add(
+    @Param() { teamId }: TeamParams,
+    @Body() body: AddMemberDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'AddMember', teamId, data: { userId: body.userId, role: body.role } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'AddMember', teamId, data: { userId: body.userId, role: body.role } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 
   @Put(':userId/role')
   @CommandRoute()
-  @ApiOperation({ summary: "Change a member's team role (team.members.roles.manage: owner); grants the new role cannot hold end with their own events" })
+  @ApiOperation({
+    summary:
+      "Change a member's team role (team.members.roles.manage: owner); grants the new role cannot hold end with their own events",
+  })
   @ApiOkResponse({ type: CommandAcceptedDto })
   changeRole(
     @Param() { teamId, userId }: MemberParams,
@@ -34,21 +44,34 @@ export class MembersController {
     @CommandContext() context: TeamCommandContext,
   ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'ChangeTeamRole', teamId, data: { userId, role: body.role } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'ChangeTeamRole', teamId, data: { userId, role: body.role } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 
   @Delete(':userId')
   @CommandRoute()
-  @ApiOperation({ summary: 'Remove a member and end all their grants (owner; anyone may remove themselves, except the last owner)' })
+  @ApiOperation({
+    summary: 'Remove a member and end all their grants (owner; anyone may remove themselves, except the last owner)',
+  })
+  @OptionalReasonBody()
   @ApiOkResponse({ type: CommandAcceptedDto })
-  remove(@Param() { teamId, userId }: MemberParams, @Body() body: ReasonDto, @CommandContext() context: TeamCommandContext): Promise<TeamCommandAccepted> {
-    return this.commands.execute(new ExecuteTeamCommand({ type: 'RemoveMember', teamId, data: { userId } }, { ...context, reason: body.reason }));
+  remove(
+    @Param() { teamId, userId }: MemberParams,
+    @Body() body: ReasonDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAccepted> {
+    return this.commands.execute(
+      new ExecuteTeamCommand({ type: 'RemoveMember', teamId, data: { userId } }, { ...context, reason: body.reason }),
+    );
   }
 
   @Put(':userId/permission-groups/:group')
   @CommandRoute()
   @ApiOperation({ summary: 'Grant a permission group (team.permission-groups.manage: owner)' })
+  @OptionalReasonBody()
   @ApiOkResponse({ type: CommandAcceptedDto })
   grantGroup(
     @Param() { teamId, userId, group }: MemberGroupParams,
@@ -56,13 +79,17 @@ export class MembersController {
     @CommandContext() context: TeamCommandContext,
   ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'GrantPermissionGroup', teamId, data: { userId, group } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'GrantPermissionGroup', teamId, data: { userId, group } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 
   @Delete(':userId/permission-groups/:group')
   @CommandRoute()
   @ApiOperation({ summary: 'Revoke a permission group (team.permission-groups.manage: owner)' })
+  @OptionalReasonBody()
   @ApiOkResponse({ type: CommandAcceptedDto })
   revokeGroup(
     @Param() { teamId, userId, group }: MemberGroupParams,
@@ -70,7 +97,10 @@ export class MembersController {
     @CommandContext() context: TeamCommandContext,
   ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'RevokePermissionGroup', teamId, data: { userId, group } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'RevokePermissionGroup', teamId, data: { userId, group } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 }

@@ -5,7 +5,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto, ProjectCreatedDto } from './dto/command-accepted.dto';
-import { ReasonDto } from './dto/common.dto';
+import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { AssignProjectRoleDto, CreateProjectDto, ProjectMemberParams, ProjectParams } from './dto/projects.dto';
 import { TeamParams } from './dto/teams.dto';
 import { ExecuteTeamCommand, type TeamCommandAccepted, type TeamCommandContext } from './execute-team-command';
@@ -19,10 +19,17 @@ export class ProjectsController {
   @CommandRoute()
   @ApiOperation({ summary: 'Create a project (project.create)' })
   @ApiCreatedResponse({ type: ProjectCreatedDto })
-  async create(@Param() { teamId }: TeamParams, @Body() body: CreateProjectDto, @CommandContext() context: TeamCommandContext): Promise<ProjectCreatedDto> {
+  async create(
+    @Param() { teamId }: TeamParams,
+    @Body() body: CreateProjectDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<ProjectCreatedDto> {
     const projectId = body.id ?? randomUUID();
     const accepted = await this.commands.execute(
-      new ExecuteTeamCommand({ type: 'CreateProject', teamId, data: { projectId, name: body.name } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'CreateProject', teamId, data: { projectId, name: body.name } },
+        { ...context, reason: body.reason },
+      ),
     );
     return { projectId, ...accepted };
   }
@@ -30,9 +37,19 @@ export class ProjectsController {
   @Delete(':projectId')
   @CommandRoute()
   @ApiOperation({ summary: "Delete a project (project.delete); contributors' roles on it end with their own events" })
+  @OptionalReasonBody()
   @ApiOkResponse({ type: CommandAcceptedDto })
-  delete(@Param() { teamId, projectId }: ProjectParams, @Body() body: ReasonDto, @CommandContext() context: TeamCommandContext): Promise<TeamCommandAccepted> {
-    return this.commands.execute(new ExecuteTeamCommand({ type: 'DeleteProject', teamId, data: { projectId } }, { ...context, reason: body.reason }));
+  delete(
+    @Param() { teamId, projectId }: ProjectParams,
+    @Body() body: ReasonDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAccepted> {
+    return this.commands.execute(
+      new ExecuteTeamCommand(
+        { type: 'DeleteProject', teamId, data: { projectId } },
+        { ...context, reason: body.reason },
+      ),
+    );
   }
 
   @Put(':projectId/members/:userId')
@@ -45,13 +62,17 @@ export class ProjectsController {
     @CommandContext() context: TeamCommandContext,
   ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'AssignProjectRole', teamId, data: { projectId, userId, role: body.role } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'AssignProjectRole', teamId, data: { projectId, userId, role: body.role } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 
   @Delete(':projectId/members/:userId')
   @CommandRoute()
   @ApiOperation({ summary: "Revoke a contributor's project role (project.members.manage)" })
+  @OptionalReasonBody()
   @ApiOkResponse({ type: CommandAcceptedDto })
   revokeRole(
     @Param() { teamId, projectId, userId }: ProjectMemberParams,
@@ -59,7 +80,10 @@ export class ProjectsController {
     @CommandContext() context: TeamCommandContext,
   ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'RevokeProjectRole', teamId, data: { projectId, userId } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'RevokeProjectRole', teamId, data: { projectId, userId } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 }

@@ -4,9 +4,14 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
-import { ReasonDto } from './dto/common.dto';
+import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { ProjectParams } from './dto/projects.dto';
-import { BypassTokenParams, ChangeProjectSecurityDto, RecordBypassTokenDto, securityChangesOf } from './dto/security.dto';
+import {
+  BypassTokenParams,
+  ChangeProjectSecurityDto,
+  RecordBypassTokenDto,
+  securityChangesOf,
+} from './dto/security.dto';
 import { ExecuteTeamCommand, type TeamCommandAccepted, type TeamCommandContext } from './execute-team-command';
 
 @ApiTags('project security')
@@ -38,7 +43,10 @@ export class SecurityController {
 
   @Post('bypass-tokens')
   @CommandRoute()
-  @ApiOperation({ summary: 'Record a protection-bypass token the platform minted: id and fingerprint only (project.protection.manage)' })
+  @ApiOperation({
+    summary:
+      'Record a protection-bypass token the platform minted: id and fingerprint only (project.protection.manage)',
+  })
   @ApiCreatedResponse({ type: CommandAcceptedDto })
   recordBypassToken(
     @Param() { teamId, projectId }: ProjectParams,
@@ -52,13 +60,17 @@ export class SecurityController {
       ...(body.note !== undefined ? { note: body.note } : {}),
     };
     return this.commands.execute(
-      new ExecuteTeamCommand({ type: 'ChangeProjectSecurity', teamId, data: { projectId, changes: [change] } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'ChangeProjectSecurity', teamId, data: { projectId, changes: [change] } },
+        { ...context, reason: body.reason },
+      ),
     );
   }
 
   @Delete('bypass-tokens/:tokenId')
   @CommandRoute()
   @ApiOperation({ summary: 'Record the revocation of a bypass token (project.protection.manage)' })
+  @OptionalReasonBody()
   @ApiOkResponse({ type: CommandAcceptedDto })
   revokeBypassToken(
     @Param() { teamId, projectId, tokenId }: BypassTokenParams,
@@ -67,7 +79,11 @@ export class SecurityController {
   ): Promise<TeamCommandAccepted> {
     return this.commands.execute(
       new ExecuteTeamCommand(
-        { type: 'ChangeProjectSecurity', teamId, data: { projectId, changes: [{ setting: 'bypassToken.revoke', tokenId }] } },
+        {
+          type: 'ChangeProjectSecurity',
+          teamId,
+          data: { projectId, changes: [{ setting: 'bypassToken.revoke', tokenId }] },
+        },
         { ...context, reason: body.reason },
       ),
     );

@@ -21,24 +21,47 @@ export class TeamsController {
   async create(@Body() body: CreateTeamDto, @CommandContext() context: TeamCommandContext): Promise<TeamCreatedDto> {
     const teamId = body.id ?? randomUUID();
     const accepted = await this.commands.execute(
-      new ExecuteTeamCommand({ type: 'CreateTeam', teamId, data: { name: body.name, plan: body.plan } }, { ...context, reason: body.reason }),
+      new ExecuteTeamCommand(
+        { type: 'CreateTeam', teamId, data: { name: body.name, plan: body.plan } },
+        { ...context, reason: body.reason },
+      ),
     );
     return { teamId, ...accepted };
   }
 
   @Patch(':teamId')
   @CommandRoute()
-  @ApiOperation({ summary: "Rename the team (team.settings.manage)" })
+  @ApiOperation({ summary: 'Rename the team (team.settings.manage)' })
   @ApiOkResponse({ type: CommandAcceptedDto })
-  rename(@Param() { teamId }: TeamParams, @Body() body: RenameTeamDto, @CommandContext() context: TeamCommandContext): Promise<TeamCommandAccepted> {
-    return this.commands.execute(new ExecuteTeamCommand({ type: 'RenameTeam', teamId, data: { name: body.name } }, { ...context, reason: body.reason }));
+  rename(
+    @Param() { teamId }: TeamParams,
+    @Body() body: RenameTeamDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAccepted> {
+    return this.commands.execute(
+      new ExecuteTeamCommand(
+        { type: 'RenameTeam', teamId, data: { name: body.name } },
+        { ...context, reason: body.reason },
+      ),
+    );
   }
 
   @Put(':teamId/plan')
   @CommandRoute()
-  @ApiOperation({ summary: 'Change the plan (team.plan.manage: owner); refused while a grant the new plan forbids remains' })
+  @ApiOperation({
+    summary: 'Change the plan (team.plan.manage: owner); refused while a grant the new plan forbids remains',
+  })
   @ApiOkResponse({ type: CommandAcceptedDto })
-  changePlan(@Param() { teamId }: TeamParams, @Body() body: ChangePlanDto, @CommandContext() context: TeamCommandContext): Promise<TeamCommandAccepted> {
-    return this.commands.execute(new ExecuteTeamCommand({ type: 'ChangePlan', teamId, data: { plan: body.plan } }, { ...context, reason: body.reason }));
+  changePlan(
+    @Param() { teamId }: TeamParams,
+    @Body() body: ChangePlanDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAccepted> {
+    return this.commands.execute(
+      new ExecuteTeamCommand(
+        { type: 'ChangePlan', teamId, data: { plan: body.plan } },
+        { ...context, reason: body.reason },
+      ),
+    );
   }
 }

@@ -2,7 +2,10 @@ import { resolve } from 'node:path';
 
 /** How bearer JWTs are verified: a shared HS256 secret, or an identity provider's JWKS. */
 export type AuthConfig = (
-  | { kind: 'hs256'; /** AUTH_JWT_SECRET; when absent, the secret file in DATA_DIR (created on first start). */ secret?: string }
+  | {
+      kind: 'hs256';
+      /** AUTH_JWT_SECRET; when absent, the secret file in DATA_DIR (created on first start). */ secret?: string;
+    }
   | { kind: 'jwks'; jwksUrl: string }
 ) & {
   /** AUTH_ISSUER: the `iss` every token must carry, when set. */
@@ -38,11 +41,13 @@ export const minJwtSecretLength = 32;
 const portFrom = (value: string | undefined): number => {
   if (value === undefined || value === '') return 3000;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be an integer from 0 to 65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError(`PORT must be an integer from 0 to 65535`);
   return port;
 };
 
-const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value);
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value;
 
 /** Reads the configuration of API.md "Running and configuration" from the environment. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {

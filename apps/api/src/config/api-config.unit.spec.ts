@@ -19,17 +19,39 @@ describe('loadApiConfig (API.md "Running and configuration")', () => {
 
   it('reads every variable', () => {
     const config = loadApiConfig(
-      { PORT: '8080', HOST: '0.0.0.0', DATA_DIR: 'var', EVENT_STORE: 'memory:', AUTH_JWT_SECRET: 's'.repeat(32), TRUST_PROXY: 'true' },
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATA_DIR: 'var',
+        EVENT_STORE: 'memory:',
+        AUTH_JWT_SECRET: 's'.repeat(32),
+        TRUST_PROXY: 'true',
+      },
       '/srv',
     );
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: '/srv/var', eventStore: 'memory:', trustProxy: true });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/srv/var',
+      eventStore: 'memory:',
+      trustProxy: true,
+    });
     expect(config.auth).toEqual({ kind: 'hs256', secret: 's'.repeat(32) });
   });
 
   it('JWKS verification with issuer and audience', () => {
     expect(
-      loadApiConfig({ AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example/', AUTH_AUDIENCE: 'access-audit' }).auth,
-    ).toEqual({ kind: 'jwks', jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', audience: 'access-audit' });
+      loadApiConfig({
+        AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+        AUTH_ISSUER: 'https://idp.example/',
+        AUTH_AUDIENCE: 'access-audit',
+      }).auth,
+    ).toEqual({
+      kind: 'jwks',
+      jwksUrl: 'https://idp.example/.well-known/jwks.json',
+      issuer: 'https://idp.example/',
+      audience: 'access-audit',
+    });
   });
 
   it.each([
@@ -42,7 +64,9 @@ describe('loadApiConfig (API.md "Running and configuration")', () => {
   });
 
   it('a short secret is refused without being repeated', () => {
-    expect(() => loadApiConfig({ AUTH_JWT_SECRET: 'hunter2' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+    expect(() => loadApiConfig({ AUTH_JWT_SECRET: 'hunter2' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
   });
 });
 

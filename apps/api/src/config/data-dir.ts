@@ -13,7 +13,8 @@ export const jwtSecretFileName = 'jwt-secret';
 
 const readSecretFile = (path: string): string => {
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < minJwtSecretLength) throw new Error(`${path} holds a secret shorter than ${minJwtSecretLength} characters`);
+  if (secret.length < minJwtSecretLength)
+    throw new Error(`${path} holds a secret shorter than ${minJwtSecretLength} characters`);
   return secret;
 };
 

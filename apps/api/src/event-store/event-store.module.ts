@@ -19,7 +19,10 @@ class EventStoreCloser implements OnApplicationShutdown {
 
   async onApplicationShutdown(signal?: string): Promise<void> {
     await this.store.close();
-    if (signal) new Logger('EventStore').log(`closed after ${signal}: the HTTP server had stopped and in-flight requests had finished`);
+    if (signal)
+      new Logger('EventStore').log(
+        `closed after ${signal}: the HTTP server had stopped and in-flight requests had finished`,
+      );
   }
 }
 
@@ -29,7 +32,8 @@ class EventStoreCloser implements OnApplicationShutdown {
     {
       provide: EVENT_STORE,
       inject: [API_CONFIG],
-      useFactory: (config: ApiConfig): Promise<EventStore> => openEventStore(config.eventStore, { dataDir: config.dataDir }),
+      useFactory: (config: ApiConfig): Promise<EventStore> =>
+        openEventStore(config.eventStore, { dataDir: config.dataDir }),
     },
     { provide: STREAM_LOCKS, useFactory: () => new StreamLocks() },
     EventStoreCloser,

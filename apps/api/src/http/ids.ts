@@ -8,7 +8,8 @@ export const idMaxLength = 128;
 export const nameMaxLength = 200;
 export const reasonMaxLength = 500;
 
-const idMessage = '$property must be 1-128 characters of letters, digits and . _ : @ | - (starting with a letter or digit)';
+const idMessage =
+  '$property must be 1-128 characters of letters, digits and . _ : @ | - (starting with a letter or digit)';
 
 /** A required id (body field or path parameter). */
 export const IsId = (description: string, example = 'acme'): PropertyDecorator =>

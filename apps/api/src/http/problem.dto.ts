@@ -14,6 +14,7 @@ export class ProblemDto {
   @ApiProperty({ example: 'the pro plan allows at most 1 member(s) with the billing role' }) detail!: string;
   @ApiPropertyOptional({ example: '/v1/teams/acme/members' }) instance?: string;
   @ApiPropertyOptional({ type: [FieldErrorDto], description: '400 only' }) errors?: FieldErrorDto[];
-  @ApiPropertyOptional({ example: 'team.members.invite', description: '403: the permission the actor lacks' }) permission?: string;
+  @ApiPropertyOptional({ example: 'team.members.invite', description: '403: the permission the actor lacks' })
+  permission?: string;
   @ApiPropertyOptional({ example: 'plan.role-limit', description: '404, 409, 422: the POLICY rule id' }) rule?: string;
 }

@@ -32,10 +32,16 @@ const clientErrorStatusOf = (exception: unknown): number | undefined => {
 };
 
 /** Turns anything thrown while serving a request into the problem+json the client gets. Never exposes internals. */
-export function toProblemResponse(exception: unknown, request: Pick<FastifyRequest, 'method' | 'url'>): ProblemResponse {
+export function toProblemResponse(
+  exception: unknown,
+  request: Pick<FastifyRequest, 'method' | 'url'>,
+): ProblemResponse {
   const instance = request.url.split('?')[0];
   if (exception instanceof ProblemException) {
-    return { problem: { ...exception.problem, instance: exception.problem.instance ?? instance }, headers: exception.headers };
+    return {
+      problem: { ...exception.problem, instance: exception.problem.instance ?? instance },
+      headers: exception.headers,
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -47,7 +53,10 @@ export function toProblemResponse(exception: unknown, request: Pick<FastifyReque
           : (detailByStatus[status] ?? exception.message);
     // A 400 always lists what failed; here the body as a whole (not JSON, empty…).
     const errors = status === 400 ? { errors: [{ field: 'body', rule: 'wellFormed', message: detail }] } : {};
-    return { problem: problem(status, typeByStatus[status] ?? problemTypes.http, detail, { instance, ...errors }), headers: {} };
+    return {
+      problem: problem(status, typeByStatus[status] ?? problemTypes.http, detail, { instance, ...errors }),
+      headers: {},
+    };
   }
   const status = clientErrorStatusOf(exception);
   if (status !== undefined) {
@@ -72,7 +81,10 @@ export class ProblemFilter implements ExceptionFilter {
     const { problem: body, headers } = toProblemResponse(exception, request);
     if (body.status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
-      this.logger.error(`${request.method} ${body.instance ?? ''} [${String(request.id)}] failed: ${error.message}`, error.stack);
+      this.logger.error(
+        `${request.method} ${body.instance ?? ''} [${String(request.id)}] failed: ${error.message}`,
+        error.stack,
+      );
     }
     if (reply.sent) return;
     void reply.status(body.status).headers(headers).type(problemContentType).send(body);

@@ -61,7 +61,8 @@ const titles: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export const statusTitle = (status: number): string => titles[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+export const statusTitle = (status: number): string =>
+  titles[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 
 /** An HTTP error whose body is exactly the given problem; `headers` are added to the response (e.g. Retry-After). */
 export class ProblemException extends HttpException {

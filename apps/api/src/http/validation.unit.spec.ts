@@ -19,11 +19,20 @@ async function problemOf(value: unknown, metatype: ArgumentMetadata['metatype'])
 describe('the global validation pipe', () => {
   it('reports nested and indexed paths with the class-validator constraint as the rule', async () => {
     const problem = await problemOf(
-      { rateLimitRules: { set: [{ id: 'ok', path: '/a', limit: 1, windowSeconds: 1 }, { id: 'ok2', path: 7, limit: 1, windowSeconds: 1 }] } },
+      {
+        rateLimitRules: {
+          set: [
+            { id: 'ok', path: '/a', limit: 1, windowSeconds: 1 },
+            { id: 'ok2', path: 7, limit: 1, windowSeconds: 1 },
+          ],
+        },
+      },
       ChangeProjectSecurityDto,
     );
     expect(problem.status).toBe(400);
-    expect(problem.errors).toContainEqual(expect.objectContaining({ field: 'rateLimitRules.set[1].path', rule: 'isString' }));
+    expect(problem.errors).toContainEqual(
+      expect.objectContaining({ field: 'rateLimitRules.set[1].path', rule: 'isString' }),
+    );
     expect(new Set(problem.errors!.map((e) => e.field))).toEqual(new Set(['rateLimitRules.set[1].path']));
   });
 
@@ -33,15 +42,23 @@ describe('the global validation pipe', () => {
       ChangeProjectSecurityDto,
     );
     expect(problem.errors).toEqual([
-      { field: 'deploymentProtection.passwordProtection.password', rule: 'whitelistValidation', message: expect.any(String) },
+      {
+        field: 'deploymentProtection.passwordProtection.password',
+        rule: 'whitelistValidation',
+        message: expect.any(String),
+      },
     ]);
     expect(JSON.stringify(problem)).not.toContain('correct horse');
   });
 
   it('turns the viewer alias into enterprise_viewer and leaves other roles alone', async () => {
     const pipe = createValidationPipe();
-    await expect(pipe.transform({ userId: 'bob', role: 'viewer' }, asBody(AddMemberDto))).resolves.toMatchObject({ role: 'enterprise_viewer' });
-    await expect(pipe.transform({ userId: 'bob', role: 'member' }, asBody(AddMemberDto))).resolves.toMatchObject({ role: 'member' });
+    await expect(pipe.transform({ userId: 'bob', role: 'viewer' }, asBody(AddMemberDto))).resolves.toMatchObject({
+      role: 'enterprise_viewer',
+    });
+    await expect(pipe.transform({ userId: 'bob', role: 'member' }, asBody(AddMemberDto))).resolves.toMatchObject({
+      role: 'member',
+    });
     const problem = await problemOf({ userId: 'bob', role: 'toString' }, AddMemberDto);
     expect(problem.errors).toEqual([expect.objectContaining({ field: 'role', rule: 'isIn' })]);
   });

@@ -25,7 +25,9 @@ export class OperationsController {
   @ApiOperation({ summary: 'The event store is reachable (and every other registered readiness check passes)' })
   @ApiOkResponse({ schema: { example: { status: 'ready', checks: [{ name: 'event-store', ready: true }] } } })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `checks` says which check failed' })
-  async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; checks: ReadinessReport['checks'] }> {
+  async readyz(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ status: string; checks: ReadinessReport['checks'] }> {
     const report = await this.readiness.report();
     if (!report.ready) void reply.status(HttpStatus.SERVICE_UNAVAILABLE).header('Retry-After', '1');
     return { status: report.ready ? 'ready' : 'not_ready', checks: report.checks };

@@ -20,7 +20,10 @@ const logger = new Logger('Readiness');
 /** `/readyz` is public: a failing check's error is logged, never shown. */
 const withTimeout = (check: ReadinessCheck): Promise<ReadinessResult> =>
   new Promise<ReadinessResult>((resolve) => {
-    const timer = setTimeout(() => resolve({ ready: false, detail: `no answer within ${checkTimeoutMs} ms` }), checkTimeoutMs);
+    const timer = setTimeout(
+      () => resolve({ ready: false, detail: `no answer within ${checkTimeoutMs} ms` }),
+      checkTimeoutMs,
+    );
     check
       .check()
       .then(resolve, (error: unknown) => {

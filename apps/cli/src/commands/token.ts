@@ -52,13 +52,15 @@ function parseArgs(args: string[]): TokenArgs {
     else throw new UsageError(`unexpected argument ${arg}`);
   }
   if (userId === undefined) throw new UsageError('the user id is missing');
-  if (!idPattern.test(userId)) throw new UsageError('the user id must be 1-128 letters, digits and . _ : @ | - (starting with a letter or digit)');
+  if (!idPattern.test(userId))
+    throw new UsageError('the user id must be 1-128 letters, digits and . _ : @ | - (starting with a letter or digit)');
   if (!ttlPattern.test(ttl)) throw new UsageError('--ttl must look like 30m, 1h or 7d');
   return { userId, scopes, ttl };
 }
 
 export const command: CliCommand = {
-  summary: 'Prints a bearer JWT for a user, signed with the API\'s local secret (AUTH_JWT_SECRET or $DATA_DIR/jwt-secret).',
+  summary:
+    "Prints a bearer JWT for a user, signed with the API's local secret (AUTH_JWT_SECRET or $DATA_DIR/jwt-secret).",
   usage: 'npm run -s token -- <userId> [--scope access:read] [--ttl 1h]',
   async run(args) {
     const { userId, scopes, ttl } = parseArgs(args);

@@ -7,7 +7,11 @@ export class AppendedEventDto {
 
 /** Success answer of every command (API.md "Commands"); the `ETag` header carries `streamRevision`. */
 export class CommandAcceptedDto {
-  @ApiProperty({ example: '42', description: 'Opaque position of the last event the command caused (cascades included); pass as minPosition to queries' })
+  @ApiProperty({
+    example: '42',
+    description:
+      'Opaque position of the last event the command caused (cascades included); pass as minPosition to queries',
+  })
   position!: string;
 
   @ApiProperty({ example: 3, description: "The team stream's revision after the command" })

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiBody, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { teamRoleAliases } from '@access-audit/domain';
@@ -6,7 +6,10 @@ import { reasonMaxLength } from '../../http/ids';
 
 /** Every command body may say why (recorded in its events). Bodiless routes (DELETE, PUT of a group) accept just this. */
 export class ReasonDto {
-  @ApiPropertyOptional({ description: 'Why the change is made; recorded in every event it causes', maxLength: reasonMaxLength })
+  @ApiPropertyOptional({
+    description: 'Why the change is made; recorded in every event it causes',
+    maxLength: reasonMaxLength,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(reasonMaxLength)
@@ -18,3 +21,7 @@ export const TeamRoleAlias = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' && Object.hasOwn(teamRoleAliases, value) ? teamRoleAliases[value] : value,
   );
+
+/** OpenAPI: the body of a route that needs none may still carry a `reason`. */
+export const OptionalReasonBody = (): MethodDecorator =>
+  ApiBody({ type: ReasonDto, required: false, description: 'Optional: why the change is made' });

@@ -90,7 +90,10 @@ export class PasswordProtectionDto {
   @IsBoolean()
   enabled!: boolean;
 
-  @ApiPropertyOptional({ example: false, description: 'The platform replaced the password (its value is never sent or stored)' })
+  @ApiPropertyOptional({
+    example: false,
+    description: 'The platform replaced the password (its value is never sent or stored)',
+  })
   @IsOptional()
   @IsBoolean()
   rotated?: boolean;
@@ -184,4 +187,3 @@ export class RecordBypassTokenDto extends ReasonDto {
   @MaxLength(noteMaxLength)
   note?: string;
 }
-

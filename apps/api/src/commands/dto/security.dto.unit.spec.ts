@@ -22,9 +22,9 @@ describe('PATCH security body → ChangeProjectSecurity changes', () => {
   });
 
   it('records a rotation only when rotated is true', () => {
-    expect(securityChangesOf({ deploymentProtection: { passwordProtection: { enabled: false, rotated: false } } })).toEqual([
-      { setting: 'passwordProtection', enabled: false },
-    ]);
+    expect(
+      securityChangesOf({ deploymentProtection: { passwordProtection: { enabled: false, rotated: false } } }),
+    ).toEqual([{ setting: 'passwordProtection', enabled: false }]);
   });
 
   it('an empty body changes nothing', () => {

@@ -64,7 +64,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export const requestHashOf = (method: string, path: string, body: unknown): string =>
-  createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).digest('hex');
+  createHash('sha256')
+    .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 
 @Injectable()
 export class IdempotencyStore {
@@ -100,7 +102,11 @@ export class IdempotencyStore {
     }
   }
 
-  async complete(claim: { streamId: string; revision: number }, response: StoredResponse, metadata: EventMetadata): Promise<void> {
+  async complete(
+    claim: { streamId: string; revision: number },
+    response: StoredResponse,
+    metadata: EventMetadata,
+  ): Promise<void> {
     await this.record(claim, idempotencyEventTypes.completed, response, metadata);
   }
 
@@ -127,7 +133,8 @@ function judge(events: RecordedEvent[], request: IdempotentRequestStarted, now: 
   const last = events[events.length - 1];
   if (!last) return { kind: 'free', expected: 'no_stream' };
   const started = [...events].reverse().find((e) => e.type === idempotencyEventTypes.started);
-  if (started && (started.data as IdempotentRequestStarted).requestHash !== request.requestHash) return { kind: 'mismatch' };
+  if (started && (started.data as IdempotentRequestStarted).requestHash !== request.requestHash)
+    return { kind: 'mismatch' };
   switch (last.type) {
     case idempotencyEventTypes.completed:
       return { kind: 'replay', response: last.data as StoredResponse };

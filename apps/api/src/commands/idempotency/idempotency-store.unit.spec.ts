@@ -11,7 +11,9 @@ import {
 
 describe('request fingerprints', () => {
   it('canonical JSON ignores key order and undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe(canonicalJson({ a: { d: [1, { e: 3, f: 2 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe(
+      canonicalJson({ a: { d: [1, { e: 3, f: 2 }] }, b: 1 }),
+    );
   });
 
   it('the request hash changes with method, path or body', () => {
@@ -67,13 +69,19 @@ describe('IdempotencyStore', () => {
     await keys.claim('alice', 'k', request({ userId: 'bob' }), {});
     await expect(keys.claim('alice', 'k', request({ userId: 'bob' }), {})).resolves.toEqual({ kind: 'in_progress' });
     const later = new Date(Date.now() + abandonedAfterMs + 1000);
-    await expect(keys.claim('alice', 'k', request({ userId: 'bob' }), {}, later)).resolves.toMatchObject({ kind: 'claimed', revision: 1 });
+    await expect(keys.claim('alice', 'k', request({ userId: 'bob' }), {}, later)).resolves.toMatchObject({
+      kind: 'claimed',
+      revision: 1,
+    });
   });
 
   it('after a server-side failure the same request may run again', async () => {
     const claim = await keys.claim('alice', 'k', request({ userId: 'bob' }), {});
     if (claim.kind === 'claimed') await keys.fail(claim, 500, {});
-    await expect(keys.claim('alice', 'k', request({ userId: 'bob' }), {})).resolves.toMatchObject({ kind: 'claimed', revision: 2 });
+    await expect(keys.claim('alice', 'k', request({ userId: 'bob' }), {})).resolves.toMatchObject({
+      kind: 'claimed',
+      revision: 2,
+    });
   });
 
   it('of two concurrent first uses, exactly one claims the key', async () => {

@@ -56,7 +56,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ): Promise<unknown> {
     if (!keyPattern.test(key)) {
       throw validationProblem([
-        { field: 'Idempotency-Key', rule: 'idempotencyKey', message: 'Idempotency-Key must be 1-255 visible ASCII characters' },
+        {
+          field: 'Idempotency-Key',
+          rule: 'idempotencyKey',
+          message: 'Idempotency-Key must be 1-255 visible ASCII characters',
+        },
       ]);
     }
     const actorId = request.principal!.userId;
@@ -78,11 +82,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
         return replay(reply, claim.response);
       case 'mismatch':
         throw new ProblemException(
-          problem(409, problemTypes.idempotencyKeyReused, 'this Idempotency-Key was used with another request (method, path or body)'),
+          problem(
+            409,
+            problemTypes.idempotencyKeyReused,
+            'this Idempotency-Key was used with another request (method, path or body)',
+          ),
         );
       case 'in_progress':
         throw new ProblemException(
-          problem(409, problemTypes.idempotentRequestInProgress, 'the first request with this Idempotency-Key is still running; retry shortly'),
+          problem(
+            409,
+            problemTypes.idempotentRequestInProgress,
+            'the first request with this Idempotency-Key is still running; retry shortly',
+          ),
           { 'Retry-After': '1' },
         );
       case 'claimed':
@@ -109,7 +121,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       await record();
     } catch (error) {
-      this.logger.warn(`could not record the answer of an idempotent request: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `could not record the answer of an idempotent request: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }
