@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccessReviewsModule } from './access-reviews/access-reviews.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api-config';
 import { ApiConfigModule } from './config/api-config.module';
@@ -20,6 +21,7 @@ import { QueriesModule } from './queries/queries.module';
     CommandsModule,
     QueriesModule,
     AccessReviewsModule,
+    AuditModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -3,6 +3,8 @@ import { UsageError, type CliCommand } from './cli-command';
 /** Subcommands, one line each, loaded only when called. */
 const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   token: () => import('./commands/token'),
+  'audit:verify': () => import('./commands/audit-verify'),
+  'audit:export': () => import('./commands/audit-export'),
   replay: () => import('./commands/replay'),
 };
 

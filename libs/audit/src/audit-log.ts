@@ -58,6 +58,11 @@ export class AuditLog {
     return this.#signer.publicKeyPem;
   }
 
+  /** The id checkpoints name their signing key by. */
+  get keyId(): string {
+    return this.#signer.keyId;
+  }
+
   /**
    * Brings the index up to the audit streams, then runs, until `stop()`, the projection (from just after the last team
    * event that has an entry) and the index, both live.
@@ -116,8 +121,12 @@ export class AuditLog {
     return true;
   }
 
-  /** Waits until `isIndexedThrough(position)`, at most `timeoutMs`; false when it did not happen in time. */
-  waitUntilIndexed(position: string, timeoutMs: number): Promise<boolean> {
+  /**
+   * Waits until `isIndexedThrough(position)`, at most `timeoutMs`; false when it did not happen in time. Throws (before
+   * waiting) when `position` is not a position of this store.
+   */
+  async waitUntilIndexed(position: string, timeoutMs: number): Promise<boolean> {
+    this.#store.comparePositions(position, position);
     return this.#waitFor(() => this.isIndexedThrough(position), timeoutMs);
   }
 

@@ -1,0 +1,172 @@
+import { applyDecorators, Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AuditLog, InvalidCursorError, type AuditFilter, type AuditSummary } from '@access-audit/audit';
+import { Principal, Public } from '../auth/principal';
+import { problem, ProblemException, problemTypes, validationProblem } from '../http/problem';
+import { TeamPathDto } from '../queries/dto/queries.dto';
+import { AUDIT_LOG } from './audit-log.provider';
+import { AuditReadAccess } from './audit-read-access';
+import { AuditPageDto, AuditSummaryDto, AuditVerificationDto } from './dto/audit-answers.dto';
+import { AuditQueryDto, AuditReadOptionsDto, AuditWindowDto } from './dto/audit-queries.dto';
+
+/** How long an audit query waits for `minPosition` before answering 503 (API.md "Queries"). */
+const minPositionWaitMs = 5000;
+const defaultPageSize = 100;
+
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+const positionHeader = {
+  'X-Position': { description: 'The last team event whose audit entry is indexed', schema: { type: 'string' } },
+};
+
+/** The audit log of API.md: entries (pages and streamed exports), chain verification, compliance summary, public key. */
+@ApiTags('audit')
+@Controller('v1')
+export class AuditController {
+  constructor(
+    @Inject(AUDIT_LOG) private readonly audit: AuditLog,
+    private readonly access: AuditReadAccess,
+  ) {}
+
+  @Get('teams/:teamId/audit')
+  @AuditReadRoute()
+  @ApiOperation({
+    summary: 'Audit entries, oldest first: cursor pages (json), or the whole selection streamed (ndjson, csv)',
+    description:
+      'One entry per access change (actor, action, target, before/after, reason, request context, source event position, policyVersion) ' +
+      'and per refused command (`access.denied`: what was tried and which permission or rule refused it; rate-limited per actor, ' +
+      '`denial.suppressedBefore` counts the attempts not recorded one by one). Needs team.audit.view.',
+  })
+  @ApiProduces('application/json', 'application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ type: AuditPageDto, headers: positionHeader })
+  async entries(
+    @Param() { teamId }: TeamPathDto,
+    @Query() query: AuditQueryDto,
+    @Principal() principal: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.access.assertAuditReader(principal, teamId);
+    await this.#settle(query.minPosition);
+    this.#stamp(reply);
+    const filter = filterOf(query);
+    const format = query.format ?? 'json';
+    if (format === 'json') {
+      let page;
+      try {
+        page = this.audit.page(teamId, filter, query.limit ?? defaultPageSize, query.cursor);
+      } catch (error) {
+        if (!(error instanceof InvalidCursorError)) throw error;
+        throw validationProblem([{ field: 'cursor', rule: 'isCursor', message: error.message }]);
+      }
+      await reply.type('application/json').send({ teamId, entries: page.entries, nextCursor: page.nextCursor });
+      return;
+    }
+    const stream = await this.audit.export(teamId, format, filter);
+    await reply
+      .header('Cache-Control', 'no-store')
+      .header('Content-Disposition', `attachment; filename="audit-${teamId}.${format}"`)
+      .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .send(stream);
+  }
+
+  @Get('teams/:teamId/audit/verify')
+  @AuditReadRoute()
+  @ApiOperation({
+    summary: 'Recomputes the team\'s hash chain and checkpoint signatures from the event store; names the first break',
+  })
+  @ApiOkResponse({ type: AuditVerificationDto })
+  async verify(
+    @Param() { teamId }: TeamPathDto,
+    @Query() query: AuditReadOptionsDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuditVerificationDto> {
+    await this.access.assertAuditReader(principal, teamId);
+    await this.#settle(query.minPosition);
+    this.#stamp(reply);
+    const { teamId: _verifiedTeam, ...result } = await this.audit.verify(teamId);
+    return { teamId, ...result };
+  }
+
+  @Get('teams/:teamId/audit/summary')
+  @AuditReadRoute()
+  @ApiOperation({
+    summary: 'Compliance summary of a window: changes by type and actor, privileged grants, denied attempts, findings',
+  })
+  @ApiOkResponse({ type: AuditSummaryDto, headers: positionHeader })
+  async summary(
+    @Param() { teamId }: TeamPathDto,
+    @Query() query: AuditWindowDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuditSummary> {
+    await this.access.assertAuditReader(principal, teamId);
+    await this.#settle(query.minPosition);
+    this.#stamp(reply);
+    return this.audit.summary(teamId, { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) });
+  }
+
+  @Get('audit/public-key')
+  @Public()
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'The Ed25519 public key (PEM, SPKI) that verifies audit checkpoints and signed evidence; no token needed' })
+  @ApiProduces('application/x-pem-file')
+  @ApiOkResponse({ description: 'PEM text; `X-Key-Id` is the key id checkpoints name', schema: { type: 'string' } })
+  async publicKey(@Res() reply: FastifyReply): Promise<void> {
+    await reply.header('X-Key-Id', this.audit.keyId).type('application/x-pem-file').send(this.audit.publicKeyPem);
+  }
+
+  async #settle(minPosition: string | undefined): Promise<void> {
+    if (minPosition === undefined) return;
+    let reached: boolean;
+    try {
+      reached = await this.audit.waitUntilIndexed(minPosition, minPositionWaitMs);
+    } catch {
+      throw validationProblem([{ field: 'minPosition', rule: 'isPosition', message: 'minPosition must be a position this service returned' }]);
+    }
+    if (!reached) {
+      throw new ProblemException(
+        problem(503, problemTypes.unavailable, `the audit log has not indexed every event up to position ${minPosition} yet; retry shortly`),
+        { 'Retry-After': '1' },
+      );
+    }
+  }
+
+  #stamp(reply: FastifyReply): void {
+    const position = this.audit.indexedThrough;
+    if (position !== undefined) void reply.header('X-Position', position);
+  }
+}
+
+function filterOf(query: AuditQueryDto): AuditFilter {
+  const filter: AuditFilter = {};
+  for (const key of ['actor', 'subject', 'projectId', 'type', 'from', 'to'] as const) {
+    if (query[key] !== undefined) filter[key] = query[key];
+  }
+  return filter;
+}
+
+function AuditReadRoute(): MethodDecorator {
+  return applyDecorators(
+    ApiBearerAuth(),
+    ApiBadRequestResponse({ description: 'A query parameter is invalid (`errors[]`)', content: problemContent }),
+    ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token', content: problemContent }),
+    ApiForbiddenResponse({
+      description: 'Only team.audit.view reads the audit log (`permission: team.audit.view`); access:read tokens never do',
+      content: problemContent,
+    }),
+    ApiNotFoundResponse({ description: 'No such team', content: problemContent }),
+    ApiServiceUnavailableResponse({ description: '`minPosition` not indexed within 5 s; retry after `Retry-After`', content: problemContent }),
+  );
+}
