@@ -1,4 +1,4 @@
-import { permissionGroupRules, permissionGroups, ruleIds, teamRoles } from '../policy/policy';
+import { permissionGroupRules, permissionGroups, ruleIds, teamRoles, type PermissionGroup } from '../policy/policy';
 import { cmd, enterpriseTeam, given, now, past, proTeam } from '../testing/team-spec';
 
 const holderOf = {
@@ -12,7 +12,7 @@ const holderOf = {
 } as const;
 
 describe('POLICY.md "Permission groups (AR table)"', () => {
-  const rows: Array<[string, string, string]> = [];
+  const rows: Array<[PermissionGroup, string, string]> = [];
   for (const group of permissionGroups) {
     for (const role of teamRoles) {
       if (role === 'pro_viewer') continue; // not on Enterprise, where groups exist
@@ -55,7 +55,7 @@ describe('POLICY.md "Permission groups (AR table)"', () => {
       when.then([
         {
           type: 'PermissionGroupGranted',
-          data: { ...now('owner1'), userId, group: group as never, before: null, after: { group: group as never } },
+          data: { ...now('owner1'), userId, group, before: null, after: { group } },
         },
       ]);
     } else if (outcome === 'already-included') {
