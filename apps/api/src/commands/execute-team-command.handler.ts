@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { teamDecider, teamStreamId, type TeamCommand } from '@access-audit/domain';
 import {
@@ -7,6 +7,7 @@ import {
   type EventStore,
   type StreamLocks,
 } from '@access-audit/event-store';
+import { DENIAL_RECORDER, type DenialRecorder } from '../audit/denial-recorder';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
 import { ProblemException } from '../http/problem';
 import { MetricsService } from '../observability/metrics.service';
@@ -26,6 +27,7 @@ export class ExecuteTeamCommandHandler implements ICommandHandler<ExecuteTeamCom
     @Inject(STREAM_LOCKS) private readonly locks: StreamLocks,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    @Optional() @Inject(DENIAL_RECORDER) private readonly denials?: DenialRecorder,
   ) {}
 
   async execute({ command, context }: ExecuteTeamCommand): Promise<TeamCommandAccepted> {
@@ -59,6 +61,11 @@ export class ExecuteTeamCommandHandler implements ICommandHandler<ExecuteTeamCom
     }
     if (!outcome.ok) {
       this.metrics.commandHandled(command.type, 'rejected');
+      // Evidence of the attempt goes to the team's audit stream only; the team stream stays untouched.
+      await this.denials?.record(teamCommand, outcome.rejection, {
+        requestContext: context.requestContext,
+        teamStreamRevision: outcome.streamRevision,
+      });
       throw new ProblemException(rejectionProblem(outcome.rejection));
     }
     this.metrics.commandHandled(command.type, 'accepted');
