@@ -10,6 +10,7 @@ export {
   teamRoleItemId,
   projectRoleItemId,
   permissionGroupItemId,
+  itemSubject,
 } from './campaign/population';
 export type { ReviewScope, PopulationItem, PopulationItemKind, PopulationDigest } from './campaign/population';
 export type * from './campaign/events';
@@ -47,6 +48,7 @@ export type {
   AuditChainHeadReader,
   DecideItemInput,
   OpenCampaignInput,
+  RefusedCommand,
   ServiceResult,
 } from './application/access-review-service';
 export { auditChainHeadFromStore } from './application/audit-chain-head';

@@ -12,7 +12,7 @@ import { canonicalJson } from '../campaign/canonical-json';
 import { accessReviewStreamId, type ItemOutcome } from '../campaign/events';
 import { accessReviewRuleIds as rules } from '../campaign/rules';
 import { verifyEvidenceSignature } from '../evidence/signature';
-import { AccessReviewService } from './access-review-service';
+import { AccessReviewService, type RefusedCommand } from './access-review-service';
 
 const TEAM = 'acme';
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -34,7 +34,9 @@ function setup() {
     headRequests.push({ teamId, throughPosition });
     return { streamId: `audit-${teamId}`, revision: 3, sequence: 4, headHash: 'c'.repeat(64) };
   };
-  const service = new AccessReviewService({ store, locks, signer, auditChainHead });
+  const refusals: RefusedCommand[] = [];
+  const onRefused = async (refused: RefusedCommand) => void refusals.push(refused);
+  const service = new AccessReviewService({ store, locks, signer, auditChainHead, onRefused });
   const team = async (type: TeamCommand['type'], actorId: string, data: object, now = T0) => {
     const outcome = await handleCommand(
       store,
@@ -53,7 +55,7 @@ function setup() {
   };
   const teamState = async () =>
     foldTeam((await store.readStream(teamStreamId(TEAM))).map((e) => ({ type: e.type, data: e.data }) as TeamEvent));
-  return { store, service, team, teamState, publicKey, headRequests };
+  return { store, service, team, teamState, publicKey, headRequests, refusals };
 }
 
 /** olga and oscar own the team; oscar added mia; olga added the rest; mia assigned cole's project roles. */
@@ -80,7 +82,7 @@ const outcome = (outcomes: ItemOutcome[] | undefined, itemId: string) => outcome
 
 describe('AccessReviewService over the event store', () => {
   it('opens on the team stream at its current revision, closes through the team command path, and signs evidence', async () => {
-    const { store, service, team, teamState, publicKey, headRequests } = setup();
+    const { store, service, team, teamState, publicKey, headRequests, refusals: denied } = setup();
     const last = await enterpriseTeam(team);
     const opened = ok(
       await service.open(
@@ -110,6 +112,12 @@ describe('AccessReviewService over the event store', () => {
       refusals.map((r) => (r.ok ? 'accepted' : 'rule' in r.rejection ? r.rejection.rule : r.rejection.kind)),
     ).toEqual([rules.sodOwnAccess, rules.sodOwnGrant, rules.namedReviewer]);
     expect(await store.streamRevision(accessReviewStreamId(TEAM, 'q1'))).toBe(0);
+    // Each refusal is handed on for the audit log's denial record.
+    expect(denied.map((d) => [d.actorId, d.commandType, d.target, d.rejection.rule])).toEqual([
+      ['rita', 'DecideAccessReviewItem', { userId: 'rita' }, rules.sodOwnAccess],
+      ['oscar', 'DecideAccessReviewItem', { userId: 'mia' }, rules.sodOwnGrant],
+      ['olga', 'DecideAccessReviewItem', { userId: 'dev' }, rules.namedReviewer],
+    ]);
 
     const decide = async (actorId: string, itemId: string, decision: 'keep' | 'revoke', justification?: string) =>
       ok(
@@ -193,7 +201,7 @@ describe('AccessReviewService over the event store', () => {
   });
 
   it('reports refusals of the team policy on the item instead of forcing them: last owner, missing owner right', async () => {
-    const { service, team, teamState } = setup();
+    const { service, team, teamState, refusals } = setup();
     await enterpriseTeam(team);
     ok(
       await service.open(
@@ -216,6 +224,14 @@ describe('AccessReviewService over the event store', () => {
       result: 'revocation_refused',
       refusal: { kind: 'policy', rule: 'team.at-least-one-owner' },
     });
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        actorId: 'olga',
+        commandType: 'RemoveMember',
+        target: { userId: 'olga' },
+        rejection: expect.objectContaining({ rule: 'team.at-least-one-owner' }),
+      }),
+    ]);
     const state = await teamState();
     expect(state.status === 'active' && Object.keys(state.members).sort()).toEqual([
       'cole',

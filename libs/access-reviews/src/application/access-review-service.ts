@@ -11,6 +11,7 @@ import {
   WrongExpectedRevisionError,
 } from '@access-audit/event-store';
 import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
+import { itemSubject } from '../campaign/population';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
 import { accessReviewDecider, completionRefusal, isDueForExpiry } from '../campaign/decide';
 import {
@@ -56,6 +57,21 @@ export interface AccessReviewServiceOptions {
   /** The audit log's checkpoint key. */
   signer: EvidenceSigner;
   auditChainHead?: AuditChainHeadReader;
+  /** Called with every refused command (campaign commands and revocations alike), for the audit log's denial record. */
+  onRefused?: (refused: RefusedCommand) => Promise<void>;
+}
+
+/** A refused command as the audit log records denials (the shape of the audit library's `DeniedCommand`). */
+export interface RefusedCommand {
+  teamId: string;
+  actorId: string;
+  /** ISO-8601 instant of the attempt. */
+  at: string;
+  commandType: string;
+  target: { userId?: string; projectId?: string; setting?: string };
+  rejection: { kind: string; message: string; permission?: string; rule?: string };
+  reason?: string;
+  requestContext?: RequestContext;
 }
 
 /** What a campaign command appended: the campaign's own events and, on closing, the team events of its revocations. */
@@ -134,12 +150,14 @@ export class AccessReviewService {
   readonly #locks: StreamLocks;
   readonly #signer: EvidenceSigner;
   readonly #auditChainHead: AuditChainHeadReader;
+  readonly #onRefused: (refused: RefusedCommand) => Promise<void>;
 
   constructor(options: AccessReviewServiceOptions) {
     this.#store = options.store;
     this.#locks = options.locks;
     this.#signer = options.signer;
     this.#auditChainHead = options.auditChainHead ?? (async () => null);
+    this.#onRefused = options.onRefused ?? (async () => undefined);
   }
 
   async open(
@@ -313,7 +331,11 @@ export class AccessReviewService {
       metadata: this.#metadata(context, command),
       ...(expectedRevision !== undefined ? { expectedRevision } : {}),
     });
-    if (!outcome.ok) return rejected(outcome.rejection);
+    if (!outcome.ok) {
+      const target = command.type === 'DecideAccessReviewItem' ? itemSubject(command.data.itemId) : {};
+      await this.#refused(command, context, target, outcome.rejection);
+      return rejected(outcome.rejection);
+    }
     return {
       ok: true,
       value: {
@@ -410,8 +432,44 @@ export class AccessReviewService {
         accessReview: link,
       },
     });
-    if (!outcome.ok) return { ok: false, refusal: refusalOf(outcome.rejection) };
+    if (!outcome.ok) {
+      const { userId, projectId, group } = planned.command.data as {
+        userId: string;
+        projectId?: string;
+        group?: string;
+      };
+      const target = {
+        userId,
+        ...(projectId ? { projectId } : {}),
+        ...(group ? { setting: `permissionGroups.${group}` } : {}),
+      };
+      await this.#refused(planned.command, { ...context, actorId: actingAs }, target, outcome.rejection);
+      return { ok: false, refusal: refusalOf(outcome.rejection) };
+    }
     return { ok: true, events: outcome.events.map(enforcingEventOf), recorded: outcome.events };
+  }
+
+  async #refused(
+    command: { type: string; teamId: string },
+    context: AccessReviewCallContext,
+    target: RefusedCommand['target'],
+    rejection: AccessReviewRejection | Rejection,
+  ): Promise<void> {
+    await this.#onRefused({
+      teamId: command.teamId,
+      actorId: context.actorId,
+      at: context.now,
+      commandType: command.type,
+      target,
+      rejection: {
+        kind: rejection.kind,
+        message: rejection.message,
+        ...('permission' in rejection ? { permission: rejection.permission } : {}),
+        ...('rule' in rejection ? { rule: rejection.rule } : {}),
+      },
+      ...(context.reason !== undefined ? { reason: context.reason } : {}),
+      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+    });
   }
 
   #decisionEventIds(stream: RecordedEvent[]): Record<string, string> {

@@ -53,6 +53,19 @@ export const projectRoleItemId = (userId: string, projectId: string): string =>
 export const permissionGroupItemId = (userId: string, group: PermissionGroup): string =>
   itemIdOf('permission_group', userId, group);
 
+/** The user (and project) an item id names, read back from the id alone. */
+export function itemSubject(itemId: string): { userId?: string; projectId?: string } {
+  let parts: string[];
+  try {
+    parts = itemId.split(':').map(decodeURIComponent);
+  } catch {
+    return {};
+  }
+  const [kind, userId, detail] = parts;
+  if (!userId) return {};
+  return kind === 'project_role' && detail ? { userId, projectId: detail } : { userId };
+}
+
 const byItemId = (a: PopulationItem, b: PopulationItem): number =>
   a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0;
 
