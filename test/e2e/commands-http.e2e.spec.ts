@@ -239,9 +239,11 @@ describe('command API over HTTP', () => {
 
   describe('errors from the domain and the router', () => {
     it('unknown team: 404 team.exists; unknown member: 404 member.in-team; unknown route: 404', async () => {
-      expectProblem(await alice.post('/v1/teams/nope/members', { userId: 'bob', role: 'member' }), 404, {
-        rule: 'team.exists',
-      });
+      const unknownTeam = await api.expectNothingAppended('nope', () =>
+        alice.post('/v1/teams/nope/members', { userId: 'bob', role: 'member' }),
+      );
+      expectProblem(unknownTeam, 404, { rule: 'team.exists' });
+      expect(await api.teamRevision('nope')).toBe(-1);
       expectProblem(await api.expectNothingAppended('acme', () => alice.delete('/v1/teams/acme/members/ghost')), 404, {
         rule: 'member.in-team',
       });
