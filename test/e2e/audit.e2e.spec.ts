@@ -37,15 +37,28 @@ describe('audit log (e2e)', () => {
     carol = await api.as('carol');
 
     await command(alice.post('/v1/teams', { id: 'acme', name: 'Acme', plan: 'enterprise' }), 201);
-    await command(alice.post('/v1/teams/acme/members', { userId: 'bob', role: 'owner', reason: 'second owner, per "policy"' }), 201);
+    await command(
+      alice.post('/v1/teams/acme/members', { userId: 'bob', role: 'owner', reason: 'second owner, per "policy"' }),
+      201,
+    );
     await command(alice.post('/v1/teams/acme/members', { userId: 'sec', role: 'security' }), 201);
-    await command(alice.post('/v1/teams/acme/members', { userId: 'dev', role: 'developer', reason: 'hired\nteam: payments' }), 201);
-    await command(alice.post('/v1/teams/acme/members', { userId: 'auditor', role: 'viewer', reason: 'external audit, Q1' }), 201);
-    await command(alice.put('/v1/teams/acme/members/dev/permission-groups/full_production_deployment', { reason: 'on call' }));
+    await command(
+      alice.post('/v1/teams/acme/members', { userId: 'dev', role: 'developer', reason: 'hired\nteam: payments' }),
+      201,
+    );
+    await command(
+      alice.post('/v1/teams/acme/members', { userId: 'auditor', role: 'viewer', reason: 'external audit, Q1' }),
+      201,
+    );
+    await command(
+      alice.put('/v1/teams/acme/members/dev/permission-groups/full_production_deployment', { reason: 'on call' }),
+    );
     await command(alice.post('/v1/teams/acme/projects', { id: 'web', name: 'Web' }), 201);
     await command(alice.post('/v1/teams/acme/members', { userId: 'carol', role: 'contributor' }), 201);
     await command(alice.put('/v1/teams/acme/projects/web/members/carol', { role: 'project_developer' }));
-    await command(sec.patch('/v1/teams/acme/projects/web/security', { firewall: { enabled: true }, reason: 'incident 42' }));
+    await command(
+      sec.patch('/v1/teams/acme/projects/web/security', { firewall: { enabled: true }, reason: 'incident 42' }),
+    );
     // Refused: a developer promoting themself, a contributor inviting. Neither touches the team stream.
     await api.expectNothingAppended('acme', async () => {
       const refused = await dev.put('/v1/teams/acme/members/dev/role', { role: 'owner', reason: 'let me in' });
@@ -112,12 +125,15 @@ describe('audit log (e2e)', () => {
       'team.member.removed',
       'project.member.role.revoked',
     ]);
-    expect(entriesOf((await auditor.get('/v1/teams/acme/audit?actor=sec&type=project.security').expect(200)).body)).toHaveLength(1);
-    expect(entriesOf((await auditor.get('/v1/teams/acme/audit?projectId=web&type=project.member').expect(200)).body)).toHaveLength(2);
-    expect(entriesOf((await auditor.get('/v1/teams/acme/audit?type=access.denied').expect(200)).body).map((e) => e.actor)).toEqual([
-      'dev',
-      'carol',
-    ]);
+    expect(
+      entriesOf((await auditor.get('/v1/teams/acme/audit?actor=sec&type=project.security').expect(200)).body),
+    ).toHaveLength(1);
+    expect(
+      entriesOf((await auditor.get('/v1/teams/acme/audit?projectId=web&type=project.member').expect(200)).body),
+    ).toHaveLength(2);
+    expect(
+      entriesOf((await auditor.get('/v1/teams/acme/audit?type=access.denied').expect(200)).body).map((e) => e.actor),
+    ).toEqual(['dev', 'carol']);
     const all = entriesOf((await auditor.get('/v1/teams/acme/audit?limit=1000').expect(200)).body);
     const paged: number[] = [];
     let cursor: string | null = null;
@@ -191,20 +207,30 @@ describe('audit log (e2e)', () => {
     const json = entriesOf((await auditor.get('/v1/teams/acme/audit?limit=1000').expect(200)).body);
     expect(rows.map((r) => r.id)).toEqual(json.map((e) => e.id));
     expect(rows.map((r) => r.reason)).toEqual(json.map((e) => e.reason ?? ''));
-    expect(rows.map((r) => r.reason)).toEqual(expect.arrayContaining(['second owner, per "policy"', 'hired\nteam: payments']));
+    expect(rows.map((r) => r.reason)).toEqual(
+      expect.arrayContaining(['second owner, per "policy"', 'hired\nteam: payments']),
+    );
   });
 
   it('names, through verify, the entry whose row was edited in the SQLite file', async () => {
     const db = new Database(join(api.config.dataDir, 'events.db'));
     try {
       const rows = db
-        .prepare<[string], { position: number; data: string }>('SELECT position, data FROM events WHERE stream_id = ? ORDER BY revision')
+        .prepare<[string], { position: number; data: string }>(
+          'SELECT position, data FROM events WHERE stream_id = ? ORDER BY revision',
+        )
         .all(auditStreamId('acme'));
       const target = rows.find((row) => row.data.includes('"action":"team.member.permission_group.granted"'))!;
       const entry = JSON.parse(target.data) as AuditEntry;
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(target.data.replace('"reason":"on call"', '"reason":"on cal!"'), target.position);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+        target.data.replace('"reason":"on call"', '"reason":"on cal!"'),
+        target.position,
+      );
       const verification = (await auditor.get('/v1/teams/acme/audit/verify').expect(200)).body;
-      expect(verification).toMatchObject({ valid: false, break: { sequence: entry.sequence, entryId: entry.id, record: 'entry' } });
+      expect(verification).toMatchObject({
+        valid: false,
+        break: { sequence: entry.sequence, entryId: entry.id, record: 'entry' },
+      });
     } finally {
       db.close();
     }

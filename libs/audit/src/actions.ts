@@ -84,7 +84,7 @@ export interface AccessChange {
 }
 
 const field = (data: object, name: string): unknown =>
-  name in data ? (data as Record<string, unknown>)[name] ?? null : null;
+  name in data ? ((data as Record<string, unknown>)[name] ?? null) : null;
 
 /** The audit view of one team event. */
 export function describeTeamEvent(event: TeamEvent): AccessChange {

@@ -47,9 +47,19 @@ describe('audit actions', () => {
     expect(describeTeamEvent(firewall).target).toEqual({ projectId: 'web', setting: 'firewall' });
     const cascade: TeamEvent = {
       type: 'ProjectRoleRevoked',
-      data: { ...base, projectId: 'web', userId: 'carol', before: { role: 'project_admin' }, after: null, cause: { type: 'MemberRemoved', userId: 'carol' } },
+      data: {
+        ...base,
+        projectId: 'web',
+        userId: 'carol',
+        before: { role: 'project_admin' },
+        after: null,
+        cause: { type: 'MemberRemoved', userId: 'carol' },
+      },
     };
-    expect(describeTeamEvent(cascade)).toMatchObject({ after: null, cause: { type: 'MemberRemoved', userId: 'carol' } });
+    expect(describeTeamEvent(cascade)).toMatchObject({
+      after: null,
+      cause: { type: 'MemberRemoved', userId: 'carol' },
+    });
   });
 
   it('records what a creation made as its after state', () => {

@@ -49,7 +49,13 @@ describe('audit export of 100k entries', () => {
           before: { role: 'developer' },
           after: { role: 'member' },
           cause: null,
-          source: { eventId: id, eventType: 'TeamRoleChanged', streamId: 'team-big', streamRevision: sequence - 1, position: String(sequence) },
+          source: {
+            eventId: id,
+            eventType: 'TeamRoleChanged',
+            streamId: 'team-big',
+            streamRevision: sequence - 1,
+            position: String(sequence),
+          },
         });
         prevHash = entry.hash;
         batch.push({ id, type: auditEventTypes.entryRecorded, data: entry });
@@ -65,12 +71,21 @@ describe('audit export of 100k entries', () => {
 
   it('streams NDJSON through a slow reader in bounded memory', async () => {
     // A child process of its own, with an old-generation cap the whole export could not fit in.
-    const result = await runSourceFile('libs/audit/src/testing/export-memory-probe.ts', [join(dir, 'events.db'), 'big'], {
-      nodeOptions: [`--max-old-space-size=${heapCapMb}`],
-    });
+    const result = await runSourceFile(
+      'libs/audit/src/testing/export-memory-probe.ts',
+      [join(dir, 'events.db'), 'big'],
+      {
+        nodeOptions: [`--max-old-space-size=${heapCapMb}`],
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const measured = JSON.parse(result.stdout) as { lines: number; bytes: number; heapGrowth: number; rssGrowth: number };
+    const measured = JSON.parse(result.stdout) as {
+      lines: number;
+      bytes: number;
+      heapGrowth: number;
+      rssGrowth: number;
+    };
     expect(measured.lines).toBe(entries + 1); // every entry, then the checkpoint signed for the export
     expect(measured.bytes).toBeGreaterThan(exportBytesAtLeast);
     expect(measured.heapGrowth).toBeLessThan(heapGrowthBound);

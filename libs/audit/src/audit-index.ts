@@ -105,7 +105,12 @@ export class AuditIndex {
         if (!event.streamId.startsWith(auditStreamPrefix)) continue;
         if (event.type === auditEventTypes.checkpointSigned) {
           const checkpoint = event.data as AuditCheckpoint;
-          this.#statements.insertCheckpoint.run(checkpoint.teamId, event.revision, checkpoint.sequence, JSON.stringify(checkpoint));
+          this.#statements.insertCheckpoint.run(
+            checkpoint.teamId,
+            event.revision,
+            checkpoint.sequence,
+            JSON.stringify(checkpoint),
+          );
         } else if (event.type === auditEventTypes.entryRecorded || event.type === auditEventTypes.accessDenied) {
           const entry = event.data as AuditEntry;
           const sourcePosition = entry.kind === 'change' ? entry.source.position : null;
@@ -209,7 +214,8 @@ export class AuditIndex {
   }
 }
 
-const encodeCursor = (sequence: number): string => Buffer.from(JSON.stringify({ after: sequence })).toString('base64url');
+const encodeCursor = (sequence: number): string =>
+  Buffer.from(JSON.stringify({ after: sequence })).toString('base64url');
 
 export class InvalidCursorError extends Error {
   constructor() {

@@ -97,7 +97,12 @@ describe('AuditLog', () => {
     await audit.stop();
     audit = open();
     await audit.start();
-    await mustRun(store, { type: 'AddMember', teamId: 'acme', data: { userId: 'erin', role: 'member' }, metadata: at('alice') });
+    await mustRun(store, {
+      type: 'AddMember',
+      teamId: 'acme',
+      data: { userId: 'erin', role: 'member' },
+      metadata: at('alice'),
+    });
     await audit.waitUntilIndexed(await lastPosition(), 5_000);
     const after = audit.page('acme', {}, 100).entries;
     expect(after.slice(0, before.length)).toEqual(before);
@@ -109,7 +114,10 @@ describe('AuditLog', () => {
     await enterpriseHistory(store);
     await audit.waitUntilIndexed(await lastPosition(), 5_000);
     const ndjson = await text(await audit.export('acme', 'ndjson'));
-    const lines = ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; sequence: number });
+    const lines = ndjson
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; sequence: number });
     expect(lines.filter((l) => l.kind !== 'checkpoint')).toHaveLength(10);
     expect(lines[lines.length - 1]).toMatchObject({ kind: 'checkpoint', sequence: 10 });
     expect(await verifyNdjson(Readable.from([ndjson]), signer.publicKey)).toMatchObject({
@@ -128,22 +136,41 @@ describe('AuditLog', () => {
     await enterpriseHistory(store);
     await audit.waitUntilIndexed(await lastPosition(), 5_000);
     const ndjson = await text(await audit.export('acme', 'ndjson', { subject: 'dev' }));
-    const lines = ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEntry);
+    const lines = ndjson
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEntry);
     expect(lines.map((l) => l.action)).toEqual(['team.member.added', 'team.member.permission_group.granted']);
   });
 
   it('writes CSV that a CSV parser reads back, commas, quotes and newlines in reasons included', async () => {
     const reasons = ['plain', 'with, commas', 'with "quotes"', 'two\nlines', 'all, "of"\r\nthem,'];
-    await mustRun(store, { type: 'CreateTeam', teamId: 'csv', data: { name: 'Csv', plan: 'enterprise' }, metadata: at('alice') });
+    await mustRun(store, {
+      type: 'CreateTeam',
+      teamId: 'csv',
+      data: { name: 'Csv', plan: 'enterprise' },
+      metadata: at('alice'),
+    });
     for (const [index, reason] of reasons.entries()) {
-      await mustRun(store, { type: 'AddMember', teamId: 'csv', data: { userId: `u${index}`, role: 'developer' }, metadata: at('alice', reason) });
+      await mustRun(store, {
+        type: 'AddMember',
+        teamId: 'csv',
+        data: { userId: `u${index}`, role: 'developer' },
+        metadata: at('alice', reason),
+      });
     }
     await audit.waitUntilIndexed(await lastPosition(), 5_000);
     const csv = await text(await audit.export('csv', 'csv'));
     const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(reasons.length + 1);
     expect(rows.slice(1).map((r) => r.reason)).toEqual(reasons);
-    expect(rows[1]).toMatchObject({ sequence: '2', actor: 'alice', action: 'team.member.added', target_user: 'u0', after: '{"role":"developer"}' });
+    expect(rows[1]).toMatchObject({
+      sequence: '2',
+      actor: 'alice',
+      action: 'team.member.added',
+      target_user: 'u0',
+      after: '{"role":"developer"}',
+    });
     expect(rows[0].reason).toBe('');
   });
 

@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import { evolve, initialTeamState, teamStreamId, teamStreamPrefix, type TeamEvent, type TeamState } from '@access-audit/domain';
+import {
+  evolve,
+  initialTeamState,
+  teamStreamId,
+  teamStreamPrefix,
+  type TeamEvent,
+  type TeamState,
+} from '@access-audit/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@access-audit/event-store';
 import { AuditIndex, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
 import { AuditTrail, type AuditTrailOptions, type RecordOutcome } from './audit-trail';
@@ -71,7 +78,10 @@ export class AuditLog {
     if (this.#running) return;
     await this.#catchUpIndex();
     this.#running = true;
-    const projection = this.#store.subscribe({ streamPrefixes: [teamStreamPrefix], after: this.index.maxSourcePosition });
+    const projection = this.#store.subscribe({
+      streamPrefixes: [teamStreamPrefix],
+      after: this.index.maxSourcePosition,
+    });
     const indexer = this.#store.subscribe({ streamPrefixes: [auditStreamPrefix], after: this.index.position });
     this.#subscriptions.push(projection, indexer);
     this.#loops.push(this.#runProjection(projection), this.#runIndexer(indexer));
@@ -87,7 +97,10 @@ export class AuditLog {
   /** Without live subscriptions (the CLI): records every team event that has no entry yet, and indexes everything. */
   async catchUp(): Promise<void> {
     await this.#catchUpIndex();
-    for await (const event of this.#store.readAll({ streamPrefixes: [teamStreamPrefix], after: this.index.maxSourcePosition })) {
+    for await (const event of this.#store.readAll({
+      streamPrefixes: [teamStreamPrefix],
+      after: this.index.maxSourcePosition,
+    })) {
       await this.trail.recordTeamEvent(event);
     }
     await this.#catchUpIndex();
@@ -101,7 +114,10 @@ export class AuditLog {
   async recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
     if (this.#running) {
       const seen = denied.teamStreamRevision ?? (await this.#store.streamRevision(teamStreamId(denied.teamId)));
-      await this.#waitFor(async () => (await this.trail.tail(denied.teamId)).lastSourceRevision >= seen, this.#denialOrderWaitMs);
+      await this.#waitFor(
+        async () => (await this.trail.tail(denied.teamId)).lastSourceRevision >= seen,
+        this.#denialOrderWaitMs,
+      );
     }
     return this.trail.recordDenial(denied);
   }
@@ -160,7 +176,7 @@ export class AuditLog {
   async verify(teamId: string): Promise<ChainVerification> {
     const verifier = new ChainVerifier(this.#signer.publicKey);
     const streamId = auditStreamId(teamId);
-    for (let revision = 0; ; ) {
+    for (let revision = 0; ;) {
       let events: RecordedEvent[];
       try {
         events = await this.#store.readStream(streamId, { fromRevision: revision, limit: batchSize });
@@ -173,7 +189,9 @@ export class AuditLog {
             if (event && !verifier.push(event.data, { streamRevision: event.revision })) return verifier.result();
             if (event) revision = event.revision;
           } catch (error) {
-            verifier.unreadable(`the stored event cannot be read: ${(error as Error).message}`, { streamRevision: revision });
+            verifier.unreadable(`the stored event cannot be read: ${(error as Error).message}`, {
+              streamRevision: revision,
+            });
             return verifier.result();
           }
         }
@@ -198,7 +216,7 @@ export class AuditLog {
   async teamStateAt(teamId: string, at?: string): Promise<TeamState> {
     const limit = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
     let state = initialTeamState();
-    for (let revision = 0; ; ) {
+    for (let revision = 0; ;) {
       const events = await this.#store.readStream(teamStreamId(teamId), { fromRevision: revision, limit: batchSize });
       for (const event of events) {
         const teamEvent = { type: event.type, data: event.data } as TeamEvent;
@@ -229,7 +247,7 @@ export class AuditLog {
   }
 
   async *#auditRecords(teamId: string, throughRevision: number): AsyncGenerator<AuditRecord> {
-    for (let revision = 0; revision <= throughRevision; ) {
+    for (let revision = 0; revision <= throughRevision;) {
       const limit = Math.min(batchSize, throughRevision - revision + 1);
       const events = await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit });
       for (const event of events) yield event.data as AuditRecord;
@@ -240,7 +258,10 @@ export class AuditLog {
 
   async #catchUpIndex(): Promise<void> {
     let batch: RecordedEvent[] = [];
-    for await (const event of this.#store.readAll({ streamPrefixes: [auditStreamPrefix], after: this.index.position })) {
+    for await (const event of this.#store.readAll({
+      streamPrefixes: [auditStreamPrefix],
+      after: this.index.position,
+    })) {
       batch.push(event);
       if (batch.length === batchSize) {
         this.index.apply(batch);

@@ -61,7 +61,12 @@ describe('audit verify over a tampered SQLite store', () => {
 
     const result = await audit.verify('acme');
     expect(result.valid).toBe(false);
-    expect(result.break).toMatchObject({ sequence: 6, entryId: target.entry.id, streamRevision: target.revision, record: 'entry' });
+    expect(result.break).toMatchObject({
+      sequence: 6,
+      entryId: target.entry.id,
+      streamRevision: target.revision,
+      record: 'entry',
+    });
     expect(result.break?.reason).toMatch(/altered/);
   });
 

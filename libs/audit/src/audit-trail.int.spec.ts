@@ -9,13 +9,20 @@ import { verifyRecords } from './verify';
 
 const signer = CheckpointSigner.generate();
 
-const teamEvents = (store: EventStore, teamId = 'acme'): Promise<RecordedEvent[]> => store.readStream(teamStreamId(teamId));
-const auditEvents = (store: EventStore, teamId = 'acme'): Promise<RecordedEvent[]> => store.readStream(auditStreamId(teamId));
+const teamEvents = (store: EventStore, teamId = 'acme'): Promise<RecordedEvent[]> =>
+  store.readStream(teamStreamId(teamId));
+const auditEvents = (store: EventStore, teamId = 'acme'): Promise<RecordedEvent[]> =>
+  store.readStream(auditStreamId(teamId));
 const entriesOf = async (store: EventStore, teamId = 'acme'): Promise<AuditEntry[]> =>
-  (await auditEvents(store, teamId)).filter((e) => e.type !== auditEventTypes.checkpointSigned).map((e) => e.data as AuditEntry);
+  (await auditEvents(store, teamId))
+    .filter((e) => e.type !== auditEventTypes.checkpointSigned)
+    .map((e) => e.data as AuditEntry);
 
 async function verifyStream(store: EventStore, teamId = 'acme') {
-  return verifyRecords((await auditEvents(store, teamId)).map((e) => ({ record: e.data })), signer.publicKey);
+  return verifyRecords(
+    (await auditEvents(store, teamId)).map((e) => ({ record: e.data })),
+    signer.publicKey,
+  );
 }
 
 describe('AuditTrail', () => {
@@ -81,7 +88,9 @@ describe('AuditTrail', () => {
     const trail = new AuditTrail(store, signer);
     const events = await teamEvents(store);
     await trail.recordTeamEvent(events[4]);
-    expect(((await entriesOf(store)) as AccessChangeEntry[]).map((e) => e.source.streamRevision)).toEqual([0, 1, 2, 3, 4]);
+    expect(((await entriesOf(store)) as AccessChangeEntry[]).map((e) => e.source.streamRevision)).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
   });
 
   it('signs a checkpoint every N entries and on demand, over the head at that point', async () => {
@@ -93,7 +102,12 @@ describe('AuditTrail', () => {
     await trail.signHead('acme');
     const all = await auditEvents(store);
     const last = all[all.length - 1].data as AuditCheckpoint;
-    expect(last).toMatchObject({ kind: 'checkpoint', teamId: 'acme', sequence: 10, signedAt: '2026-04-01T00:00:00.000Z' });
+    expect(last).toMatchObject({
+      kind: 'checkpoint',
+      teamId: 'acme',
+      sequence: 10,
+      signedAt: '2026-04-01T00:00:00.000Z',
+    });
     expect(all.filter((e) => e.type === auditEventTypes.checkpointSigned)).toHaveLength(3);
     expect(await verifyStream(store)).toMatchObject({ valid: true, signedThrough: 10, checkpoints: 3 });
   });
@@ -110,7 +124,9 @@ describe('AuditTrail', () => {
     };
     const outcome = await run(store, command);
     if (outcome.ok) throw new Error('expected a refusal');
-    const recorded = await trail.recordDenial(deniedTeamCommand(command, outcome.rejection, { ip: '198.51.100.9', requestId: 'r-9' }));
+    const recorded = await trail.recordDenial(
+      deniedTeamCommand(command, outcome.rejection, { ip: '198.51.100.9', requestId: 'r-9' }),
+    );
     expect(recorded.recorded).toBe(true);
     expect(await store.streamRevision(teamStreamId('acme'))).toBe(teamRevision);
     const entries = await entriesOf(store);
@@ -121,7 +137,13 @@ describe('AuditTrail', () => {
       target: { userId: 'dev' },
       reason: 'let me in',
       context: { ip: '198.51.100.9', userAgent: null, requestId: 'r-9' },
-      denial: { commandType: 'ChangeTeamRole', rejection: 'forbidden', permission: 'team.members.roles.manage', rule: null, suppressedBefore: 0 },
+      denial: {
+        commandType: 'ChangeTeamRole',
+        rejection: 'forbidden',
+        permission: 'team.members.roles.manage',
+        rule: null,
+        suppressedBefore: 0,
+      },
     });
     expect(await verifyStream(store)).toMatchObject({ valid: true });
   });

@@ -97,33 +97,40 @@ export class AuditTrail {
   async recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
     return this.#locks.run(denied.teamId, async () => {
       // Attempts on teams that do not exist are not recorded: they would let anyone create audit streams.
-      if ((await this.store.streamRevision(teamStreamId(denied.teamId))) < 0) return { recorded: false, why: 'no_team' };
+      if ((await this.store.streamRevision(teamStreamId(denied.teamId))) < 0)
+        return { recorded: false, why: 'no_team' };
       const admission = this.#rateLimiter.admit(denied.teamId, denied.actorId, Date.parse(denied.at) || Date.now());
       if (!admission.record) return { recorded: false, why: 'rate_limited' };
       const id = randomUUID();
       try {
-        return await this.#append(denied.teamId, id, auditEventTypes.accessDenied, metadataOf(denied.requestContext), (tail) => ({
-          kind: 'denial',
+        return await this.#append(
+          denied.teamId,
           id,
-          teamId: denied.teamId,
-          sequence: tail.sequence + 1,
-          time: denied.at,
-          actor: denied.actorId,
-          action: accessDeniedAction,
-          target: denied.target,
-          reason: denied.reason ?? null,
-          context: contextOf(denied.requestContext),
-          policyVersion,
-          prevHash: tail.headHash,
-          denial: {
-            commandType: denied.commandType,
-            rejection: denied.rejection.kind,
-            permission: denied.rejection.permission ?? null,
-            rule: denied.rejection.rule ?? null,
-            message: denied.rejection.message,
-            suppressedBefore: admission.suppressedBefore,
-          },
-        }));
+          auditEventTypes.accessDenied,
+          metadataOf(denied.requestContext),
+          (tail) => ({
+            kind: 'denial',
+            id,
+            teamId: denied.teamId,
+            sequence: tail.sequence + 1,
+            time: denied.at,
+            actor: denied.actorId,
+            action: accessDeniedAction,
+            target: denied.target,
+            reason: denied.reason ?? null,
+            context: contextOf(denied.requestContext),
+            policyVersion,
+            prevHash: tail.headHash,
+            denial: {
+              commandType: denied.commandType,
+              rejection: denied.rejection.kind,
+              permission: denied.rejection.permission ?? null,
+              rule: denied.rejection.rule ?? null,
+              message: denied.rejection.message,
+              suppressedBefore: admission.suppressedBefore,
+            },
+          }),
+        );
       } catch (error) {
         this.#rateLimiter.restore(denied.teamId, denied.actorId, admission.suppressedBefore);
         throw error;
@@ -154,7 +161,10 @@ export class AuditTrail {
       const tail = await this.#tail(teamId);
       if (tail.lastSourceRevision >= throughRevision) return recorded;
       const limit = Math.min(500, throughRevision - tail.lastSourceRevision);
-      const events = await this.store.readStream(teamStreamId(teamId), { fromRevision: tail.lastSourceRevision + 1, limit });
+      const events = await this.store.readStream(teamStreamId(teamId), {
+        fromRevision: tail.lastSourceRevision + 1,
+        limit,
+      });
       if (events.length === 0) return recorded;
       for (const event of events) {
         if (event.revision > throughRevision) return recorded;
@@ -296,7 +306,10 @@ export class AuditTrail {
 
 const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);
 
-const contextOf = (context: { ip?: string; userAgent?: string; requestId?: string } | undefined, correlationId?: string): AuditRequestContext => ({
+const contextOf = (
+  context: { ip?: string; userAgent?: string; requestId?: string } | undefined,
+  correlationId?: string,
+): AuditRequestContext => ({
   ip: context?.ip ?? null,
   userAgent: context?.userAgent ?? null,
   requestId: context?.requestId ?? correlationId ?? null,

@@ -27,7 +27,13 @@ function chain(length: number, checkpointEvery = 4): AuditRecord[] {
       before: null,
       after: { role: 'member' },
       cause: null,
-      source: { eventId: `e-${sequence}`, eventType: 'MemberAdded', streamId: 'team-acme', streamRevision: sequence, position: String(sequence * 2) },
+      source: {
+        eventId: `e-${sequence}`,
+        eventType: 'MemberAdded',
+        streamId: 'team-acme',
+        streamRevision: sequence,
+        position: String(sequence * 2),
+      },
     });
     records.push(entry);
     prevHash = entry.hash;
@@ -49,7 +55,11 @@ describe('hash chain', () => {
   it('hashes the previous hash together with the canonical entry without its hash', () => {
     const [first] = chain(1) as AuditEntry[];
     const { hash, ...rest } = first;
-    expect(hash).toBe(createHash('sha256').update(genesisHash + canonicalJson(rest)).digest('hex'));
+    expect(hash).toBe(
+      createHash('sha256')
+        .update(genesisHash + canonicalJson(rest))
+        .digest('hex'),
+    );
     expect(entryHash(first)).toBe(hash);
   });
 

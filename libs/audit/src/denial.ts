@@ -48,7 +48,9 @@ export function commandTarget(command: TeamCommand): AuditTarget {
       target.setting = `permissionGroups.${command.data.group}`;
       break;
     case 'ChangeProjectSecurity':
-      target.setting = [...new Set(command.data.changes.map((change) => securitySettingNames[change.setting]))].join(',');
+      target.setting = [...new Set(command.data.changes.map((change) => securitySettingNames[change.setting]))].join(
+        ',',
+      );
       break;
     default:
       break;

@@ -104,6 +104,9 @@ export function csvExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRe
   return csv;
 }
 
-export function exportStream(format: AuditExportFormat, records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
+export function exportStream(
+  format: AuditExportFormat,
+  records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>,
+): Readable {
   return format === 'csv' ? csvExport(records) : ndjsonExport(records);
 }

@@ -17,6 +17,7 @@ export function uuidV5(namespace: string, name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export const auditEntryIdFor = (sourceEventId: string): string => uuidV5(auditIdNamespace, `entry:${sourceEventId.toLowerCase()}`);
+export const auditEntryIdFor = (sourceEventId: string): string =>
+  uuidV5(auditIdNamespace, `entry:${sourceEventId.toLowerCase()}`);
 export const checkpointIdFor = (teamId: string, sequence: number): string =>
   uuidV5(auditIdNamespace, `checkpoint:${teamId}:${sequence}`);

@@ -2,7 +2,9 @@ import { auditEntryIdFor, uuidV5 } from './ids';
 
 describe('uuidV5', () => {
   it('matches the RFC 9562 construction (DNS namespace, www.example.com)', () => {
-    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
   });
 
   it('derives one entry id per source event, the same every time', () => {

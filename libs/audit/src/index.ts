@@ -18,7 +18,22 @@ export { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-li
 export { commandTarget, deniedTeamCommand, type DeniedCommand } from './denial';
 export { AuditTrail, type AuditTrailOptions, type AuditTail, type RecordOutcome } from './audit-trail';
 export { AuditIndex, InvalidCursorError, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
-export { auditExportFormats, csvExport, ndjsonExport, exportStream, csvRow, auditCsvColumns, type AuditExportFormat } from './export';
-export { summarizeAudit, complianceFindings, type AuditSummary, type ComplianceFinding, type PrivilegedGrant, type DeniedAttempt } from './summary';
+export {
+  auditExportFormats,
+  csvExport,
+  ndjsonExport,
+  exportStream,
+  csvRow,
+  auditCsvColumns,
+  type AuditExportFormat,
+} from './export';
+export {
+  summarizeAudit,
+  complianceFindings,
+  type AuditSummary,
+  type ComplianceFinding,
+  type PrivilegedGrant,
+  type DeniedAttempt,
+} from './summary';
 export { AuditLog, type AuditLogOptions } from './audit-log';
 export { verifyNdjson } from './verify-ndjson';

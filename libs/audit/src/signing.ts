@@ -23,7 +23,10 @@ export function checkpointSigningInput(checkpoint: Omit<AuditCheckpoint, 'signat
 
 /** First 16 hex digits of SHA-256 over the public key's SPKI DER encoding. */
 export function publicKeyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Signs checkpoints with an Ed25519 private key. The key never leaves this object (no getter returns it). */
@@ -64,14 +67,20 @@ export class CheckpointSigner {
 export type CheckpointSignatureCheck = { valid: true } | { valid: false; reason: string };
 
 export function verifyCheckpointSignature(checkpoint: AuditCheckpoint, publicKey: KeyObject): CheckpointSignatureCheck {
-  if (checkpoint.algorithm !== 'Ed25519') return { valid: false, reason: `unsupported algorithm ${String(checkpoint.algorithm)}` };
+  if (checkpoint.algorithm !== 'Ed25519')
+    return { valid: false, reason: `unsupported algorithm ${String(checkpoint.algorithm)}` };
   const keyId = publicKeyId(publicKey);
   if (checkpoint.keyId !== keyId) {
     return { valid: false, reason: `signed by key ${String(checkpoint.keyId)}, not by the given public key ${keyId}` };
   }
   let ok = false;
   try {
-    ok = verify(null, checkpointSigningInput(checkpoint), publicKey, Buffer.from(String(checkpoint.signature), 'base64'));
+    ok = verify(
+      null,
+      checkpointSigningInput(checkpoint),
+      publicKey,
+      Buffer.from(String(checkpoint.signature), 'base64'),
+    );
   } catch {
     ok = false;
   }

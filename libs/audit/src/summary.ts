@@ -64,7 +64,9 @@ const increment = (counts: Record<string, number>, key: string): void => {
 };
 
 /** The privileged grant an access change made, if any (POLICY.md privileged grants: owner, member, security, project_admin, production groups). */
-function privilegedGrantOf(entry: AccessChangeEntry): Omit<PrivilegedGrant, 'entryId' | 'sequence' | 'time' | 'actor' | 'reason'> | undefined {
+function privilegedGrantOf(
+  entry: AccessChangeEntry,
+): Omit<PrivilegedGrant, 'entryId' | 'sequence' | 'time' | 'actor' | 'reason'> | undefined {
   const after = entry.after as Record<string, unknown> | null;
   const userId = entry.target.userId;
   if (!after || userId === undefined) return undefined;
@@ -74,7 +76,9 @@ function privilegedGrantOf(entry: AccessChangeEntry): Omit<PrivilegedGrant, 'ent
     case 'MemberAdded':
     case 'TeamRoleChanged': {
       const role = after.role as TeamRole;
-      return privilegedTeamRoles.includes(role) ? { userId, projectId: null, grant: 'team_role', value: role } : undefined;
+      return privilegedTeamRoles.includes(role)
+        ? { userId, projectId: null, grant: 'team_role', value: role }
+        : undefined;
     }
     case 'ProjectRoleAssigned': {
       const role = after.role as ProjectRole;

@@ -59,10 +59,18 @@ export class ChainVerifier {
   /** Checks one record; returns false once the chain is broken (later records are not looked at). */
   push(record: unknown, location: RecordLocation = {}): boolean {
     if (this.#break) return false;
-    if (!isObject(record)) return this.#fail(this.#entries + 1, null, 'unreadable', 'the record is not a JSON object', location);
+    if (!isObject(record))
+      return this.#fail(this.#entries + 1, null, 'unreadable', 'the record is not a JSON object', location);
     if (record.kind === 'checkpoint') return this.#checkpoint(record as unknown as AuditCheckpoint, location);
-    if (record.kind === 'change' || record.kind === 'denial') return this.#entry(record as unknown as AuditEntry, location);
-    return this.#fail(this.#entries + 1, idOf(record), 'unreadable', `unrecognised record kind ${JSON.stringify(record.kind)}`, location);
+    if (record.kind === 'change' || record.kind === 'denial')
+      return this.#entry(record as unknown as AuditEntry, location);
+    return this.#fail(
+      this.#entries + 1,
+      idOf(record),
+      'unreadable',
+      `unrecognised record kind ${JSON.stringify(record.kind)}`,
+      location,
+    );
   }
 
   /** A record that could not be read at all (e.g. a line that is not JSON). */
@@ -95,13 +103,25 @@ export class ChainVerifier {
     }
     if (entry.prevHash !== this.#head) {
       const previous = expected === 1 ? 'the genesis hash (64 zeros)' : `the hash of entry ${expected - 1}`;
-      return this.#fail(expected, id, 'entry', `prevHash is not ${previous}: an entry before it was removed or replaced`, location);
+      return this.#fail(
+        expected,
+        id,
+        'entry',
+        `prevHash is not ${previous}: an entry before it was removed or replaced`,
+        location,
+      );
     }
     let recomputed: string;
     try {
       recomputed = entryHash(entry);
     } catch (error) {
-      return this.#fail(expected, id, 'entry', `the entry cannot be canonicalised: ${(error as Error).message}`, location);
+      return this.#fail(
+        expected,
+        id,
+        'entry',
+        `the entry cannot be canonicalised: ${(error as Error).message}`,
+        location,
+      );
     }
     if (recomputed !== entry.hash) {
       return this.#fail(expected, id, 'entry', 'the entry was altered: its content no longer gives its hash', location);
@@ -131,7 +151,13 @@ export class ChainVerifier {
     }
     const hashAtSequence = this.#recentHashes.get(sequence);
     if (hashAtSequence === undefined) {
-      return this.#fail(sequence, null, 'checkpoint', `checkpoint at entry ${sequence} is recorded too far after that entry`, location);
+      return this.#fail(
+        sequence,
+        null,
+        'checkpoint',
+        `checkpoint at entry ${sequence} is recorded too far after that entry`,
+        location,
+      );
     }
     if (hashAtSequence !== checkpoint.headHash) {
       return this.#fail(
@@ -147,14 +173,26 @@ export class ChainVerifier {
     return true;
   }
 
-  #sameTeam(teamId: unknown, sequence: number, id: string | null, record: ChainBreak['record'], location: RecordLocation): boolean {
+  #sameTeam(
+    teamId: unknown,
+    sequence: number,
+    id: string | null,
+    record: ChainBreak['record'],
+    location: RecordLocation,
+  ): boolean {
     if (typeof teamId !== 'string') return this.#fail(sequence, id, record, 'the record names no team', location);
     this.#teamId ??= teamId;
     if (teamId === this.#teamId) return true;
     return this.#fail(sequence, id, record, `the record belongs to team ${teamId}, not ${this.#teamId}`, location);
   }
 
-  #fail(sequence: number, entryId: string | null, record: ChainBreak['record'], reason: string, location: RecordLocation): false {
+  #fail(
+    sequence: number,
+    entryId: string | null,
+    record: ChainBreak['record'],
+    reason: string,
+    location: RecordLocation,
+  ): false {
     this.#break = { sequence, entryId, record, reason, ...location };
     return false;
   }
@@ -170,7 +208,9 @@ const idOf = (record: object): string | null => {
 
 /** Verifies a whole sequence of records (an export, or the audit stream). */
 export async function verifyRecords(
-  records: AsyncIterable<{ record: unknown; location?: RecordLocation }> | Iterable<{ record: unknown; location?: RecordLocation }>,
+  records:
+    | AsyncIterable<{ record: unknown; location?: RecordLocation }>
+    | Iterable<{ record: unknown; location?: RecordLocation }>,
   publicKey: KeyObject,
 ): Promise<ChainVerification> {
   const verifier = new ChainVerifier(publicKey);

@@ -30,7 +30,8 @@ export const auditLogProvider: Provider = {
       // AUDIT_SIGNING_KEY in a cluster (every instance the same key); the embedded default generates one into DATA_DIR.
       signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),
       indexPath: config.eventStore === 'memory:' ? ':memory:' : join(config.dataDir, auditIndexFileName),
-      onError: (message, error) => logger.error(`${message}: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (message, error) =>
+        logger.error(`${message}: ${error instanceof Error ? error.message : String(error)}`),
     }),
 };
 

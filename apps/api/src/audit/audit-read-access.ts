@@ -16,14 +16,21 @@ export class AuditReadAccess {
   async assertAuditReader(principal: Principal, teamId: string): Promise<void> {
     if (principal.isReader) {
       throw new ProblemException(
-        problem(403, problemTypes.forbidden, `a token with the ${readerScope} scope does not read the audit log; it needs ${auditReadPermission}`, {
-          permission: auditReadPermission,
-        }),
+        problem(
+          403,
+          problemTypes.forbidden,
+          `a token with the ${readerScope} scope does not read the audit log; it needs ${auditReadPermission}`,
+          {
+            permission: auditReadPermission,
+          },
+        ),
       );
     }
     const team = await this.audit.teamStateAt(teamId);
     if (team.status !== 'active') {
-      throw new ProblemException(problem(404, problemTypes.notFound, `team ${teamId} does not exist`, { rule: ruleIds.teamExists }));
+      throw new ProblemException(
+        problem(404, problemTypes.notFound, `team ${teamId} does not exist`, { rule: ruleIds.teamExists }),
+      );
     }
     if (!checkPermission(team, principal.userId, auditReadPermission).allowed) {
       throw new ProblemException(

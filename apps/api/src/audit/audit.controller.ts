@@ -83,7 +83,7 @@ export class AuditController {
   @Get('teams/:teamId/audit/verify')
   @AuditReadRoute()
   @ApiOperation({
-    summary: 'Recomputes the team\'s hash chain and checkpoint signatures from the event store; names the first break',
+    summary: "Recomputes the team's hash chain and checkpoint signatures from the event store; names the first break",
   })
   @ApiOkResponse({ type: AuditVerificationDto })
   async verify(
@@ -114,13 +114,18 @@ export class AuditController {
     await this.access.assertAuditReader(principal, teamId);
     await this.#settle(query.minPosition);
     this.#stamp(reply);
-    return this.audit.summary(teamId, { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) });
+    return this.audit.summary(teamId, {
+      ...(query.from ? { from: query.from } : {}),
+      ...(query.to ? { to: query.to } : {}),
+    });
   }
 
   @Get('audit/public-key')
   @Public()
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'The Ed25519 public key (PEM, SPKI) that verifies audit checkpoints and signed evidence; no token needed' })
+  @ApiOperation({
+    summary: 'The Ed25519 public key (PEM, SPKI) that verifies audit checkpoints and signed evidence; no token needed',
+  })
   @ApiProduces('application/x-pem-file')
   @ApiOkResponse({ description: 'PEM text; `X-Key-Id` is the key id checkpoints name', schema: { type: 'string' } })
   async publicKey(@Res() reply: FastifyReply): Promise<void> {
@@ -133,11 +138,17 @@ export class AuditController {
     try {
       reached = await this.audit.waitUntilIndexed(minPosition, minPositionWaitMs);
     } catch {
-      throw validationProblem([{ field: 'minPosition', rule: 'isPosition', message: 'minPosition must be a position this service returned' }]);
+      throw validationProblem([
+        { field: 'minPosition', rule: 'isPosition', message: 'minPosition must be a position this service returned' },
+      ]);
     }
     if (!reached) {
       throw new ProblemException(
-        problem(503, problemTypes.unavailable, `the audit log has not indexed every event up to position ${minPosition} yet; retry shortly`),
+        problem(
+          503,
+          problemTypes.unavailable,
+          `the audit log has not indexed every event up to position ${minPosition} yet; retry shortly`,
+        ),
         { 'Retry-After': '1' },
       );
     }
@@ -163,10 +174,14 @@ function AuditReadRoute(): MethodDecorator {
     ApiBadRequestResponse({ description: 'A query parameter is invalid (`errors[]`)', content: problemContent }),
     ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token', content: problemContent }),
     ApiForbiddenResponse({
-      description: 'Only team.audit.view reads the audit log (`permission: team.audit.view`); access:read tokens never do',
+      description:
+        'Only team.audit.view reads the audit log (`permission: team.audit.view`); access:read tokens never do',
       content: problemContent,
     }),
     ApiNotFoundResponse({ description: 'No such team', content: problemContent }),
-    ApiServiceUnavailableResponse({ description: '`minPosition` not indexed within 5 s; retry after `Retry-After`', content: problemContent }),
+    ApiServiceUnavailableResponse({
+      description: '`minPosition` not indexed within 5 s; retry after `Retry-After`',
+      content: problemContent,
+    }),
   );
 }

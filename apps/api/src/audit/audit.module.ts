@@ -11,7 +11,12 @@ import { AuditDenialRecorder, DENIAL_RECORDER } from './denial-recorder';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [auditLogProvider, AuditLifecycle, AuditReadAccess, { provide: DENIAL_RECORDER, useClass: AuditDenialRecorder }],
+  providers: [
+    auditLogProvider,
+    AuditLifecycle,
+    AuditReadAccess,
+    { provide: DENIAL_RECORDER, useClass: AuditDenialRecorder },
+  ],
   exports: [AUDIT_LOG, DENIAL_RECORDER],
 })
 export class AuditModule {}

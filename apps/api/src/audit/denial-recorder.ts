@@ -9,7 +9,11 @@ export const DENIAL_RECORDER = Symbol('DENIAL_RECORDER');
 
 export interface DenialRecorder {
   /** Records the refused command in the team's audit stream (rate-limited per actor); never throws. */
-  record(command: TeamCommand, rejection: Rejection, context: { requestContext?: RequestContext; teamStreamRevision?: number }): Promise<void>;
+  record(
+    command: TeamCommand,
+    rejection: Rejection,
+    context: { requestContext?: RequestContext; teamStreamRevision?: number },
+  ): Promise<void>;
 }
 
 const logger = new Logger('Audit');
@@ -24,10 +28,14 @@ export class AuditDenialRecorder implements DenialRecorder {
     context: { requestContext?: RequestContext; teamStreamRevision?: number },
   ): Promise<void> {
     try {
-      await this.audit.recordDenial(deniedTeamCommand(command, rejection, context.requestContext, context.teamStreamRevision));
+      await this.audit.recordDenial(
+        deniedTeamCommand(command, rejection, context.requestContext, context.teamStreamRevision),
+      );
     } catch (error) {
       // The refusal stands whatever happens here; the failure to record it is reported.
-      logger.error(`recording a denied ${command.type} on team ${command.teamId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(
+        `recording a denied ${command.type} on team ${command.teamId} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

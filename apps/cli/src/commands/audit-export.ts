@@ -1,7 +1,13 @@
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { AuditLog, auditExportFormats, loadCheckpointSigner, type AuditExportFormat, type AuditFilter } from '@access-audit/audit';
+import {
+  AuditLog,
+  auditExportFormats,
+  loadCheckpointSigner,
+  type AuditExportFormat,
+  type AuditFilter,
+} from '@access-audit/audit';
 import { teamStreamId } from '@access-audit/domain';
 import { openEventStore } from '@access-audit/event-store';
 import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
@@ -39,7 +45,8 @@ function parseArgs(args: string[]): ExportArgs {
     if (arg === '--team') teamId = value();
     else if (arg === '--format') {
       const chosen = value();
-      if (!(auditExportFormats as readonly string[]).includes(chosen)) throw new UsageError('--format must be ndjson or csv');
+      if (!(auditExportFormats as readonly string[]).includes(chosen))
+        throw new UsageError('--format must be ndjson or csv');
       format = chosen as AuditExportFormat;
     } else if (arg === '--out') out = value();
     else if (Object.hasOwn(filterOptions, arg)) filter[filterOptions[arg]!] = value();
@@ -48,14 +55,15 @@ function parseArgs(args: string[]): ExportArgs {
   if (teamId === undefined) throw new UsageError('--team <id> is required');
   if (!idPattern.test(teamId)) throw new UsageError('--team must be a team id');
   for (const instant of [filter.from, filter.to]) {
-    if (instant !== undefined && Number.isNaN(Date.parse(instant))) throw new UsageError(`not an ISO-8601 instant: ${instant}`);
+    if (instant !== undefined && Number.isNaN(Date.parse(instant)))
+      throw new UsageError(`not an ISO-8601 instant: ${instant}`);
   }
   return { teamId, format, filter, ...(out !== undefined ? { out } : {}) };
 }
 
 export const command: CliCommand = {
   summary:
-    'Exports a team\'s audit log from the local store (EVENT_STORE / DATA_DIR), recording any entry the API has not yet; unfiltered NDJSON ends with a checkpoint signed for the export.',
+    "Exports a team's audit log from the local store (EVENT_STORE / DATA_DIR), recording any entry the API has not yet; unfiltered NDJSON ends with a checkpoint signed for the export.",
   usage:
     'npm run -s audit:export -- --team <id> [--format ndjson|csv] [--out <file>] [--actor <id>] [--subject <id>] [--project <id>] [--type <action>] [--from <instant>] [--to <instant>]',
   async run(args) {
@@ -80,7 +88,13 @@ export const command: CliCommand = {
       }
       await audit.catchUp();
       const output = await audit.export(options.teamId, options.format, options.filter);
-      await pipeline(output, options.out === undefined ? process.stdout : createWriteStream(resolve(options.out)));
+      try {
+        await pipeline(output, options.out === undefined ? process.stdout : createWriteStream(resolve(options.out)));
+      } catch (error) {
+        // The reader went away (`| head`): not a failure of the export.
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+        throw error;
+      }
       if (options.out !== undefined) process.stderr.write(`wrote ${resolve(options.out)}\n`);
       return 0;
     } finally {

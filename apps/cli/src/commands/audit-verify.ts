@@ -42,7 +42,10 @@ function unsignedTail(result: ChainVerification): string | undefined {
 
 function describe(result: ChainVerification, unsigned: string | undefined): string {
   if (result.break) {
-    const where = [result.break.line !== undefined ? `line ${result.break.line}` : undefined, result.break.entryId ? `entry id ${result.break.entryId}` : undefined]
+    const where = [
+      result.break.line !== undefined ? `line ${result.break.line}` : undefined,
+      result.break.entryId ? `entry id ${result.break.entryId}` : undefined,
+    ]
       .filter(Boolean)
       .join(', ');
     return `INVALID: the chain of team ${result.teamId ?? '?'} breaks at entry ${result.break.sequence}${where ? ` (${where})` : ''}: ${result.break.reason}`;
@@ -66,7 +69,8 @@ export const command: CliCommand = {
     const result = await verifyNdjson(input, publicKey);
     const unsigned = options.allowUnsignedTail ? undefined : unsignedTail(result);
     const valid = result.valid && unsigned === undefined;
-    if (options.json) process.stdout.write(`${JSON.stringify({ ...result, valid, ...(unsigned ? { unsigned } : {}) }, null, 2)}\n`);
+    if (options.json)
+      process.stdout.write(`${JSON.stringify({ ...result, valid, ...(unsigned ? { unsigned } : {}) }, null, 2)}\n`);
     else (valid ? process.stdout : process.stderr).write(`${describe(result, unsigned)}\n`);
     return valid ? 0 : 1;
   },

@@ -21,7 +21,11 @@ export const requestContext: RequestContext = { ip: '203.0.113.7', userAgent: 'c
 export type Outcome = { ok: true; events: RecordedEvent[]; position: string } | { ok: false; rejection: Rejection };
 
 /** Runs a team command through the generic command path, as the API does. */
-export async function run(store: EventStore, command: TeamCommand, context: RequestContext = requestContext): Promise<Outcome> {
+export async function run(
+  store: EventStore,
+  command: TeamCommand,
+  context: RequestContext = requestContext,
+): Promise<Outcome> {
   const outcome = await handleCommand<ReturnType<typeof teamDecider.initialState>, TeamCommand, TeamEvent, Rejection>(
     store,
     teamStreamId(command.teamId),
@@ -29,7 +33,9 @@ export async function run(store: EventStore, command: TeamCommand, context: Requ
     command,
     { metadata: { actorId: command.metadata.actorId, requestContext: context, correlationId: context.requestId } },
   );
-  return outcome.ok ? { ok: true, events: outcome.events, position: outcome.position } : { ok: false, rejection: outcome.rejection };
+  return outcome.ok
+    ? { ok: true, events: outcome.events, position: outcome.position }
+    : { ok: false, rejection: outcome.rejection };
 }
 
 export async function mustRun(store: EventStore, command: TeamCommand): Promise<RecordedEvent[]> {
@@ -45,22 +51,37 @@ export async function mustRun(store: EventStore, command: TeamCommand): Promise<
 export async function enterpriseHistory(store: EventStore, teamId = 'acme'): Promise<void> {
   const c = <T extends TeamCommand>(command: Omit<T, 'teamId'>): T => ({ ...command, teamId }) as T;
   await mustRun(store, c({ type: 'CreateTeam', data: { name: 'Acme', plan: 'enterprise' }, metadata: at('alice') }));
-  await mustRun(store, c({ type: 'AddMember', data: { userId: 'bob', role: 'owner' }, metadata: at('alice', 'second owner') }));
+  await mustRun(
+    store,
+    c({ type: 'AddMember', data: { userId: 'bob', role: 'owner' }, metadata: at('alice', 'second owner') }),
+  );
   await mustRun(store, c({ type: 'AddMember', data: { userId: 'sec', role: 'security' }, metadata: at('alice') }));
   await mustRun(store, c({ type: 'AddMember', data: { userId: 'dev', role: 'developer' }, metadata: at('bob') }));
   await mustRun(
     store,
-    c({ type: 'GrantPermissionGroup', data: { userId: 'dev', group: 'full_production_deployment' }, metadata: at('bob', 'on call') }),
+    c({
+      type: 'GrantPermissionGroup',
+      data: { userId: 'dev', group: 'full_production_deployment' },
+      metadata: at('bob', 'on call'),
+    }),
   );
   await mustRun(store, c({ type: 'CreateProject', data: { projectId: 'web', name: 'Web' }, metadata: at('alice') }));
   await mustRun(store, c({ type: 'AddMember', data: { userId: 'carol', role: 'contributor' }, metadata: at('alice') }));
   await mustRun(
     store,
-    c({ type: 'AssignProjectRole', data: { projectId: 'web', userId: 'carol', role: 'project_admin' }, metadata: at('alice') }),
+    c({
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'carol', role: 'project_admin' },
+      metadata: at('alice'),
+    }),
   );
   await mustRun(
     store,
-    c({ type: 'ChangeProjectSecurity', data: { projectId: 'web', changes: [{ setting: 'firewall', enabled: true }] }, metadata: at('sec') }),
+    c({
+      type: 'ChangeProjectSecurity',
+      data: { projectId: 'web', changes: [{ setting: 'firewall', enabled: true }] },
+      metadata: at('sec'),
+    }),
   );
   await mustRun(store, c({ type: 'AddMember', data: { userId: 'dan', role: 'contributor' }, metadata: at('alice') }));
 }

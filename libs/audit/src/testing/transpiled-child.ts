@@ -45,7 +45,10 @@ export function transpileSources(): string {
   for (const file of [...sources(join(root, 'apps')), ...sources(join(root, 'libs'))]) {
     const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText);
+    writeFileSync(
+      target,
+      ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText,
+    );
   }
   writeFileSync(join(out, 'alias-hook.js'), aliasHook);
   process.once('exit', () => rmSync(out, { recursive: true, force: true }));
@@ -67,11 +70,15 @@ export function runSourceFile(
 ): Promise<ChildResult> {
   const dir = transpileSources();
   const script = join(dir, entry.replace(/\.ts$/, '.js'));
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '-r', join(dir, 'alias-hook.js'), script, ...args], {
-    cwd: options.cwd ?? root,
-    env: { ...process.env, ...options.env, NODE_PATH: join(root, 'node_modules') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeOptions ?? []), '-r', join(dir, 'alias-hook.js'), script, ...args],
+    {
+      cwd: options.cwd ?? root,
+      env: { ...process.env, ...options.env, NODE_PATH: join(root, 'node_modules') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -3,26 +3,38 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class AuditTargetDto {
   @ApiPropertyOptional({ example: 'bob' }) userId?: string;
   @ApiPropertyOptional({ example: 'web' }) projectId?: string;
-  @ApiPropertyOptional({ example: 'firewall', description: 'plan, name, firewall, ipBlocks, permissionGroups.<group>, deploymentProtection.…' }) setting?: string;
+  @ApiPropertyOptional({
+    example: 'firewall',
+    description: 'plan, name, firewall, ipBlocks, permissionGroups.<group>, deploymentProtection.…',
+  })
+  setting?: string;
 }
 
 export class AuditEntryDto {
-  @ApiProperty({ description: 'The audit event\'s id (UUID)' }) id!: string;
+  @ApiProperty({ description: "The audit event's id (UUID)" }) id!: string;
   @ApiProperty({ example: 'acme' }) teamId!: string;
-  @ApiProperty({ example: 7, description: 'Position in the team\'s hash chain, from 1' }) sequence!: number;
+  @ApiProperty({ example: 7, description: "Position in the team's hash chain, from 1" }) sequence!: number;
   @ApiProperty({ enum: ['change', 'denial'] }) kind!: string;
   @ApiProperty({ example: '2026-03-03T10:00:00.000Z' }) time!: string;
   @ApiProperty({ example: 'alice' }) actor!: string;
-  @ApiProperty({ example: 'team.member.role.updated', description: 'Stable dotted action; `access.denied` for refused commands' }) action!: string;
+  @ApiProperty({
+    example: 'team.member.role.updated',
+    description: 'Stable dotted action; `access.denied` for refused commands',
+  })
+  action!: string;
   @ApiProperty({ type: AuditTargetDto }) target!: AuditTargetDto;
   @ApiPropertyOptional({ description: 'change: the value before' }) before?: unknown;
   @ApiPropertyOptional({ description: 'change: the value after' }) after?: unknown;
   @ApiPropertyOptional({ description: 'change: what caused a cascaded change' }) cause?: unknown;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ description: '`{ ip, userAgent, requestId }` of the request' }) context!: unknown;
-  @ApiPropertyOptional({ description: 'change: `{ eventId, eventType, streamId, streamRevision, position }` of the team event' }) source?: unknown;
   @ApiPropertyOptional({
-    description: 'denial: `{ commandType, rejection, permission, rule, message, suppressedBefore }` — what was tried and what refused it',
+    description: 'change: `{ eventId, eventType, streamId, streamRevision, position }` of the team event',
+  })
+  source?: unknown;
+  @ApiPropertyOptional({
+    description:
+      'denial: `{ commandType, rejection, permission, rule, message, suppressedBefore }` — what was tried and what refused it',
   })
   denial?: unknown;
   @ApiProperty({ example: '2026-11-26.1' }) policyVersion!: string;
@@ -33,7 +45,12 @@ export class AuditEntryDto {
 export class AuditPageDto {
   @ApiProperty({ example: 'acme' }) teamId!: string;
   @ApiProperty({ type: [AuditEntryDto], description: 'Oldest first' }) entries!: AuditEntryDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
 }
 
 export class ChainBreakDto {
@@ -59,11 +76,16 @@ export class AuditSummaryDto {
   @ApiProperty({ type: String, nullable: true }) from!: string | null;
   @ApiProperty() to!: string;
   @ApiProperty({ description: '`{ total, byType, byActor }` of the changes in the window' }) changes!: unknown;
-  @ApiProperty({ description: 'Owner, member and security roles, project_admin, and production permission groups granted in the window' })
-  privilegedGrants!: unknown[];
-  @ApiProperty({ description: '`{ total, suppressed, byActor, attempts }`: refused commands in the window' }) deniedAttempts!: unknown;
   @ApiProperty({
-    description: 'On the team as it stood at `to`: fewer than two owners, contributors with no project role, members whose role the plan does not offer',
+    description:
+      'Owner, member and security roles, project_admin, and production permission groups granted in the window',
+  })
+  privilegedGrants!: unknown[];
+  @ApiProperty({ description: '`{ total, suppressed, byActor, attempts }`: refused commands in the window' })
+  deniedAttempts!: unknown;
+  @ApiProperty({
+    description:
+      'On the team as it stood at `to`: fewer than two owners, contributors with no project role, members whose role the plan does not offer',
   })
   findings!: unknown[];
 }

@@ -8,7 +8,7 @@ const positionMaxLength = 200;
 export class AuditReadOptionsDto {
   @ApiPropertyOptional({
     description:
-      'Wait (up to 5 s) until the audit entries of every event up to this position (a command answer\'s `position`) are indexed; else 503 with Retry-After',
+      "Wait (up to 5 s) until the audit entries of every event up to this position (a command answer's `position`) are indexed; else 503 with Retry-After",
     example: '42',
     maxLength: positionMaxLength,
   })
@@ -44,13 +44,16 @@ export class AuditQueryDto extends AuditWindowDto {
   projectId?: string;
 
   @ApiPropertyOptional({
-    description: 'An action (`team.member.role.updated`, `access.denied`) or a dotted prefix of actions (`team.member`, `project.security`)',
+    description:
+      'An action (`team.member.role.updated`, `access.denied`) or a dotted prefix of actions (`team.member`, `project.security`)',
     example: 'team.member',
   })
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(/^[a-z_]+(\.[a-z_]+)*$/, { message: '$property must be a dotted action name such as team.member.role.updated' })
+  @Matches(/^[a-z_]+(\.[a-z_]+)*$/, {
+    message: '$property must be a dotted action name such as team.member.role.updated',
+  })
   type?: string;
 
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page (JSON only)' })
