@@ -32,8 +32,12 @@ function newestSourceTime() {
 }
 
 function ensureBuilt(entry) {
-  const fresh =
-    existsSync(stampFile) && existsSync(join(root, entry)) && statSync(stampFile).mtimeMs >= newestSourceTime();
+  const entryPath = join(root, entry);
+  // A build by hand (`npm run build`) leaves no stamp; its output is then as new as its entry file.
+  const builtAt = existsSync(entryPath)
+    ? Math.max(statSync(entryPath).mtimeMs, existsSync(stampFile) ? statSync(stampFile).mtimeMs : 0)
+    : 0;
+  const fresh = builtAt > 0 && builtAt >= newestSourceTime();
   if (fresh) return;
   process.stderr.write('Building (dist/ is missing or older than the sources)…\n');
   const startedAt = Date.now();
