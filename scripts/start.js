@@ -5,7 +5,7 @@
  */
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
-const { existsSync, readdirSync, statSync, utimesSync, writeFileSync } = require('node:fs');
+const { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -32,18 +32,16 @@ function newestSourceTime() {
 }
 
 function ensureBuilt(entry) {
-  const entryPath = join(root, entry);
-  // A build by hand (`npm run build`) leaves no stamp; its output is then as new as its entry file.
-  const builtAt = existsSync(entryPath)
-    ? Math.max(statSync(entryPath).mtimeMs, existsSync(stampFile) ? statSync(stampFile).mtimeMs : 0)
-    : 0;
-  const fresh = builtAt > 0 && builtAt >= newestSourceTime();
+  // Only a build started here and finished without error leaves the stamp (tsc emits files even when it fails).
+  const fresh =
+    existsSync(stampFile) && existsSync(join(root, entry)) && statSync(stampFile).mtimeMs >= newestSourceTime();
   if (fresh) return;
   process.stderr.write('Building (dist/ is missing or older than the sources)…\n');
   const startedAt = Date.now();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const build = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) {
+    rmSync(stampFile, { force: true });
     process.stderr.write('The build failed; see the errors above.\n');
     process.exit(build.status ?? 1);
   }
