@@ -11,6 +11,14 @@ import { accessReviewStreamId, canonicalJson, type AccessReviewEvidence } from '
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 const TEAM = 'review-ent';
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 const DUE = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
 
 describe('an access-review campaign on an Enterprise team, over HTTP', () => {
@@ -124,6 +132,10 @@ describe('an access-review campaign on an Enterprise team, over HTTP', () => {
     ]);
     expect(items.find((item) => item.itemId === 'team_role:mia')?.grantedBy).toBe('oscar');
     expectProblem(await dev.get(campaignPath()), 403, { permission: 'team.audit.view' });
+    const listed = await rita.get(`/v1/teams/${TEAM}/access-reviews`).expect(200);
+    expect(listed.body.accessReviews).toEqual([
+      expect.objectContaining({ reviewId, status: 'open', overdue: false, items: 8 }),
+    ]);
   });
 
   it("refuses decisions by non-reviewers and on one's own access or grants (403 with the rule), appending nothing", async () => {
@@ -148,6 +160,20 @@ describe('an access-review campaign on an Enterprise team, over HTTP', () => {
     expectProblem(await refusedWithoutAppending(() => decide(alice, 'team_role:dev', { decision: 'keep' })), 403, {
       rule: 'access-review.named-reviewer',
     });
+    // Like every refused command, they are noted in the team's audit log as denials.
+    const denials = async () =>
+      (await api.store.readStream(`audit-${TEAM}`))
+        .map((record) => record.data as { kind: string; actor: string; denial?: { rule: string | null } })
+        .filter((entry) => entry.kind === 'denial')
+        .map((entry) => [entry.actor, entry.denial?.rule]);
+    await waitFor(async () => (await denials()).length >= 3);
+    expect(await denials()).toEqual(
+      expect.arrayContaining([
+        ['rita', 'access-review.sod.own-access'],
+        ['oscar', 'access-review.sod.own-grant'],
+        ['alice', 'access-review.named-reviewer'],
+      ]),
+    );
     const missing = expectProblem(
       await refusedWithoutAppending(() => decide(rita, 'project_role:cole:web', { decision: 'revoke' })),
       400,
@@ -261,7 +287,11 @@ describe('an access-review campaign on an Enterprise team, over HTTP', () => {
       ]),
     );
     expect(evidence.closing).toMatchObject({ status: 'completed', closedBy: 'alice' });
-    expect(evidence.closing).toHaveProperty('auditChainHead');
+    // The audit-chain head at completion is the entry of the last revocation, in the team's hash chain.
+    const audit = await api.store.readStream(`audit-${TEAM}`);
+    const head = evidence.closing!.auditChainHead!;
+    const headEntry = audit.find((record) => (record.data as { hash?: string }).hash === head.headHash);
+    expect(headEntry?.data).toMatchObject({ kind: 'change', source: { eventId: completion.events[2]!.id } });
 
     const csv = await rita.get(`${campaignPath()}/evidence?format=csv`).expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);

@@ -37,7 +37,9 @@ export type {
 export { evidenceCsv } from './evidence/evidence-csv';
 export { signEvidence, verifyEvidenceSignature } from './evidence/signature';
 export type { EvidenceSignature, EvidenceSigner, SignedEvidence } from './evidence/signature';
-export { readRefusal, campaignReadPermission } from './campaign/read-access';
+export { readRefusal, listRefusal, campaignReadPermission } from './campaign/read-access';
+export { campaignSummaries } from './evidence/campaign-list';
+export type { CampaignSummary } from './evidence/campaign-list';
 export { campaignView } from './evidence/campaign-view';
 export type { CampaignView, CampaignItemView } from './evidence/campaign-view';
 export { AccessReviewService } from './application/access-review-service';

@@ -14,6 +14,7 @@ import {
   AccessReviewService,
   type AccessReviewCallContext,
   type AccessReviewCommandResult,
+  type CampaignSummary,
   type ReviewScope,
   type ServiceResult,
 } from '@access-audit/access-reviews';
@@ -94,6 +95,27 @@ export class AccessReviewsController {
         this.#context(context, body),
       ),
     );
+  }
+
+  @Get()
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: "The team's campaigns, oldest first, with status and whether an open one is past due (team.audit.view)",
+  })
+  @ApiOkResponse({
+    description:
+      '`{ accessReviews: [{ reviewId, name, status, overdue, openedBy, openedAt, dueAt, reviewerIds, items, populationDigest, closedAt, position }] }`',
+  })
+  @ApiForbiddenResponse({ description: 'Lacks team.audit.view', content: problemContent })
+  @ApiNotFoundResponse({ description: 'No such team (`rule`)', content: problemContent })
+  async list(
+    @Param() { teamId }: TeamParams,
+    @Query() _query: CampaignQueryDto,
+    @Principal() principal: Principal,
+  ): Promise<{ accessReviews: CampaignSummary[] }> {
+    return {
+      accessReviews: valueOf(await this.reviews.list(teamId, principal.userId, this.clock.now().toISOString())),
+    };
   }
 
   @Get(':reviewId')

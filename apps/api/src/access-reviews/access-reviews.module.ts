@@ -1,16 +1,23 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { AccessReviewService, auditChainHeadFromStore } from '@access-audit/access-reviews';
-import { loadCheckpointSigner } from '@access-audit/audit';
+import { loadCheckpointSigner, type AuditLog } from '@access-audit/audit';
 import type { EventStore, StreamLocks } from '@access-audit/event-store';
+import { AUDIT_LOG } from '../audit/audit-log.provider';
 import { CommandsModule } from '../commands/commands.module';
 import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
 import { AccessReviewsController } from './access-reviews.controller';
 
+/** How long completing a campaign waits for the audit log to record its revocations before reading the chain head. */
+const auditCatchUpMs = 2000;
+
+const logger = new Logger('AccessReviews');
+
 /**
  * Access-review campaigns. Revocations go through the team command path with the process's shared stream locks;
- * evidence is signed with the audit checkpoint key (`AUDIT_SIGNING_KEY`, else `$DATA_DIR/audit-signing-key.pem`).
+ * refusals reach the audit log's denial record; evidence is signed with the audit checkpoint key (`AUDIT_SIGNING_KEY`,
+ * else `$DATA_DIR/audit-signing-key.pem`, loaded by the audit library).
  */
 @Module({
   imports: [CommandsModule],
@@ -18,13 +25,25 @@ import { AccessReviewsController } from './access-reviews.controller';
   providers: [
     {
       provide: AccessReviewService,
-      inject: [EVENT_STORE, STREAM_LOCKS, API_CONFIG],
-      useFactory: (store: EventStore, locks: StreamLocks, config: ApiConfig): AccessReviewService =>
+      inject: [EVENT_STORE, STREAM_LOCKS, API_CONFIG, AUDIT_LOG],
+      useFactory: (store: EventStore, locks: StreamLocks, config: ApiConfig, audit: AuditLog): AccessReviewService =>
         new AccessReviewService({
           store,
           locks,
           signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),
-          auditChainHead: auditChainHeadFromStore(store),
+          auditChainHead: auditChainHeadFromStore(store, async (_teamId, throughPosition) => {
+            if (throughPosition !== undefined) await audit.waitUntilIndexed(throughPosition, auditCatchUpMs);
+          }),
+          onRefused: async (refused) => {
+            try {
+              await audit.recordDenial(refused);
+            } catch (error) {
+              // The refusal stands whatever happens here; the failure to record it is reported.
+              logger.error(
+                `recording a denied ${refused.commandType} on team ${refused.teamId} failed: ${error instanceof Error ? error.message : String(error)}`,
+              );
+            }
+          },
         }),
     },
   ],

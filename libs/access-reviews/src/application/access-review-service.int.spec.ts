@@ -382,6 +382,47 @@ describe('AccessReviewService over the event store', () => {
     expect(openedEvent!.data).toMatchObject({ reason: 'SOC 2 CC6.2' });
   });
 
+  it("lists the team's campaigns for its audit readers, flagging overdue ones", async () => {
+    const { store, service, team } = setup();
+    await enterpriseTeam(team);
+    ok(
+      await service.open(
+        { teamId: TEAM, reviewId: 'done', name: 'Done', reviewerIds: ['rita'], dueAt: DUE },
+        ctx('olga', T0),
+      ),
+    );
+    ok(await service.complete({ teamId: TEAM, reviewId: 'done' }, ctx('olga')));
+    ok(
+      await service.open(
+        { teamId: TEAM, reviewId: 'pending', name: 'Pending', reviewerIds: ['rita'], dueAt: DUE },
+        ctx('olga', T0),
+      ),
+    );
+    // A team whose id extends this one's: its campaign streams share the prefix, never the list.
+    await handleCommand(store, teamStreamId('acme-eu'), teamDecider, {
+      type: 'CreateTeam',
+      teamId: 'acme-eu',
+      data: { name: 'Acme EU', plan: 'enterprise' },
+      metadata: { actorId: 'olga', now: T0 },
+    });
+    ok(
+      await service.open(
+        { teamId: 'acme-eu', reviewId: 'eu', name: 'EU', reviewerIds: ['olga'], dueAt: DUE },
+        ctx('olga', T0),
+      ),
+    );
+
+    const listed = ok(await service.list(TEAM, 'rita', AFTER_DUE));
+    expect(listed.map((c) => [c.reviewId, c.status, c.overdue])).toEqual([
+      ['done', 'completed', false],
+      ['pending', 'open', true],
+    ]);
+    expect(await service.list(TEAM, 'mia', DURING)).toMatchObject({
+      ok: false,
+      rejection: { kind: 'forbidden', permission: 'team.audit.view' },
+    });
+  });
+
   it('lets audit readers and reviewers read a campaign, nobody else', async () => {
     const { service, team } = setup();
     await enterpriseTeam(team);

@@ -16,13 +16,15 @@ import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands
 import { accessReviewDecider, completionRefusal, isDueForExpiry } from '../campaign/decide';
 import {
   accessReviewStreamId,
+  accessReviewStreamPrefix,
   type AccessReviewEvent,
   type AuditChainHead,
   type EnforcingEvent,
   type ItemOutcome,
   type RevocationRefusal,
 } from '../campaign/events';
-import { readRefusal } from '../campaign/read-access';
+import { listRefusal, readRefusal } from '../campaign/read-access';
+import { campaignSummaries, type CampaignSummary } from '../evidence/campaign-list';
 import type { AccessReviewRejection } from '../campaign/rejection';
 import { foldAccessReview, type AccessReviewState, type Campaign } from '../campaign/state';
 import { campaignView, type CampaignView } from '../evidence/campaign-view';
@@ -69,7 +71,12 @@ export interface RefusedCommand {
   at: string;
   commandType: string;
   target: { userId?: string; projectId?: string; setting?: string };
-  rejection: { kind: string; message: string; permission?: string; rule?: string };
+  rejection: {
+    kind: 'forbidden' | 'policy' | 'not_found' | 'conflict' | 'invalid';
+    message: string;
+    permission?: string;
+    rule?: string;
+  };
   reason?: string;
   requestContext?: RequestContext;
 }
@@ -231,6 +238,21 @@ export class AccessReviewService {
     context: AccessReviewCallContext,
   ): Promise<AccessReviewCommandResult | undefined> {
     return this.#locks.run(this.#streamOf(ids), () => this.#expireIfDue(ids, context));
+  }
+
+  /** Every campaign of the team, oldest first, for the team's audit readers (team.audit.view). */
+  async list(teamId: string, viewerId: string, now: string): Promise<ServiceResult<CampaignSummary[]>> {
+    const team = await loadStream(this.#store, teamStreamId(teamId), teamDecider);
+    const refusal = listRefusal(team.state, viewerId, teamId);
+    if (refusal) return rejected(refusal);
+    const events: RecordedEvent[] = [];
+    for await (const event of this.#store.readAll({
+      streamPrefixes: [`${accessReviewStreamPrefix}${teamId}-`],
+      eventTypes: ['AccessReviewOpened', 'AccessReviewCompleted', 'AccessReviewExpired'],
+    })) {
+      events.push(event);
+    }
+    return { ok: true, value: campaignSummaries(teamId, events, now) };
   }
 
   async view(

@@ -5,14 +5,14 @@ import type { AuditChainHeadReader } from './access-review-service';
 
 /**
  * Reads the head of a team's audit hash chain from the end of its `audit-<teamId>` stream: the last entry's hash, or
- * the head a trailing checkpoint signed. `beforeRead` lets the caller first wait for the audit log to catch up.
+ * the head a trailing checkpoint signed. `beforeRead` lets the caller first wait until the audit log covers `throughPosition`.
  */
 export function auditChainHeadFromStore(
   store: EventStore,
-  beforeRead?: (teamId: string) => Promise<void>,
+  beforeRead?: (teamId: string, throughPosition?: string) => Promise<void>,
 ): AuditChainHeadReader {
-  return async (teamId: string): Promise<AuditChainHead | null> => {
-    await beforeRead?.(teamId);
+  return async (teamId: string, throughPosition?: string): Promise<AuditChainHead | null> => {
+    await beforeRead?.(teamId, throughPosition);
     const streamId = auditStreamId(teamId);
     const revision = await store.streamRevision(streamId);
     if (revision < 0) return null;

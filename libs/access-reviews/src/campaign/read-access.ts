@@ -31,3 +31,15 @@ export function readRefusal(
     message: `${userId} lacks ${campaignReadPermission} and is not a reviewer of access review ${ids.reviewId}`,
   };
 }
+
+/** Listing a team's campaigns: the team's audit readers only (a reviewer reads the campaigns they are named in). */
+export function listRefusal(team: TeamState, userId: string, teamId: string): AccessReviewRejection | undefined {
+  if (team.status !== 'active')
+    return { kind: 'not_found', rule: rules.teamExists, message: `team ${teamId} does not exist` };
+  if (checkPermission(team, userId, campaignReadPermission).allowed) return undefined;
+  return {
+    kind: 'forbidden',
+    permission: campaignReadPermission,
+    message: `${userId} lacks ${campaignReadPermission} on team ${teamId}`,
+  };
+}
