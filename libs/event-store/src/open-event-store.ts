@@ -27,9 +27,9 @@ export function parseEventStoreLocation(connectionString: string | undefined, da
     return { kind: 'sqlite', path: resolve(path === '' ? join(dataDir, 'events.db') : path) };
   }
   if (KURRENTDB_SCHEME.test(value)) return { kind: 'kurrentdb', connectionString: value };
-  throw new Error(
-    `EVENT_STORE: unrecognised value ${JSON.stringify(value)}; expected sqlite:<path>, memory:, kurrentdb://… or esdb://…`,
-  );
+  // Only the scheme is named: the value may be a connection string with credentials in it.
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(value)?.[0] ?? 'a value without a scheme';
+  throw new Error(`EVENT_STORE: unrecognised ${scheme}; expected sqlite:<path>, memory:, kurrentdb://… or esdb://…`);
 }
 
 /** Opens the event store `EVENT_STORE` names; the SQLite file's folder is created with mode 0700 when missing. */

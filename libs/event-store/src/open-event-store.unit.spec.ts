@@ -35,6 +35,11 @@ describe('parseEventStoreLocation', () => {
   it('refuses anything else, naming the accepted forms', () => {
     expect(() => parseEventStoreLocation('postgres://localhost', '/x')).toThrow(/sqlite:<path>, memory:, kurrentdb/);
   });
+
+  it('never repeats the refused value, which may hold credentials', () => {
+    expect(() => parseEventStoreLocation('mongodb://admin:s3cret@db:27017', '/x')).toThrow(/unrecognised mongodb:/);
+    expect(() => parseEventStoreLocation('mongodb://admin:s3cret@db:27017', '/x')).not.toThrow(/s3cret/);
+  });
 });
 
 describe('openEventStore', () => {
