@@ -26,6 +26,13 @@ const columns = [
   'refusal_rule',
   'refusal_message',
   'campaign_status',
+  'campaign_name',
+  'opened_by',
+  'opened_at',
+  'due_at',
+  'reviewer_ids',
+  'closed_by',
+  'closed_at',
   'population_digest',
   'team_stream_revision',
   'team_stream_position',
@@ -36,8 +43,9 @@ type Row = Partial<Record<(typeof columns)[number], string | number | boolean | 
 const grantOf = (item: PopulationItem): string => (item.kind === 'permission_group' ? item.group : item.role);
 
 /**
- * The evidence as CSV, one record per line: `campaign` (digest, snapshot, chain head), one `item` per population grant
- * with the decision in force and its outcome, and one `decision` per recorded decision, superseded ones included.
+ * The evidence as CSV, one record per line: `campaign` (who opened and closed it, reviewers, digest, snapshot, chain head),
+ * one `item` per population grant with the decision in force and its outcome, and one `decision` per recorded decision,
+ * superseded ones included.
  */
 export function evidenceCsv(evidence: AccessReviewEvidence): string {
   const { campaign, population, closing } = evidence;
@@ -45,9 +53,14 @@ export function evidenceCsv(evidence: AccessReviewEvidence): string {
     {
       record: 'campaign',
       item_id: campaign.reviewId,
-      decided_at: campaign.openedAt,
-      reviewer_id: campaign.reviewerIds.join(' '),
       campaign_status: campaign.status,
+      campaign_name: campaign.name,
+      opened_by: campaign.openedBy,
+      opened_at: campaign.openedAt,
+      due_at: campaign.dueAt,
+      reviewer_ids: campaign.reviewerIds.join(' '),
+      closed_by: closing?.closedBy ?? null,
+      closed_at: closing?.closedAt ?? null,
       population_digest: `${population.digest.algorithm}:${population.digest.value}`,
       team_stream_revision: population.snapshot.teamStreamRevision,
       team_stream_position: population.snapshot.teamStreamPosition,

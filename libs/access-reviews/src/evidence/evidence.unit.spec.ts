@@ -153,6 +153,10 @@ describe('campaign evidence', () => {
     expect(rows[0]).toMatchObject({
       record: 'campaign',
       item_id: REVIEW,
+      campaign_status: 'completed',
+      opened_by: 'olga',
+      reviewer_ids: 'oscar rita',
+      closed_by: 'olga',
       population_digest: `sha256:${evidence.population.digest.value}`,
       team_stream_revision: '20',
       audit_chain_head: `7:${'f'.repeat(64)}`,
