@@ -230,7 +230,15 @@ describe('an access-review campaign on an Enterprise team, over HTTP', () => {
       'MemberRemoved',
       'AccessReviewCompleted',
     ]);
-    expect(completion.position).toBe(await api.store.headPosition());
+    // `position` covers the revocations: it is the last of everything the completion appended.
+    const appended = [
+      ...(await api.teamEvents(TEAM)).slice(-3),
+      ...(await api.store.readStream(accessReviewStreamId(TEAM, reviewId))).slice(-1),
+    ];
+    expect(appended.map((event) => event.id)).toEqual(completion.events.map((event) => event.id));
+    for (const event of appended)
+      expect(api.store.comparePositions(completion.position, event.position)).toBeGreaterThanOrEqual(0);
+    expect(completion.position).toBe(appended.at(-1)!.position);
     const result = (itemId: string) => completion.outcomes.find((outcome) => outcome.itemId === itemId);
     expect(result('team_role:mia')).toMatchObject({
       result: 'revoked',
