@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { MemoryEventStore } from '@access-audit/event-store';
@@ -209,5 +210,68 @@ describe('AuditLog', () => {
     const early = await audit.summary('acme', { to: audit.page('acme', {}, 1).entries[0].time });
     expect(early.changes.total).toBe(1);
     expect(early.findings.map((f) => f.finding)).toEqual(['owners.fewer-than-two']);
+  });
+
+  it('records access-review campaign events in the team audit log, once, in global order', async () => {
+    await enterpriseHistory(store);
+    const review = (type: string, data: Record<string, unknown>) => ({
+      id: randomUUID(),
+      type,
+      data: {
+        teamId: 'acme',
+        reviewId: 'q1',
+        actorId: 'alice',
+        occurredAt: at('alice').now,
+        policyVersion: 'p',
+        ...data,
+      },
+    });
+    await store.append(
+      'access-review-acme-q1',
+      [
+        review('AccessReviewOpened', {
+          name: 'Q1',
+          reviewerIds: ['sec'],
+          dueAt: '2026-04-01T00:00:00.000Z',
+          scope: { kind: 'team' },
+          snapshot: { teamStreamId: 'team-acme', teamStreamRevision: 9, teamStreamPosition: '19' },
+          population: { items: [{}, {}, {}], digest: { algorithm: 'sha256', value: 'ab'.repeat(32) } },
+        }),
+        review('AccessReviewItemDecided', {
+          actorId: 'sec',
+          itemId: 'project_role:carol:web',
+          decision: 'revoke',
+          justification: 'left the project',
+          reviewerId: 'sec',
+          supersedes: null,
+        }),
+      ],
+      'no_stream',
+    );
+    await mustRun(store, {
+      type: 'AddMember',
+      teamId: 'acme',
+      data: { userId: 'erin', role: 'member' },
+      metadata: at('alice'),
+    });
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    const actions = () =>
+      audit
+        .page('acme', {}, 100)
+        .entries.map((e) => e.action)
+        .slice(-3);
+    expect(actions()).toEqual(['access_review.opened', 'access_review.item.decided', 'team.member.added']);
+    expect(audit.page('acme', { subject: 'carol', type: 'access_review' }, 100).entries).toEqual([
+      expect.objectContaining({
+        actor: 'sec',
+        target: { userId: 'carol', projectId: 'web', setting: 'accessReviews.q1.items.project_role:carol:web' },
+        after: { decision: 'revoke', justification: 'left the project' },
+      }),
+    ]);
+    await audit.stop();
+    audit = open();
+    await audit.catchUp();
+    expect(audit.page('acme', {}, 100).entries).toHaveLength(13);
+    expect(await audit.verify('acme')).toMatchObject({ valid: true, entries: 13 });
   });
 });

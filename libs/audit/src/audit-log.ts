@@ -15,6 +15,7 @@ import type { DeniedCommand } from './denial';
 import { auditStreamId, auditStreamPrefix, type AuditRecord } from './entry';
 import { exportStream, type AuditExportFormat } from './export';
 import type { CheckpointSigner } from './signing';
+import { accessReviewStreamPrefix } from './review-actions';
 import { summarizeAudit, type AuditSummary } from './summary';
 import { ChainVerifier, type ChainVerification } from './verify';
 
@@ -32,6 +33,9 @@ export interface AuditLogOptions extends AuditTrailOptions {
 }
 
 const batchSize = 500;
+
+/** The streams whose events get audit entries: team streams and access-review campaigns. */
+export const auditedStreamPrefixes = [teamStreamPrefix, accessReviewStreamPrefix];
 
 /**
  * The audit log of every team: the projection that turns team events into entries of `audit-<teamId>`, the query index
@@ -79,7 +83,7 @@ export class AuditLog {
     await this.#catchUpIndex();
     this.#running = true;
     const projection = this.#store.subscribe({
-      streamPrefixes: [teamStreamPrefix],
+      streamPrefixes: auditedStreamPrefixes,
       after: this.index.maxSourcePosition,
     });
     const indexer = this.#store.subscribe({ streamPrefixes: [auditStreamPrefix], after: this.index.position });
@@ -98,10 +102,10 @@ export class AuditLog {
   async catchUp(): Promise<void> {
     await this.#catchUpIndex();
     for await (const event of this.#store.readAll({
-      streamPrefixes: [teamStreamPrefix],
+      streamPrefixes: auditedStreamPrefixes,
       after: this.index.maxSourcePosition,
     })) {
-      await this.trail.recordTeamEvent(event);
+      await this.trail.recordEvent(event);
     }
     await this.#catchUpIndex();
   }
@@ -127,11 +131,11 @@ export class AuditLog {
     return this.index.maxSourcePosition;
   }
 
-  /** Whether the entry of every team event at or before `position` is indexed. */
+  /** Whether the entry of every audited event (team or campaign) at or before `position` is indexed. */
   async isIndexedThrough(position: string): Promise<boolean> {
     const indexed = this.index.maxSourcePosition;
     if (indexed !== undefined && this.#store.comparePositions(indexed, position) >= 0) return true;
-    for await (const next of this.#store.readAll({ streamPrefixes: [teamStreamPrefix], after: indexed, limit: 1 })) {
+    for await (const next of this.#store.readAll({ streamPrefixes: auditedStreamPrefixes, after: indexed, limit: 1 })) {
       return this.#store.comparePositions(next.position, position) > 0;
     }
     return true;
@@ -277,7 +281,7 @@ export class AuditLog {
       for await (const event of subscription) {
         while (this.#running) {
           try {
-            await this.trail.recordTeamEvent(event);
+            await this.trail.recordEvent(event);
             this.#progress.emit('progress');
             break;
           } catch (error) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { teamStreamId } from '@access-audit/domain';
 import { MemoryEventStore, type EventStore, type RecordedEvent } from '@access-audit/event-store';
 import { AuditTrail } from './audit-trail';
@@ -179,5 +180,39 @@ describe('AuditTrail', () => {
     });
     expect(outcome).toEqual({ recorded: false, why: 'no_team' });
     expect(await store.streamRevision(auditStreamId('nope'))).toBe(-1);
+  });
+
+  it('records campaign events once, however often a restarted projection hands the log over again', async () => {
+    const decided = (itemId: string) => ({
+      id: randomUUID(),
+      type: 'AccessReviewItemDecided',
+      data: {
+        teamId: 'acme',
+        reviewId: 'q1',
+        actorId: 'sec',
+        occurredAt: at('sec').now,
+        policyVersion: 'p',
+        itemId,
+        decision: 'keep',
+        reviewerId: 'sec',
+        supersedes: null,
+      },
+    });
+    await store.append('access-review-acme-q1', [decided('team_role:bob'), decided('team_role:dev')], 'no_stream');
+    const log = async (): Promise<RecordedEvent[]> => {
+      const events: RecordedEvent[] = [];
+      for await (const event of store.readAll({ streamPrefixes: ['team-', 'access-review-'] })) events.push(event);
+      return events;
+    };
+    for (const event of await log()) await new AuditTrail(store, signer).recordEvent(event);
+    const restarted = new AuditTrail(store, signer);
+    for (const event of await log()) await restarted.recordEvent(event);
+    const entries = (await entriesOf(store)) as AccessChangeEntry[];
+    expect(entries.map((e) => e.source.eventId)).toEqual((await log()).map((e) => e.id));
+    expect(entries.slice(-2).map((e) => [e.action, e.target.userId])).toEqual([
+      ['access_review.item.decided', 'bob'],
+      ['access_review.item.decided', 'dev'],
+    ]);
+    expect(await verifyStream(store)).toMatchObject({ valid: true, entries: 12 });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { policyVersion, teamStreamId, type TeamEvent } from '@access-audit/domain';
+import { policyVersion, teamStreamId, teamStreamPrefix, type TeamEvent } from '@access-audit/domain';
 import {
   DuplicateEventIdError,
   StreamLocks,
@@ -8,7 +8,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@access-audit/event-store';
-import { describeTeamEvent, isTeamEventType } from './actions';
+import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
 import { sealEntry } from './chain';
 import type { DeniedCommand } from './denial';
 import { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
@@ -23,6 +23,7 @@ import {
   type UnsealedAuditEntry,
 } from './entry';
 import { auditEntryIdFor, checkpointIdFor } from './ids';
+import { describeReviewEvent } from './review-actions';
 import type { CheckpointSigner } from './signing';
 
 export interface AuditTrailOptions {
@@ -44,13 +45,15 @@ export interface AuditTail {
   headHash: string;
   /** Revision, in the team stream, of the last team event recorded; -1 when none. */
   lastSourceRevision: number;
+  /** Global position of the last source event recorded (team or campaign event); undefined when none. */
+  lastSourcePosition: string | undefined;
   /** Sequence of the last signed checkpoint; 0 when none. */
   signedThrough: number;
 }
 
 export type RecordOutcome =
   | { recorded: true; entry: AuditEntry; position: string }
-  | { recorded: false; why: 'already_recorded' | 'rate_limited' | 'no_team' };
+  | { recorded: false; why: 'already_recorded' | 'rate_limited' | 'no_team' | 'not_audited' };
 
 const tailScanWindow = 128;
 
@@ -83,14 +86,31 @@ export class AuditTrail {
    * team stream's order whatever the caller saw). An event already recorded is skipped.
    */
   async recordTeamEvent(event: RecordedEvent): Promise<RecordOutcome> {
-    if (!isTeamEventType(event.type)) return { recorded: false, why: 'already_recorded' };
+    if (!isTeamEventType(event.type)) return { recorded: false, why: 'not_audited' };
     const teamId = (event.data as TeamEvent['data']).teamId;
     return this.#locks.run(teamId, async () => {
       const tail = await this.#tail(teamId);
       if (event.revision <= tail.lastSourceRevision) return { recorded: false, why: 'already_recorded' };
       if (event.revision > tail.lastSourceRevision + 1) await this.#recordTeamStream(teamId, event.revision - 1);
-      return this.#recordChange(teamId, event);
+      return this.#recordTeamChange(teamId, event);
     });
+  }
+
+  /**
+   * Records an event of an audited stream: a team event (see `recordTeamEvent`) or an access-review campaign event.
+   * Campaign events are recorded in global log order; one at or before the last recorded source position is skipped.
+   */
+  async recordEvent(event: RecordedEvent): Promise<RecordOutcome> {
+    if (event.streamId.startsWith(teamStreamPrefix)) return this.recordTeamEvent(event);
+    const review = describeReviewEvent(event.streamId, event.type, event.data);
+    if (!review) return { recorded: false, why: 'not_audited' };
+    return this.#locks.run(review.teamId, () =>
+      this.#recordChange(review.teamId, event, review.change, review.data, (tail) =>
+        tail.lastSourcePosition === undefined
+          ? false
+          : this.store.comparePositions(event.position, tail.lastSourcePosition) <= 0,
+      ),
+    );
   }
 
   /** Records a refused command, unless its actor is over the denial rate for the team or the team does not exist. */
@@ -168,31 +188,46 @@ export class AuditTrail {
       if (events.length === 0) return recorded;
       for (const event of events) {
         if (event.revision > throughRevision) return recorded;
-        if ((await this.#recordChange(teamId, event)).recorded) recorded += 1;
+        if ((await this.#recordTeamChange(teamId, event)).recorded) recorded += 1;
       }
     }
   }
 
-  async #recordChange(teamId: string, event: RecordedEvent): Promise<RecordOutcome> {
+  #recordTeamChange(teamId: string, event: RecordedEvent): Promise<RecordOutcome> {
     const teamEvent = { type: event.type, data: event.data } as TeamEvent;
-    const change = describeTeamEvent(teamEvent);
+    return this.#recordChange(
+      teamId,
+      event,
+      describeTeamEvent(teamEvent),
+      teamEvent.data,
+      (tail) => event.streamId === teamStreamId(teamId) && event.revision <= tail.lastSourceRevision,
+    );
+  }
+
+  async #recordChange(
+    teamId: string,
+    event: RecordedEvent,
+    change: AccessChange,
+    base: { actorId: string; occurredAt: string; reason?: string; policyVersion: string },
+    alreadyRecorded: (tail: AuditTail) => boolean,
+  ): Promise<RecordOutcome> {
     const id = auditEntryIdFor(event.id);
     const metadata: EventMetadata = { ...metadataOf(event.metadata.requestContext), causationId: event.id };
     return this.#append(teamId, id, auditEventTypes.entryRecorded, metadata, (tail) =>
-      event.revision <= tail.lastSourceRevision
+      alreadyRecorded(tail)
         ? undefined
         : {
             kind: 'change',
             id,
             teamId,
             sequence: tail.sequence + 1,
-            time: teamEvent.data.occurredAt,
-            actor: teamEvent.data.actorId,
+            time: base.occurredAt,
+            actor: base.actorId,
             action: change.action,
             target: change.target,
-            reason: teamEvent.data.reason ?? null,
+            reason: base.reason ?? null,
             context: contextOf(event.metadata.requestContext, event.metadata.correlationId),
-            policyVersion: teamEvent.data.policyVersion,
+            policyVersion: base.policyVersion,
             prevHash: tail.headHash,
             before: change.before,
             after: change.after,
@@ -224,13 +259,7 @@ export class AuditTrail {
       const entry = sealEntry(unsealed);
       try {
         const result = await this.store.append(streamId, [{ id, type, data: entry, metadata }], expectedOf(tail));
-        this.#tails.set(teamId, {
-          ...tail,
-          revision: result.streamRevision,
-          sequence: entry.sequence,
-          headHash: entry.hash,
-          lastSourceRevision: entry.kind === 'change' ? entry.source.streamRevision : tail.lastSourceRevision,
-        });
+        this.#tails.set(teamId, { ...this.#advance(tail, entry, teamId), revision: result.streamRevision });
         if (entry.sequence - tail.signedThrough >= this.#checkpointEvery) await this.#signCheckpoint(teamId);
         return { recorded: true, entry, position: result.position };
       } catch (error) {
@@ -239,6 +268,20 @@ export class AuditTrail {
         if (!raced || attempt >= this.#maxRetries) throw error;
       }
     }
+  }
+
+  /** The tail once `entry` follows it. */
+  #advance(tail: AuditTail, entry: AuditEntry, teamId: string): AuditTail {
+    const next: AuditTail = { ...tail, sequence: entry.sequence, headHash: entry.hash };
+    if (entry.kind !== 'change') return next;
+    if (entry.source.streamId === teamStreamId(teamId)) {
+      next.lastSourceRevision = Math.max(tail.lastSourceRevision, entry.source.streamRevision);
+    }
+    const position = entry.source.position;
+    if (tail.lastSourcePosition === undefined || this.store.comparePositions(position, tail.lastSourcePosition) > 0) {
+      next.lastSourcePosition = position;
+    }
+    return next;
   }
 
   async #signCheckpoint(teamId: string): Promise<AuditCheckpoint | undefined> {
@@ -270,15 +313,27 @@ export class AuditTrail {
     return loaded;
   }
 
-  /** Reads the audit stream backwards until the last entry, the last change entry and the last checkpoint are found. */
+  /**
+   * Reads the audit stream backwards until the last entry, the last change entry, the last team-event entry and the last
+   * checkpoint are found (or the stream's start).
+   */
   async #loadTail(teamId: string): Promise<AuditTail> {
     const streamId = auditStreamId(teamId);
     const revision = await this.store.streamRevision(streamId);
-    const tail: AuditTail = { revision, sequence: 0, headHash: genesisHash, lastSourceRevision: -1, signedThrough: 0 };
+    const tail: AuditTail = {
+      revision,
+      sequence: 0,
+      headHash: genesisHash,
+      lastSourceRevision: -1,
+      lastSourcePosition: undefined,
+      signedThrough: 0,
+    };
     let foundEntry = false;
     let foundChange = false;
+    let foundTeamChange = false;
     let foundCheckpoint = false;
-    for (let end = revision; end >= 0 && !(foundEntry && foundChange && foundCheckpoint); end -= tailScanWindow) {
+    const done = () => foundEntry && foundChange && foundTeamChange && foundCheckpoint;
+    for (let end = revision; end >= 0 && !done(); end -= tailScanWindow) {
       const from = Math.max(0, end - tailScanWindow + 1);
       const events = await this.store.readStream(streamId, { fromRevision: from, limit: end - from + 1 });
       for (let index = events.length - 1; index >= 0; index--) {
@@ -294,9 +349,12 @@ export class AuditTrail {
           tail.headHash = entry.hash;
           foundEntry = true;
         }
-        if (!foundChange && entry.kind === 'change') {
+        if (entry.kind !== 'change') continue;
+        if (!foundChange) tail.lastSourcePosition = entry.source.position;
+        foundChange = true;
+        if (!foundTeamChange && entry.source.streamId === teamStreamId(teamId)) {
           tail.lastSourceRevision = entry.source.streamRevision;
-          foundChange = true;
+          foundTeamChange = true;
         }
       }
     }

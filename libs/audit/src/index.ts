@@ -37,3 +37,5 @@ export {
 } from './summary';
 export { AuditLog, type AuditLogOptions } from './audit-log';
 export { verifyNdjson } from './verify-ndjson';
+export { accessReviewStreamPrefix, accessReviewActionTypes } from './review-actions';
+export { auditedStreamPrefixes } from './audit-log';
