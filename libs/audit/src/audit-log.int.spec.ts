@@ -63,6 +63,13 @@ describe('AuditLog', () => {
     expect(await audit.waitUntilIndexed(await lastPosition(), 5_000)).toBe(true);
   });
 
+  it('answers false for a position the store has not reached, and refuses one that is not a position', async () => {
+    await enterpriseHistory(store);
+    const beyond = String(Number(await lastPosition()) + 1_000);
+    expect(await audit.waitUntilIndexed(beyond, 50)).toBe(false);
+    await expect(audit.waitUntilIndexed('not-a-position', 50)).rejects.toThrow(RangeError);
+  });
+
   it('filters by actor, subject, project, type prefix and time, and pages with a cursor, oldest first', async () => {
     await enterpriseHistory(store);
     await audit.waitUntilIndexed(await lastPosition(), 5_000);

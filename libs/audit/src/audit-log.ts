@@ -133,6 +133,8 @@ export class AuditLog {
 
   /** Whether the entry of every audited event (team or campaign) at or before `position` is indexed. */
   async isIndexedThrough(position: string): Promise<boolean> {
+    const head = await this.#store.headPosition();
+    if (head === undefined || this.#store.comparePositions(position, head) > 0) return false;
     const indexed = this.index.maxSourcePosition;
     if (indexed !== undefined && this.#store.comparePositions(indexed, position) >= 0) return true;
     for await (const next of this.#store.readAll({ streamPrefixes: auditedStreamPrefixes, after: indexed, limit: 1 })) {
