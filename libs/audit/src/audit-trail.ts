@@ -58,9 +58,10 @@ export type RecordOutcome =
 const tailScanWindow = 128;
 
 /**
- * Writes the team audit streams: one hash-chained entry per team event (exactly once, even across crashes and between
- * instances), rate-limited denial entries, and signed checkpoints. Appends always name the revision they expect; a
- * conflict reloads the stream's end and tries again.
+ * Writes the team audit streams: one hash-chained entry per team event and per access-review campaign event (exactly
+ * once, even across crashes and between instances), rate-limited denial entries, and signed checkpoints. Appends always
+ * name the revision they expect; a conflict reloads the stream's end and tries again. A denial is chained where the
+ * stream stands when it is recorded (the audit log lets the entries of the changes before it in first, see AuditLog).
  */
 export class AuditTrail {
   readonly #locks = new StreamLocks();
