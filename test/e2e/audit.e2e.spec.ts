@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { auditStreamId, type AuditEntry } from '@access-audit/audit';
-import { runSourceFile } from '../../libs/audit/src/testing/transpiled-child';
+import { removeTranspiledSources, runSourceFile } from '../../libs/audit/src/testing/transpiled-child';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 /**
@@ -71,6 +71,7 @@ describe('audit log (e2e)', () => {
   afterAll(async () => {
     await api?.close();
     rmSync(work, { recursive: true, force: true });
+    removeTranspiledSources();
   });
 
   it('records one entry per access event and each refusal, readable in order once minPosition is indexed', async () => {

@@ -5,7 +5,7 @@ import { SqliteEventStore, type EventToAppend } from '@access-audit/event-store'
 import { sealEntry } from './chain';
 import { auditEventTypes, auditStreamId, genesisHash } from './entry';
 import { auditEntryIdFor } from './ids';
-import { runSourceFile } from './testing/transpiled-child';
+import { removeTranspiledSources, runSourceFile } from './testing/transpiled-child';
 
 const entries = 100_000;
 /** ~1 KB per line: the whole export is ~100 MB of text, several times more once parsed into objects. */
@@ -66,6 +66,7 @@ describe('audit export of 100k entries', () => {
   }, 60_000);
 
   afterAll(() => {
+    removeTranspiledSources();
     rmSync(dir, { recursive: true, force: true });
   });
 

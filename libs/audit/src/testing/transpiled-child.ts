@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -19,6 +19,22 @@ Module._resolveFilename = function (request, ...rest) {
 
 let transpiled: string | undefined;
 
+const tempPrefix = 'access-audit-child-';
+const staleAfterMs = 60 * 60 * 1000;
+
+/** Copies left behind by test workers that were killed before their exit handler ran. */
+function removeStaleCopies(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(tempPrefix)) continue;
+    const path = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > staleAfterMs) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another process removed it meanwhile
+    }
+  }
+}
+
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -33,7 +49,8 @@ function sources(dir: string): string[] {
  */
 export function transpileSources(): string {
   if (transpiled) return transpiled;
-  const out = mkdtempSync(join(tmpdir(), 'access-audit-child-'));
+  removeStaleCopies();
+  const out = mkdtempSync(join(tmpdir(), tempPrefix));
   const compilerOptions: ts.CompilerOptions = {
     module: ts.ModuleKind.CommonJS,
     target: ts.ScriptTarget.ES2022,
@@ -51,9 +68,14 @@ export function transpileSources(): string {
     );
   }
   writeFileSync(join(out, 'alias-hook.js'), aliasHook);
-  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
   transpiled = out;
   return out;
+}
+
+/** Removes the transpiled copy (call from `afterAll`: Jest workers do not run exit handlers). */
+export function removeTranspiledSources(): void {
+  if (transpiled) rmSync(transpiled, { recursive: true, force: true });
+  transpiled = undefined;
 }
 
 export interface ChildResult {
