@@ -250,6 +250,15 @@ describe('command API over HTTP', () => {
       expectProblem(await alice.get('/v1/nowhere'), 404);
     });
 
+    it('an empty security change from someone outside the team: 403 project.view, not a 200 that reveals the revision', async () => {
+      const outsider = await api.as('outsider');
+      const response = await api.expectNothingAppended('acme', () =>
+        outsider.patch('/v1/teams/acme/projects/web/security', {}),
+      );
+      expectProblem(response, 403, { permission: 'project.view', projectId: 'web' });
+      expect(response.body).not.toHaveProperty('streamRevision');
+    });
+
     it('an id already taken: 409 with the rule', async () => {
       expectProblem(
         await api.expectNothingAppended('acme', () =>

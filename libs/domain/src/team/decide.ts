@@ -89,6 +89,8 @@ export function requiredPermissions(command: TeamCommand): RequiredPermission[] 
     case 'RevokeProjectRole':
       return [{ permission: 'project.members.manage', projectId: command.data.projectId }];
     case 'ChangeProjectSecurity': {
+      // Nothing to change still needs someone who sees the project: an outsider's empty request is refused, not a 200.
+      if (command.data.changes.length === 0) return [{ permission: 'project.view', projectId: command.data.projectId }];
       const needed = new Set(command.data.changes.map(permissionForSecurityChange));
       return [...needed].sort().map((permission) => ({ permission, projectId: command.data.projectId }));
     }

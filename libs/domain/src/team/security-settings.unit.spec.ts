@@ -54,6 +54,16 @@ describe('POLICY.md "Security settings": who may change them', () => {
       .thenRejects({ kind: 'forbidden', permission: 'project.firewall.manage' });
   });
 
+  it('an empty change list changes nothing, yet still needs project.view: an outsider is refused, a member accepted', () => {
+    given(enterpriseTeam()).when(change('outsider')).thenRejects({
+      kind: 'forbidden',
+      permission: 'project.view',
+      projectId: 'web',
+    });
+    given(enterpriseTeam()).when(change('contrib1')).thenRejects({ kind: 'forbidden', permission: 'project.view' });
+    expect(given(enterpriseTeam()).when(change('dev1')).thenAccepts()).toEqual([]);
+  });
+
   it.each(['bill1', 'viewer1'])('%s may not change deployment protection', (actor) => {
     given(enterpriseTeam())
       .when(change(actor, { setting: 'passwordProtection', enabled: true }))
