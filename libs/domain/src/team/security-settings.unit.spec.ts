@@ -175,7 +175,11 @@ describe('POLICY.md "Security settings": one event per changed setting with befo
           { setting: 'rateLimitRule.set', rule: { id: 'b', path: '/b', limit: 1, windowSeconds: 0 } },
         ),
       )
-      .thenRejects({ kind: 'invalid', field: 'rateLimitRules.set[1].windowSeconds', rule: 'security.rate-limit.valid' });
+      .thenRejects({
+        kind: 'invalid',
+        field: 'rateLimitRules.set[1].windowSeconds',
+        rule: 'security.rate-limit.valid',
+      });
   });
 
   it('removing an IP block or rule or token that is absent is 404 with the rule', () => {
