@@ -55,7 +55,18 @@ function ensureBuilt(entry) {
 function runBuilt(entry, args) {
   const child = spawn(process.execPath, [join(root, entry), ...args], { cwd: root, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1)));
+  // npm runs scripts through `sh -c`, and dash dies of the SIGTERM npm passes on without handing it to us:
+  // losing the parent counts as SIGTERM, so the API never outlives the `npm start` that launched it.
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphanWatch);
+    child.kill('SIGTERM');
+  }, 250);
+  child.on('exit', (code, signal) => {
+    clearInterval(orphanWatch);
+    process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1));
+  });
 }
 
 module.exports = { ensureBuilt, runBuilt };
