@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   logger.log(`OpenAPI docs: ${url}/docs`);
   logger.log(
     config.auth.kind === 'hs256'
-      ? 'Mint a token: npm run token -- alice   (then: curl -H "Authorization: Bearer $TOKEN" ...)'
+      ? 'Mint a token: TOKEN=$(npm run -s token -- alice)   (then: curl -H "Authorization: Bearer $TOKEN" ...)'
       : `Tokens are verified against ${config.auth.jwksUrl}`,
   );
 }
