@@ -1,13 +1,15 @@
 /**
  * An access-review campaign over HTTP on an Enterprise team (API.md "Access reviews"): open over the team stream, decide
  * with separation-of-duties refusals, complete (revocations through the team command path), check in /v1/check that the
- * revoked users lost access, and verify the exported evidence's digest and Ed25519 signature with Node's crypto.
+ * revoked users lost access, and verify the exported evidence's digest and Ed25519 signature with Node's crypto; a
+ * campaign left past its due date is a finding of the audit summary.
  */
 import { createHash, createPrivateKey, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { accessReviewStreamId, canonicalJson, type AccessReviewEvidence } from '@access-audit/access-reviews';
+import { CLOCK, type Clock } from '../../apps/api/src/commands/clock';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 const TEAM = 'review-ent';
@@ -312,5 +314,45 @@ describe('an access-review campaign on an Enterprise team, over HTTP', () => {
       reviewer_id: 'rita',
     });
     expectProblem(await dev.get(`${campaignPath()}/evidence`), 403);
+  });
+
+  it('lists a campaign left past its due date in the audit summary findings: open, then expired once recorded', async () => {
+    const dueAt = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+    const afterDue = new Date(Date.parse(dueAt) + 3600 * 1000).toISOString();
+    const opened = await alice
+      .post(`/v1/teams/${TEAM}/access-reviews`, { name: 'Q2 review', reviewerIds: ['rita'], dueAt })
+      .expect(201);
+    const q2 = opened.body.reviewId as string;
+    const overdueCampaigns = async (query: Record<string, string>) => {
+      const summary = await rita.get(`/v1/teams/${TEAM}/audit/summary?${new URLSearchParams(query)}`).expect(200);
+      const findings = summary.body.findings as Array<{ finding: string; accessReviews?: unknown[] }>;
+      return findings.find((finding) => finding.finding === 'access-review.overdue')?.accessReviews;
+    };
+    // Now: the first campaign was completed and this one is not due yet.
+    expect(await overdueCampaigns({ minPosition: opened.body.position })).toBeUndefined();
+    // As of a time after its due date, nothing has recorded its expiry yet: it is open and overdue.
+    expect(await overdueCampaigns({ to: afterDue, minPosition: opened.body.position })).toEqual([
+      { reviewId: q2, name: 'Q2 review', dueAt, state: 'open', expiredAt: null, reviewerIds: ['rita'] },
+    ]);
+
+    // Past its due date, the next command on it records the expiry, then is refused: the campaign is expired.
+    const clock = api.app.get<Clock>(CLOCK);
+    const late = jest.spyOn(clock, 'now').mockReturnValue(new Date(afterDue));
+    try {
+      const refused = expectProblem(
+        await rita.post(`/v1/teams/${TEAM}/access-reviews/${q2}/items/team_role%3Acole/decision`, { decision: 'keep' }),
+        422,
+        { rule: 'access-review.open' },
+      );
+      expect(refused.detail).toMatch(/expired/);
+    } finally {
+      late.mockRestore();
+    }
+    const expiry = (await api.store.readStream(accessReviewStreamId(TEAM, q2))).at(-1)!;
+    expect(expiry.type).toBe('AccessReviewExpired');
+    const later = new Date(Date.parse(afterDue) + 60 * 1000).toISOString();
+    expect(await overdueCampaigns({ to: later, minPosition: expiry.position })).toEqual([
+      { reviewId: q2, name: 'Q2 review', dueAt, state: 'expired', expiredAt: afterDue, reviewerIds: ['rita'] },
+    ]);
   });
 });

@@ -15,7 +15,7 @@ import type { DeniedCommand } from './denial';
 import { auditStreamId, auditStreamPrefix, type AuditRecord } from './entry';
 import { exportStream, type AuditExportFormat } from './export';
 import type { CheckpointSigner } from './signing';
-import { accessReviewStreamPrefix } from './review-actions';
+import { accessReviewActions, accessReviewStreamPrefix } from './review-actions';
 import { summarizeAudit, type AuditSummary } from './summary';
 import { ChainVerifier, type ChainVerification } from './verify';
 
@@ -210,12 +210,26 @@ export class AuditLog {
     }
   }
 
-  /** Changes by type and actor, privileged grants and denied attempts in the window; findings on the team at its end. */
+  /**
+   * Changes by type and actor, privileged grants and denied attempts in the window; findings on the team at its end and
+   * on the campaigns overdue by then.
+   */
   async summary(teamId: string, window: { from?: string; to?: string }): Promise<AuditSummary> {
     const to = normaliseInstant(window.to ?? new Date().toISOString());
     const from = window.from === undefined ? null : normaliseInstant(window.from);
     const state = await this.teamStateAt(teamId, to);
-    return summarizeAudit(teamId, { from, to }, this.index.entries(teamId, { ...(from ? { from } : {}), to }), state);
+    const campaignLifecycle = [
+      accessReviewActions.opened,
+      accessReviewActions.completed,
+      accessReviewActions.expired,
+    ].flatMap((type) => [...this.index.entries(teamId, { type, to })]);
+    return summarizeAudit(
+      teamId,
+      { from, to },
+      this.index.entries(teamId, { ...(from ? { from } : {}), to }),
+      state,
+      campaignLifecycle,
+    );
   }
 
   /** The team folded from its stream, with the events that occurred at or before `at`. */

@@ -30,12 +30,14 @@ export {
 export {
   summarizeAudit,
   complianceFindings,
+  overdueAccessReviews,
   type AuditSummary,
   type ComplianceFinding,
+  type OverdueAccessReview,
   type PrivilegedGrant,
   type DeniedAttempt,
 } from './summary';
 export { AuditLog, type AuditLogOptions } from './audit-log';
 export { verifyNdjson } from './verify-ndjson';
-export { accessReviewStreamPrefix, accessReviewActionTypes } from './review-actions';
+export { accessReviewStreamPrefix, accessReviewActionTypes, accessReviewActions } from './review-actions';
 export { auditedStreamPrefixes } from './audit-log';

@@ -7,6 +7,23 @@ import type { AccessChange } from './actions';
  */
 export const accessReviewStreamPrefix = 'access-review-';
 
+/** The audit actions of campaign events. */
+export const accessReviewActions = {
+  opened: 'access_review.opened',
+  itemDecided: 'access_review.item.decided',
+  completed: 'access_review.completed',
+  expired: 'access_review.expired',
+} as const;
+
+const campaignSettingPrefix = 'accessReviews.';
+
+/** The `target.setting` of a campaign's opening and closing entries. */
+export const accessReviewSetting = (reviewId: string): string => `${campaignSettingPrefix}${reviewId}`;
+
+/** The review id of a campaign's opening or closing entry, read back from its `target.setting`. */
+export const reviewIdOfSetting = (setting: string | undefined): string | undefined =>
+  setting?.startsWith(campaignSettingPrefix) ? setting.slice(campaignSettingPrefix.length) : undefined;
+
 interface ReviewEventData {
   teamId: string;
   reviewId: string;
@@ -20,8 +37,8 @@ interface ReviewEventData {
 /** What a campaign event changed, in audit terms (the audit action names are stable, like the team ones). */
 const reviewActions: Record<string, (data: ReviewEventData) => AccessChange> = {
   AccessReviewOpened: (d) => ({
-    action: 'access_review.opened',
-    target: { setting: `accessReviews.${d.reviewId}` },
+    action: accessReviewActions.opened,
+    target: { setting: accessReviewSetting(d.reviewId) },
     before: null,
     after: {
       name: d.name,
@@ -36,22 +53,25 @@ const reviewActions: Record<string, (data: ReviewEventData) => AccessChange> = {
     cause: null,
   }),
   AccessReviewItemDecided: (d) => ({
-    action: 'access_review.item.decided',
-    target: { ...itemSubject(String(d.itemId)), setting: `accessReviews.${d.reviewId}.items.${String(d.itemId)}` },
+    action: accessReviewActions.itemDecided,
+    target: {
+      ...itemSubject(String(d.itemId)),
+      setting: `${accessReviewSetting(d.reviewId)}.items.${String(d.itemId)}`,
+    },
     before: d.supersedes ? { decision: d.supersedes } : null,
     after: { decision: d.decision, justification: d.justification ?? null },
     cause: null,
   }),
   AccessReviewCompleted: (d) => ({
-    action: 'access_review.completed',
-    target: { setting: `accessReviews.${d.reviewId}` },
+    action: accessReviewActions.completed,
+    target: { setting: accessReviewSetting(d.reviewId) },
     before: null,
     after: closingOf(d),
     cause: null,
   }),
   AccessReviewExpired: (d) => ({
-    action: 'access_review.expired',
-    target: { setting: `accessReviews.${d.reviewId}` },
+    action: accessReviewActions.expired,
+    target: { setting: accessReviewSetting(d.reviewId) },
     before: null,
     after: { ...closingOf(d), dueAt: d.dueAt },
     cause: null,

@@ -11,6 +11,7 @@ import {
   type TeamState,
 } from '@access-audit/domain';
 import type { AccessChangeEntry, AuditEntry } from './entry';
+import { accessReviewActions, reviewIdOfSetting } from './review-actions';
 
 export interface PrivilegedGrant {
   entryId: string;
@@ -36,14 +37,32 @@ export interface DeniedAttempt {
   suppressedBefore: number;
 }
 
-export interface ComplianceFinding {
-  /** Stable id of the check. */
-  finding: 'owners.fewer-than-two' | 'contributor.without-project-role' | 'member.role-not-on-plan';
+/** A review campaign that was not completed by its due date. */
+export interface OverdueAccessReview {
+  reviewId: string;
+  name: string;
+  dueAt: string;
+  /** `expired`: its expiry is recorded; `open`: past due, but no command has reached it since to record the expiry. */
+  state: 'expired' | 'open';
+  /** When the expiry was recorded; null while open. */
+  expiredAt: string | null;
+  reviewerIds: string[];
+}
+
+interface FindingFields {
   /** The POLICY.md passage or rule id the check stands on. */
   policy: string;
   message: string;
+  /** The users the finding is about (for overdue campaigns: their named reviewers). */
   userIds: string[];
 }
+
+export type ComplianceFinding =
+  | (FindingFields & {
+      /** Stable id of the check. */
+      finding: 'owners.fewer-than-two' | 'contributor.without-project-role' | 'member.role-not-on-plan';
+    })
+  | (FindingFields & { finding: 'access-review.overdue'; accessReviews: OverdueAccessReview[] });
 
 export interface AuditSummary {
   teamId: string;
@@ -52,7 +71,7 @@ export interface AuditSummary {
   changes: { total: number; byType: Record<string, number>; byActor: Record<string, number> };
   privilegedGrants: PrivilegedGrant[];
   deniedAttempts: { total: number; suppressed: number; byActor: Record<string, number>; attempts: DeniedAttempt[] };
-  /** The team as it stood at `to`. */
+  /** The team as it stood at `to`, and the campaigns past their due date without completion by then. */
   findings: ComplianceFinding[];
 }
 
@@ -135,12 +154,78 @@ export function complianceFindings(state: TeamState): ComplianceFinding[] {
   return findings;
 }
 
-/** Aggregates the entries of a window (oldest first) and the team's state at its end. */
+interface RecordedCampaign {
+  name: string;
+  dueAt: string;
+  reviewerIds: string[];
+}
+
+/**
+ * The campaigns past their due date and not completed as of `asOf` (issue "Access reviews": overdue campaigns are
+ * findings), from the audit entries of campaign openings, completions and expiries (those after `asOf` are ignored).
+ * Ordered by due date.
+ */
+export function overdueAccessReviews(lifecycle: Iterable<AuditEntry>, asOf: string): OverdueAccessReview[] {
+  const asOfTime = Date.parse(asOf);
+  const opened = new Map<string, RecordedCampaign>();
+  const closed = new Map<string, { state: 'completed' | 'expired'; at: string }>();
+  for (const entry of lifecycle) {
+    if (entry.kind !== 'change' || Date.parse(entry.time) > asOfTime) continue;
+    const reviewId = reviewIdOfSetting(entry.target.setting);
+    if (reviewId === undefined) continue;
+    if (entry.action === accessReviewActions.opened) {
+      const after = entry.after as Partial<RecordedCampaign>;
+      opened.set(reviewId, {
+        name: String(after.name),
+        dueAt: String(after.dueAt),
+        reviewerIds: Array.isArray(after.reviewerIds) ? after.reviewerIds.map(String) : [],
+      });
+    } else if (entry.action === accessReviewActions.completed) {
+      closed.set(reviewId, { state: 'completed', at: entry.time });
+    } else if (entry.action === accessReviewActions.expired) {
+      closed.set(reviewId, { state: 'expired', at: entry.time });
+    }
+  }
+  const overdue: OverdueAccessReview[] = [];
+  for (const [reviewId, campaign] of opened) {
+    const closing = closed.get(reviewId);
+    if (closing?.state === 'completed') continue;
+    if (closing?.state === 'expired') overdue.push({ reviewId, ...campaign, state: 'expired', expiredAt: closing.at });
+    else if (asOfTime > Date.parse(campaign.dueAt))
+      overdue.push({ reviewId, ...campaign, state: 'open', expiredAt: null });
+  }
+  return overdue.sort(
+    (a, b) =>
+      Date.parse(a.dueAt) - Date.parse(b.dueAt) || (a.reviewId < b.reviewId ? -1 : a.reviewId > b.reviewId ? 1 : 0),
+  );
+}
+
+function overdueAccessReviewFinding(overdue: OverdueAccessReview[]): ComplianceFinding[] {
+  if (overdue.length === 0) return [];
+  const expired = overdue.filter((campaign) => campaign.state === 'expired').length;
+  return [
+    {
+      finding: 'access-review.overdue',
+      policy:
+        'POLICY.md: "Managing and reviewing user access"; a campaign is due by its dueAt (access-review.before-due)',
+      message: `${overdue.length} access review campaign(s) not completed by their due date: ${expired} expired, ${overdue.length - expired} still open`,
+      userIds: [...new Set(overdue.flatMap((campaign) => campaign.reviewerIds))].sort(),
+      accessReviews: overdue,
+    },
+  ];
+}
+
+/**
+ * Aggregates the entries of a window (oldest first), the team's state at its end, and the campaign openings,
+ * completions and expiries recorded up to its end (from the whole log: a campaign opened before the window may be
+ * overdue in it).
+ */
 export function summarizeAudit(
   teamId: string,
   window: { from: string | null; to: string },
   entries: Iterable<AuditEntry>,
   stateAtEnd: TeamState,
+  accessReviewLifecycle: Iterable<AuditEntry>,
 ): AuditSummary {
   const summary: AuditSummary = {
     teamId,
@@ -149,7 +234,10 @@ export function summarizeAudit(
     changes: { total: 0, byType: {}, byActor: {} },
     privilegedGrants: [],
     deniedAttempts: { total: 0, suppressed: 0, byActor: {}, attempts: [] },
-    findings: complianceFindings(stateAtEnd),
+    findings: [
+      ...complianceFindings(stateAtEnd),
+      ...overdueAccessReviewFinding(overdueAccessReviews(accessReviewLifecycle, window.to)),
+    ],
   };
   for (const entry of entries) {
     const common = { entryId: entry.id, sequence: entry.sequence, time: entry.time, actor: entry.actor };

@@ -85,7 +85,7 @@ export class AuditSummaryDto {
   deniedAttempts!: unknown;
   @ApiProperty({
     description:
-      'On the team as it stood at `to`: fewer than two owners, contributors with no project role, members whose role the plan does not offer',
+      'On the team as it stood at `to`: fewer than two owners, contributors with no project role, members whose role the plan does not offer; and `access-review.overdue`: campaigns not completed by their due date as of `to` (`accessReviews: [{ reviewId, name, dueAt, state: expired|open, expiredAt, reviewerIds }]`)',
   })
   findings!: unknown[];
 }
