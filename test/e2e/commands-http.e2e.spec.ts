@@ -232,6 +232,12 @@ describe('command API over HTTP', () => {
         400,
       );
       expectProblem(await api.expectNothingAppended('acme', () => send('text/plain', 'userId=bob')), 415);
+      expectProblem(
+        await api.expectNothingAppended('acme', () =>
+          send('application/x-www-form-urlencoded', 'userId=form-bob&role=member'),
+        ),
+        415,
+      );
       const big = JSON.stringify({ userId: 'bob', role: 'member', reason: 'x'.repeat(70 * 1024) });
       expectProblem(await api.expectNothingAppended('acme', () => send('application/json', big)), 413);
     });

@@ -36,6 +36,8 @@ export async function createApiApp(
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.withConfig(config), adapter, {
     logger: options.logger ?? ['log', 'warn', 'error'],
     abortOnError: false,
+    // Fastify's own parsers (JSON only, once text/plain is removed below); Nest's would add urlencoded forms.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: text/plain and anything else is refused with 415.
