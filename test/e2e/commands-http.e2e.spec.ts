@@ -390,6 +390,24 @@ describe('command API over HTTP', () => {
       ).toEqual(['BypassTokenRevoked']);
     });
 
+    it('bodiless routes take a JSON Content-Type with no body; a POST with no body still names its missing fields', async () => {
+      await alice.post('/v1/teams/acme/members', { userId: 'jay', role: 'developer' }).expect(201);
+      const granted = await alice
+        .put('/v1/teams/acme/members/jay/permission-groups/create_project')
+        .set('Content-Type', 'application/json')
+        .expect(200);
+      expect(types(granted)).toEqual(['PermissionGroupGranted']);
+      const removed = await alice
+        .delete('/v1/teams/acme/members/jay')
+        .set('Content-Type', 'application/json')
+        .expect(200);
+      expect(types(removed)).toEqual(['MemberRemoved', 'PermissionGroupRevoked']);
+      const empty = await api.expectNothingAppended('acme', () =>
+        alice.post('/v1/teams/acme/members').set('Content-Type', 'application/json'),
+      );
+      expectProblem(empty, 400, { errors: expect.arrayContaining([expect.objectContaining({ field: 'userId' })]) });
+    });
+
     it('permission groups, project roles, project deletion, member removal and renaming', async () => {
       await alice.post('/v1/teams/acme/members', { userId: 'gus', role: 'developer' }).expect(201);
       expect(types(await alice.put('/v1/teams/acme/members/gus/permission-groups/create_project').expect(200))).toEqual(

@@ -42,6 +42,11 @@ export async function createApiApp(
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: text/plain and anything else is refused with 415.
   fastify.removeContentTypeParser('text/plain');
+  // Bodiless routes (DELETE, PUT of a group) are often called with a JSON Content-Type anyway: no body is no body.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : parseJson(request, body.toString(), done),
+  );
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
