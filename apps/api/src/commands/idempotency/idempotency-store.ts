@@ -49,7 +49,10 @@ export const abandonedAfterMs = 60_000;
 const maxClaimAttempts = 5;
 
 export const idempotencyStreamId = (actorId: string, key: string): string =>
-  `${idempotencyStreamPrefix}${createHash('sha256').update(`${actorId}:${key}`).digest('hex')}`;
+  // JSON, not `actor:key`: user ids and keys may both contain ':', and ("a:b", "c") must not meet ("a", "b:c").
+  `${idempotencyStreamPrefix}${createHash('sha256')
+    .update(JSON.stringify([actorId, key]))
+    .digest('hex')}`;
 
 /** JSON with object keys sorted, so that key order does not make two identical bodies differ. */
 export function canonicalJson(value: unknown): string {

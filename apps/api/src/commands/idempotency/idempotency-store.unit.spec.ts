@@ -28,6 +28,8 @@ describe('request fingerprints', () => {
     const stream = idempotencyStreamId('alice', 'my-key');
     expect(stream).toMatch(/^idempotency-[0-9a-f]{64}$/);
     expect(idempotencyStreamId('bob', 'my-key')).not.toBe(stream);
+    // User ids and keys may both contain ':': one user's key never lands in another user's stream.
+    expect(idempotencyStreamId('alice:ops', 'k')).not.toBe(idempotencyStreamId('alice', 'ops:k'));
   });
 });
 
