@@ -8,7 +8,8 @@ import { createHash, createPrivateKey, createPublicKey, verify, type KeyObject }
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { accessReviewStreamId, canonicalJson, type AccessReviewEvidence } from '@access-audit/access-reviews';
+import { accessReviewStreamId, type AccessReviewEvidence } from '@access-audit/access-reviews';
+import { canonicalJson } from '@access-audit/audit';
 import { CLOCK, type Clock } from '../../apps/api/src/commands/clock';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 

@@ -1,7 +1,6 @@
 export { accessReviewRuleIds } from './campaign/rules';
 export type { AccessReviewRuleId } from './campaign/rules';
 export type { AccessReviewRejection, AccessReviewDecision } from './campaign/rejection';
-export { canonicalJson } from './campaign/canonical-json';
 export {
   snapshotPopulation,
   populationDigest,

@@ -7,8 +7,8 @@ import {
   type TeamCommand,
   type TeamEvent,
 } from '@access-audit/domain';
+import { canonicalJson } from '@access-audit/audit';
 import { handleCommand, MemoryEventStore, StreamLocks, WrongExpectedRevisionError } from '@access-audit/event-store';
-import { canonicalJson } from '../campaign/canonical-json';
 import { accessReviewStreamId, type ItemOutcome } from '../campaign/events';
 import { accessReviewRuleIds as rules } from '../campaign/rules';
 import { verifyEvidenceSignature } from '../evidence/signature';

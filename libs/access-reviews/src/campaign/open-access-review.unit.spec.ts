@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { policyVersion, teamStreamId } from '@access-audit/domain';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@access-audit/audit';
 import { accessReviewRuleIds as rules } from './rules';
 import {
   DUE_AT,

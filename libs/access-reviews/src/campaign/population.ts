@@ -9,7 +9,7 @@ import {
   type TeamRole,
   type TeamState,
 } from '@access-audit/domain';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@access-audit/audit';
 
 /** Which grants a campaign reviews. */
 export type ReviewScope =
@@ -40,7 +40,7 @@ export type PopulationItemKind = PopulationItem['kind'];
 
 export interface PopulationDigest {
   algorithm: 'sha256';
-  /** Lowercase hex SHA-256 of the canonical JSON of the items, in itemId order. */
+  /** Lowercase hex SHA-256 of the canonical JSON (RFC 8785, as the audit chain's) of the items, in itemId order. */
   value: string;
 }
 

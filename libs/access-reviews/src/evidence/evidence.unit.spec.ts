@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { canonicalJson } from '../campaign/canonical-json';
+import { canonicalJson } from '@access-audit/audit';
 import type { AccessReviewEvent, ItemOutcome } from '../campaign/events';
 import { foldAccessReview } from '../campaign/state';
 import { planClosing, outcomeOf } from '../campaign/closing';

@@ -1,5 +1,5 @@
 import { verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../campaign/canonical-json';
+import { canonicalJson } from '@access-audit/audit';
 import type { AccessReviewEvidence } from './evidence';
 
 /** Signs with the audit log's Ed25519 checkpoint key (the audit library's `CheckpointSigner` has this shape). */
@@ -14,7 +14,7 @@ export interface EvidenceSigner {
 
 export interface EvidenceSignature {
   algorithm: 'Ed25519';
-  /** What was signed: the canonical JSON (sorted keys, no whitespace, UTF-8) of `evidence`. */
+  /** What was signed: the canonical JSON (RFC 8785: members sorted by UTF-16 code units, no whitespace), UTF-8, of `evidence`. */
   signedContent: 'canonical-json(evidence)';
   keyId: string;
   publicKey: string;
