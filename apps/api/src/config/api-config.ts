@@ -61,6 +61,11 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, cwd: string 
   let auth: AuthConfig;
   if (jwksUrl) {
     if (!/^https?:\/\//.test(jwksUrl)) throw new ConfigError('AUTH_JWKS_URL must be an http(s) URL');
+    // An identity provider signs tokens for every application it serves: only ours, from it, may act here.
+    if (issuer === undefined || audience === undefined)
+      throw new ConfigError(
+        'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE (the iss and aud every token must carry)',
+      );
     auth = { kind: 'jwks', jwksUrl, ...claims };
   } else {
     if (secret !== undefined && secret.length < minJwtSecretLength) {

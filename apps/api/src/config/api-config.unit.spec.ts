@@ -58,6 +58,9 @@ describe('loadApiConfig (API.md "Running and configuration")', () => {
     [{ PORT: 'http' }, /PORT/],
     [{ AUTH_JWT_SECRET: 'short' }, /at least 32/],
     [{ AUTH_JWKS_URL: 'file:///etc/keys' }, /http/],
+    [{ AUTH_JWKS_URL: 'https://idp.example/jwks.json' }, /AUTH_ISSUER and AUTH_AUDIENCE/],
+    [{ AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_ISSUER: 'https://idp.example/' }, /AUTH_AUDIENCE/],
+    [{ AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_AUDIENCE: 'access-audit' }, /AUTH_ISSUER/],
   ])('refuses %j', (env, message) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigError);
     expect(() => loadApiConfig(env)).toThrow(message);
