@@ -68,8 +68,8 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
     'change-feed': () =>
       digestRows(
         db,
-        'SELECT position, team_id, user_id, project_id, permission, change, change_json FROM permission_changes ORDER BY seq',
-        (row) => [row.position, row.team_id, row.user_id, row.project_id, row.permission, row.change, row.change_json],
+        'SELECT position, team_id, user_id, entry_json FROM permission_changes ORDER BY seq',
+        (row) => [row.position, row.team_id, row.user_id, row.entry_json],
       ),
   };
   return Object.fromEntries(readModelNames.map((name) => [name, digests[name]()])) as Record<ReadModelName, string>;

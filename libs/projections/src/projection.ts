@@ -6,8 +6,10 @@ import {
   teamEventTypes,
   teamStreamPrefix,
   type EffectivePermission,
+  type Permission,
   type TeamEvent,
   type TeamState,
+  type Via,
 } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import { instantMs } from './instants';
@@ -27,6 +29,12 @@ export interface ProjectedTeam {
   revision: number;
   /** Effective time of the last event (ms); an event stamped earlier than its predecessor counts as happening at this time. */
   lastMs: number;
+}
+
+/** The change-feed row of one event and one member. */
+export interface StoredChanges {
+  cause: ChangeCause;
+  changes: Array<{ projectId: string | null; permission: Permission; change: 'granted' | 'revoked'; via: Via[] }>;
 }
 
 export interface AppliedBatch {
@@ -59,16 +67,17 @@ function prepareStatements(db: Database.Database) {
       'INSERT INTO permission_intervals (team_id, user_id, project_id, permission, from_ms, to_ms, via_json, from_position) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    findOpenInterval: db.prepare<[string, string, string, string, number], { id: number; from_ms: number }>(
-      'SELECT id, from_ms FROM permission_intervals WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? ' +
-        'AND to_ms = ? ORDER BY from_ms DESC LIMIT 1',
+    // The literal OPEN_END lets SQLite use the partial index of open intervals.
+    closeOpenInterval: db.prepare<[number, string, string, string, string, string]>(
+      'UPDATE permission_intervals SET to_ms = ?, to_position = ? ' +
+        `WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? AND to_ms = ${OPEN_END}`,
     ),
-    closeInterval: db.prepare<[number, string, number]>(
-      'UPDATE permission_intervals SET to_ms = ?, to_position = ? WHERE id = ?',
+    deleteOpenIntervalFrom: db.prepare<[string, string, string, string, number]>(
+      'DELETE FROM permission_intervals WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? ' +
+        `AND from_ms = ? AND to_ms = ${OPEN_END}`,
     ),
-    deleteInterval: db.prepare<[number]>('DELETE FROM permission_intervals WHERE id = ?'),
-    insertChange: db.prepare<[string, string, string, string, string, string, string]>(
-      'INSERT INTO permission_changes (position, team_id, user_id, project_id, permission, change, change_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    insertChanges: db.prepare<[string, string, string, string]>(
+      'INSERT INTO permission_changes (position, team_id, user_id, entry_json) VALUES (?, ?, ?, ?)',
     ),
     insertHistory: db.prepare<[string, string, string, string, string, number, string, string]>(
       'INSERT INTO member_history (team_id, user_id, position, event_id, type, at_ms, actor_id, entry_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -79,18 +88,24 @@ function prepareStatements(db: Database.Database) {
 const grantKey = (grant: { projectId: string | null; permission: string }): string =>
   `${grant.projectId ?? TEAM_LEVEL}\u0000${grant.permission}`;
 
-interface KeyedGrant {
-  grant: EffectivePermission;
-  viaJson: string;
-}
-
-function grantsByKey(state: TeamState, userId: string, projectId: string | undefined): Map<string, KeyedGrant> {
-  const grants = new Map<string, KeyedGrant>();
-  for (const grant of effectivePermissions(state, userId, projectId)) {
-    grants.set(grantKey(grant), { grant, viaJson: JSON.stringify(grant.via) });
-  }
+function grantsByKey(state: TeamState, userId: string, projectId: string | undefined): Map<string, EffectivePermission> {
+  const grants = new Map<string, EffectivePermission>();
+  for (const grant of effectivePermissions(state, userId, projectId)) grants.set(grantKey(grant), grant);
   return grants;
 }
+
+/** Via entries are flat objects built by the domain in a fixed order. */
+function sameVia(a: readonly Via[], b: readonly Via[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const left = a[i] as Record<string, unknown>;
+    const right = b[i] as Record<string, unknown>;
+    const keys = Object.keys(left);
+    if (keys.length !== Object.keys(right).length || keys.some((key) => left[key] !== right[key])) return false;
+  }
+  return true;
+}
+
 
 const membersOf = (state: TeamState): string[] => (state.status === 'active' ? Object.keys(state.members) : []);
 
@@ -213,7 +228,7 @@ export class AccessProjection {
     if (scope.kind === 'project') projectId = scope.projectId;
 
     for (const userId of users) {
-      const { granted, revoked } = this.#diffMember(teamId, userId, old, next, projectId, atMs, cause, changes);
+      const { granted, revoked } = this.#diffMember(teamId, userId, old, next, projectId, atMs, lastMs === atMs, cause, changes);
       if (userId === subject || granted.length || revoked.length) {
         this.#recordHistory(teamId, userId, event, teamEvent, atMs, granted, revoked);
       }
@@ -228,6 +243,7 @@ export class AccessProjection {
     next: TeamState,
     projectId: string | undefined,
     atMs: number,
+    sameInstant: boolean,
     cause: ChangeCause,
     changes: PermissionChange[],
   ): { granted: PermissionGrant[]; revoked: PermissionGrant[] } {
@@ -237,57 +253,42 @@ export class AccessProjection {
     const revoked: PermissionGrant[] = [];
     for (const [key, held] of before) {
       const now = after.get(key);
-      if (now && now.viaJson === held.viaJson) continue;
-      this.#closeInterval(teamId, userId, held.grant, atMs, cause.position);
+      if (now && sameVia(now.via, held.via)) continue;
+      this.#closeInterval(teamId, userId, held, atMs, cause.position, sameInstant);
       if (now) this.#openInterval(teamId, userId, now, atMs, cause.position);
-      else revoked.push(toGrant(held.grant));
+      else revoked.push(toGrant(held));
     }
     for (const [key, now] of after) {
       if (before.has(key)) continue;
       this.#openInterval(teamId, userId, now, atMs, cause.position);
-      granted.push(toGrant(now.grant));
+      granted.push(toGrant(now));
     }
-    for (const [change, list] of [
-      ['revoked', revoked],
-      ['granted', granted],
-    ] as const) {
-      for (const grant of list) {
-        const entry: PermissionChange = {
-          position: cause.position,
-          teamId,
-          userId,
-          projectId: grant.projectId,
-          permission: grant.permission,
-          change,
-          via: grant.via,
-          cause,
-        };
-        changes.push(entry);
-        this.#statements.insertChange.run(
-          cause.position,
-          teamId,
-          userId,
-          grant.projectId ?? TEAM_LEVEL,
-          grant.permission,
-          change,
-          JSON.stringify(entry),
-        );
-      }
+    if (revoked.length || granted.length) {
+      const stored: StoredChanges = {
+        cause,
+        changes: [
+          ...revoked.map((grant) => ({ projectId: grant.projectId, permission: grant.permission, change: 'revoked' as const, via: grant.via })),
+          ...granted.map((grant) => ({ projectId: grant.projectId, permission: grant.permission, change: 'granted' as const, via: grant.via })),
+        ],
+      };
+      this.#statements.insertChanges.run(cause.position, teamId, userId, JSON.stringify(stored));
+      for (const change of stored.changes) changes.push({ position: cause.position, teamId, userId, ...change, cause });
     }
     return { granted, revoked };
   }
 
-  #openInterval(teamId: string, userId: string, held: KeyedGrant, atMs: number, position: string): void {
-    const { projectId, permission } = held.grant;
-    this.#statements.openInterval.run(teamId, userId, projectId ?? TEAM_LEVEL, permission, atMs, OPEN_END, held.viaJson, position);
+  #openInterval(teamId: string, userId: string, grant: EffectivePermission, atMs: number, position: string): void {
+    const { projectId, permission, via } = grant;
+    this.#statements.openInterval.run(teamId, userId, projectId ?? TEAM_LEVEL, permission, atMs, OPEN_END, JSON.stringify(via), position);
   }
 
-  #closeInterval(teamId: string, userId: string, grant: EffectivePermission, atMs: number, position: string): void {
-    const open = this.#statements.findOpenInterval.get(teamId, userId, grant.projectId ?? TEAM_LEVEL, grant.permission, OPEN_END);
-    if (!open) throw new Error(`no open interval for ${teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
-    // An interval that ends at the instant it began held at no instant (events sharing one timestamp).
-    if (open.from_ms >= atMs) this.#statements.deleteInterval.run(open.id);
-    else this.#statements.closeInterval.run(atMs, position, open.id);
+  #closeInterval(teamId: string, userId: string, grant: EffectivePermission, atMs: number, position: string, sameInstant: boolean): void {
+    const projectId = grant.projectId ?? TEAM_LEVEL;
+    // An interval that would end at the instant it began held at no instant (events sharing one timestamp): drop it.
+    // Only possible when the team's previous event had this very instant.
+    if (sameInstant && this.#statements.deleteOpenIntervalFrom.run(teamId, userId, projectId, grant.permission, atMs).changes === 1) return;
+    const closed = this.#statements.closeOpenInterval.run(atMs, position, teamId, userId, projectId, grant.permission);
+    if (closed.changes !== 1) throw new Error(`no open interval for ${teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
   }
 
   #recordHistory(

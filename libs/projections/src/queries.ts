@@ -13,7 +13,7 @@ import {
   type Via,
 } from '@access-audit/domain';
 import type { MemberHistoryEntry, MemberPermissionGrant, PermissionChange } from './model';
-import type { AccessProjection } from './projection';
+import type { AccessProjection, StoredChanges } from './projection';
 import { TEAM_LEVEL } from './schema';
 
 export interface TeamView {
@@ -75,6 +75,14 @@ interface IntervalRow {
   via_json: string;
 }
 
+interface ChangeRow {
+  seq: number;
+  position: string;
+  team_id: string;
+  user_id: string;
+  entry_json: string;
+}
+
 const rowToGrant = (row: IntervalRow): MemberPermissionGrant => ({
   userId: row.user_id,
   permission: row.permission as Permission,
@@ -122,11 +130,11 @@ export class AccessQueries {
         'SELECT seq, position FROM permission_changes WHERE seq >= ? ORDER BY seq LIMIT 1',
       ),
       lastChangeSeq: db.prepare<[], number | null>('SELECT MAX(seq) FROM permission_changes').pluck(),
-      changesAfter: db.prepare<[number, number], { seq: number; position: string; change_json: string }>(
-        'SELECT seq, position, change_json FROM permission_changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      changesAfter: db.prepare<[number], ChangeRow>(
+        'SELECT seq, position, team_id, user_id, entry_json FROM permission_changes WHERE seq > ? ORDER BY seq',
       ),
-      teamChangesAfter: db.prepare<[string, number, number], { seq: number; position: string; change_json: string }>(
-        'SELECT seq, position, change_json FROM permission_changes WHERE team_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      teamChangesAfter: db.prepare<[string, number], ChangeRow>(
+        'SELECT seq, position, team_id, user_id, entry_json FROM permission_changes WHERE team_id = ? AND seq > ? ORDER BY seq',
       ),
     };
   }
@@ -211,24 +219,21 @@ export class AccessQueries {
     const fromSeq = options.after === undefined ? 0 : this.#lastSeqAtOrBefore(options.after);
     const rows =
       options.teamId === undefined
-        ? this.#statements.changesAfter.all(fromSeq, limit)
-        : this.#statements.teamChangesAfter.all(options.teamId, fromSeq, limit);
+        ? this.#statements.changesAfter.iterate(fromSeq)
+        : this.#statements.teamChangesAfter.iterate(options.teamId, fromSeq);
+    const changes: PermissionChange[] = [];
     let hasMore = false;
-    if (rows.length === limit) {
-      const last = rows[rows.length - 1]!;
-      const more =
-        options.teamId === undefined
-          ? this.#statements.changesAfter.iterate(last.seq, 1000)
-          : this.#statements.teamChangesAfter.iterate(options.teamId, last.seq, 1000);
-      for (const row of more) {
-        if (row.position !== last.position) {
-          hasMore = true;
-          break;
-        }
-        rows.push(row);
+    for (const row of rows) {
+      const last = changes[changes.length - 1];
+      if (changes.length >= limit && last && last.position !== row.position) {
+        hasMore = true;
+        break;
+      }
+      const stored = JSON.parse(row.entry_json) as StoredChanges;
+      for (const change of stored.changes) {
+        changes.push({ position: row.position, teamId: row.team_id, userId: row.user_id, ...change, cause: stored.cause });
       }
     }
-    const changes = rows.map((row) => JSON.parse(row.change_json) as PermissionChange);
     const next = hasMore ? changes[changes.length - 1]!.position : (this.projection.position ?? options.after);
     return { changes, hasMore, ...(next !== undefined ? { next } : {}) };
   }

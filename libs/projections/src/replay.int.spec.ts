@@ -53,8 +53,8 @@ describe('replay --verify (library)', () => {
 
   it.each([
     ['member-history', "DELETE FROM member_history WHERE seq = (SELECT MAX(seq) FROM member_history)"],
-    ['temporal-index', "UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE id = 3"],
-    ['change-feed', "UPDATE permission_changes SET change = 'granted' WHERE change = 'revoked' AND seq = (SELECT MIN(seq) FROM permission_changes WHERE change = 'revoked')"],
+    ['temporal-index', 'UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE from_ms = (SELECT MIN(from_ms) FROM permission_intervals WHERE to_ms < 8640000000000000) AND to_ms < 8640000000000000'],
+    ['change-feed', `UPDATE permission_changes SET entry_json = replace(entry_json, '"revoked"', '"granted"') WHERE seq = (SELECT MIN(seq) FROM permission_changes WHERE entry_json LIKE '%"revoked"%')`],
   ])('names %s when the live one differs', async (model, tamper) => {
     const live = openReadModelDatabase(livePath);
     live.exec(tamper);

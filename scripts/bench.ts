@@ -1,0 +1,331 @@
+/**
+ * Projection benchmark (`npm run bench`). Every figure is printed beside a limit measured in the same run on the same
+ * machine, and as a ratio to it, since absolute numbers drift on shared machines:
+ *
+ *   in-process check/s            vs a plain Map lookup of the same answers
+ *   HTTP /v1/check req/s, p50/p99 vs a bare Fastify route returning the same JSON (autocannon, fixed connections)
+ *   replay events/s (1M events)   vs a raw better-sqlite3 read + JSON.parse of the same log
+ *   point-in-time lookup latency  vs a primary-key SELECT on the same table
+ *   RSS per live grant            vs a Map holding every live grant (key → via JSON)
+ *
+ * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { SignJWT } from 'jose';
+import { permissions, type ActiveTeam, type Permission } from '@access-audit/domain';
+import { SqliteEventStore } from '@access-audit/event-store';
+import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
+import { generateHistory, seededRandom } from './bench-history';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const HTTP_CONNECTIONS = 10;
+const CHECK_SECONDS = 2;
+const OPEN_END = 8_640_000_000_000_000;
+
+interface AutocannonResult {
+  requests: { average: number };
+  non2xx: number;
+  errors: number;
+}
+interface AutocannonRun extends Promise<AutocannonResult> {
+  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
+}
+// autocannon ships no type declarations; this is the part used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon: (options: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => AutocannonRun = require('autocannon');
+
+/** A fixed-connection autocannon run; latencies from every response at full precision (its histogram keeps whole ms). */
+async function load(url: string, seconds: number, headers: Record<string, string>): Promise<{ rps: number; p50: number; p99: number }> {
+  const times: number[] = [];
+  const running = autocannon({ url, connections: HTTP_CONNECTIONS, duration: seconds, headers });
+  running.on('response', (_client, _status, _bytes, ms) => times.push(ms));
+  const result = await running;
+  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  times.sort((a, b) => a - b);
+  return { rps: result.requests.average, p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+interface Row {
+  figure: string;
+  value: number;
+  unit: string;
+  limitName: string;
+  limit: number;
+}
+const rows: Row[] = [];
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** Runs `operation` over the samples, round after round, for about `seconds`; operations per second. */
+function rate<T>(samples: readonly T[], seconds: number, operation: (sample: T) => unknown): number {
+  let sink = 0;
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  while (performance.now() < deadline) {
+    for (const sample of samples) if (operation(sample)) sink++;
+    done += samples.length;
+  }
+  if (sink < 0) log('unreachable');
+  return (done / (performance.now() - started)) * 1000;
+}
+
+function latencies<T>(samples: readonly T[], operation: (sample: T) => unknown): { p50: number; p99: number } {
+  const micros: number[] = [];
+  for (const sample of samples) {
+    const started = process.hrtime.bigint();
+    operation(sample);
+    micros.push(Number(process.hrtime.bigint() - started) / 1000);
+  }
+  micros.sort((a, b) => a - b);
+  return { p50: percentile(micros, 50), p99: percentile(micros, 99) };
+}
+
+/** In a fresh process: the RSS growth from loading the read models' in-memory state (or, as the limit, a Map of every live grant). */
+async function reportRss(path: string, kind: string): Promise<void> {
+  const db = new Database(path, { readonly: true });
+  const gcNow = (): void => (globalThis as { gc?: () => void }).gc?.();
+  let held: unknown;
+  gcNow();
+  const before = process.memoryUsage().rss;
+  if (kind === 'projection') {
+    held = new AccessProjection(db, (a, b) => Number(BigInt(a) - BigInt(b)));
+  } else {
+    const grants = new Map<string, string>();
+    const open = db.prepare<[], { key: string; via_json: string }>(
+      `SELECT team_id || '|' || user_id || '|' || project_id || '|' || permission AS key, via_json FROM permission_intervals WHERE to_ms = ${OPEN_END}`,
+    );
+    for (const row of open.iterate()) grants.set(row.key, row.via_json);
+    held = grants;
+  }
+  gcNow();
+  const after = process.memoryUsage().rss;
+  process.stdout.write(`${JSON.stringify({ bytes: after - before, held: held !== undefined })}\n`);
+  db.close();
+}
+
+function measureRss(path: string, kind: 'projection' | 'map'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', __filename, '--measure-rss', path, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve((JSON.parse(output) as { bytes: number }).bytes) : reject(new Error(`RSS probe exited ${code}`))));
+  });
+}
+
+async function serveBare(): Promise<void> {
+  const body = process.env.BENCH_JSON ?? '{}';
+  const app = Fastify({ logger: false });
+  app.get('/v1/check', async (_request, reply) => reply.header('Content-Type', 'application/json; charset=utf-8').send(body));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  process.stdout.write(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}\n`);
+}
+
+/** Starts a child process and resolves the URL it prints once listening. */
+function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[\d.:]+)/i.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function benchHttp(dir: string): Promise<void> {
+  // autocannon starts its connections after an await that holds no handle; keep the process alive meanwhile.
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    await benchHttpRuns(dir);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function benchHttpRuns(dir: string): Promise<void> {
+  const secret = randomBytes(32).toString('base64url');
+  const api = await startServer([join(__dirname, '../apps/api/src/main.js')], {
+    DATA_DIR: join(dir, 'api'),
+    EVENT_STORE: '',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTH_JWT_SECRET: secret,
+  });
+  try {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const post = async (path: string, body: object, method = 'POST'): Promise<{ position: string }> => {
+      const response = await fetch(`${api.url}${path}`, { method, headers, body: JSON.stringify(body) });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { position: string };
+    };
+    await post('/v1/teams', { id: 'bench', name: 'Bench', plan: 'enterprise' });
+    await post('/v1/teams/bench/projects', { id: 'web', name: 'Web' });
+    const last = await post('/v1/teams/bench/members', { userId: 'bob', role: 'developer' });
+    const path = '/v1/check?teamId=bench&userId=bob&permission=project.deploy.production&projectId=web';
+    const first = await fetch(`${api.url}${path}&minPosition=${last.position}`, { headers });
+    const json = await first.text();
+    if (!first.ok) throw new Error(`check: ${first.status} ${json}`);
+    log(`HTTP: /v1/check answers ${json}`);
+    await load(`${api.url}${path}`, 2, headers);
+    const measured = await load(`${api.url}${path}`, HTTP_SECONDS, headers);
+    await stopServer(api.child);
+
+    const bare = await startServer([__filename, '--serve-bare'], { BENCH_JSON: json });
+    try {
+      await load(`${bare.url}/v1/check`, 2, headers);
+      const limit = await load(`${bare.url}/v1/check`, HTTP_SECONDS, headers);
+      rows.push({ figure: `HTTP /v1/check (${HTTP_CONNECTIONS} conn, ${HTTP_SECONDS} s)`, value: measured.rps, unit: 'req/s', limitName: 'bare Fastify route, same JSON', limit: limit.rps });
+      rows.push({ figure: 'HTTP /v1/check latency p50', value: measured.p50, unit: 'ms', limitName: 'bare Fastify p50', limit: limit.p50 });
+      rows.push({ figure: 'HTTP /v1/check latency p99', value: measured.p99, unit: 'ms', limitName: 'bare Fastify p99', limit: limit.p99 });
+    } finally {
+      await stopServer(bare.child);
+    }
+  } finally {
+    await stopServer(api.child);
+  }
+}
+
+interface CheckSample {
+  teamId: string;
+  userId: string;
+  permission: Permission;
+  projectId: string;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve-bare')) return serveBare();
+  const rssProbe = process.argv.indexOf('--measure-rss');
+  if (rssProbe >= 0) return reportRss(process.argv[rssProbe + 1]!, process.argv[rssProbe + 2]!);
+  const dir = mkdtempSync(join(tmpdir(), 'access-audit-bench-'));
+  const started = performance.now();
+  try {
+    // 1. A generated history, through the domain, into the SQLite store.
+    const store = new SqliteEventStore(join(dir, 'events.db'));
+    let shown = 0;
+    const generated = await generateHistory(store, {
+      totalEvents: EVENTS,
+      eventsPerTeam: 5000,
+      onProgress: (events) => {
+        if (events - shown >= EVENTS / 10) log(`generating history: ${fmt((shown = events))} events`);
+      },
+    });
+    log(`history: ${fmt(generated.events)} events in ${generated.teams} teams (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+
+    // 2. Replay into a scratch read-model database vs a raw read + JSON.parse of the same log.
+    const raw = new Database(join(dir, 'events.db'), { readonly: true });
+    const rawStarted = performance.now();
+    let rawEvents = 0;
+    for (const row of raw.prepare<[], { data: string; metadata: string }>('SELECT data, metadata FROM events ORDER BY position').iterate()) {
+      JSON.parse(row.data);
+      JSON.parse(row.metadata);
+      rawEvents++;
+    }
+    const rawRate = (rawEvents / (performance.now() - rawStarted)) * 1000;
+    raw.close();
+    const db = openReadModelDatabase(join(dir, 'read-models.db'), { scratch: true });
+    let lastShown = 0;
+    const replay = await rebuildReadModels(store, db, {
+      progressIntervalMs: 5000,
+      onProgress: (p) => {
+        if (p.events !== lastShown) log(`replaying: ${fmt((lastShown = p.events))} events, ${fmt((p.events / p.elapsedMs) * 1000)} events/s`);
+      },
+    });
+    rows.push({ figure: `replay (${fmt(replay.events)} events)`, value: replay.eventsPerSecond, unit: 'events/s', limitName: 'raw SQLite read + JSON.parse', limit: rawRate });
+
+    // 3. RSS per live grant: the projection's in-memory team states vs a Map of every live grant, each loaded from the
+    // read-model database into a fresh process (RSS never shrinks back, so in-process deltas would mean little).
+    const liveGrants = db.prepare<[], number>(`SELECT COUNT(*) FROM permission_intervals WHERE to_ms = ${OPEN_END}`).pluck().get()!;
+    const projectionRss = await measureRss(join(dir, 'read-models.db'), 'projection');
+    const mapRss = await measureRss(join(dir, 'read-models.db'), 'map');
+    rows.push({
+      figure: `RSS per live grant (${fmt(liveGrants)} grants)`,
+      value: projectionRss / liveGrants,
+      unit: 'bytes',
+      limitName: 'Map of live grants (key → via)',
+      limit: mapRss / liveGrants,
+    });
+    const projection = new AccessProjection(db, (a, b) => store.comparePositions(a, b));
+
+    // 4. In-process check vs a Map lookup of the same answers.
+    const queries = new AccessQueries(projection);
+    const random = seededRandom(7);
+    const teamIds = projection.teamIds();
+    const samples: CheckSample[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const teamId = teamIds[Math.floor(random() * teamIds.length)]!;
+      const team = projection.team(teamId)!.state as ActiveTeam;
+      const users = Object.keys(team.members);
+      const projects = Object.keys(team.projects);
+      const userId = users[Math.floor(random() * users.length)]!;
+      const projectId = projects[Math.floor(random() * projects.length)]!;
+      const permission = permissions[Math.floor(random() * permissions.length)]!;
+      samples.push({ teamId, userId, permission, projectId });
+    }
+    const answers = new Map<string, { allowed: boolean }>();
+    for (const s of samples) answers.set(`${s.teamId}|${s.userId}|${s.projectId}|${s.permission}`, queries.check(s.teamId, s.userId, s.permission, s.projectId));
+    const checkRate = rate(samples, CHECK_SECONDS, (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId).allowed);
+    const mapRate = rate(samples, CHECK_SECONDS, (s) => answers.get(`${s.teamId}|${s.userId}|${s.projectId}|${s.permission}`)?.allowed);
+    rows.push({ figure: 'in-process check', value: checkRate, unit: 'checks/s', limitName: 'plain Map lookup', limit: mapRate });
+
+    // 5. Point-in-time lookups at this size vs a primary-key SELECT on the same table.
+    const firstMs = Date.parse('2024-01-01T00:00:00.000Z');
+    const lastMs = db.prepare<[], number>('SELECT MAX(from_ms) FROM permission_intervals').pluck().get()!;
+    type IntervalKey = { team_id: string; user_id: string; project_id: string; permission: string; from_ms: number };
+    const keys = db
+      .prepare<[number], IntervalKey>('SELECT team_id, user_id, project_id, permission, from_ms FROM permission_intervals WHERE from_ms % 97 = ? LIMIT 20000')
+      .all(3);
+    const atSamples = samples.slice(0, 20_000).map((s) => ({ ...s, at: firstMs + Math.floor(random() * (lastMs - firstMs)) }));
+    const byKey = db.prepare<[string, string, string, string, number], { via_json: string }>(
+      'SELECT via_json FROM permission_intervals WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? AND from_ms = ?',
+    );
+    latencies(atSamples.slice(0, 2000), (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId, s.at));
+    const pointInTime = latencies(atSamples, (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId, s.at));
+    const primaryKey = latencies(keys, (k) => byKey.get(k.team_id, k.user_id, k.project_id, k.permission, k.from_ms));
+    rows.push({ figure: 'point-in-time check (at=) p50', value: pointInTime.p50, unit: 'µs', limitName: 'SELECT by primary key p50', limit: primaryKey.p50 });
+    rows.push({ figure: 'point-in-time check (at=) p99', value: pointInTime.p99, unit: 'µs', limitName: 'SELECT by primary key p99', limit: primaryKey.p99 });
+    db.close();
+    await store.close();
+
+    // 6. HTTP, the API in a child process.
+    await benchHttp(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const table = [['figure', 'value', 'limit', 'limit value', 'ratio (value / limit)']];
+  for (const row of rows) {
+    table.push([row.figure, `${fmt(row.value)} ${row.unit}`, row.limitName, `${fmt(row.limit)} ${row.unit}`, (row.value / row.limit).toFixed(3)]);
+  }
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
+  const out = table.map((line) => line.map((cell, column) => (column === 1 || column === 3 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  '));
+  process.stdout.write(`\n${out[0]}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${out.slice(1).join('\n')}\n`);
+  process.stdout.write(`\n(${((performance.now() - started) / 1000).toFixed(0)} s; node ${process.version}; throughput ratios below 1 and latency/size ratios above 1 are the cost over the limit)\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
