@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { effectivePermissions, type TeamState } from '@access-audit/domain';
 import { readModelNames, type ReadModelName } from './model';
+import type { StoredMemberEvent } from './projection';
 
 /** JSON with object keys sorted, so equal values digest equally whatever order they were built in. */
 export function canonicalJson(value: unknown): string {
@@ -50,27 +51,20 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
     'temporal-index': () =>
       digestRows(
         db,
-        'SELECT team_id, user_id, project_id, permission, from_ms, to_ms, via_json, from_position, to_position FROM permission_intervals ' +
-          'ORDER BY team_id, user_id, project_id, permission, from_ms',
+        'SELECT team_id, user_id, project_id, permission, from_ms, to_ms, (SELECT via_json FROM vias WHERE id = via_id) AS via_json, ' +
+          'from_position, to_position FROM permission_intervals ORDER BY team_id, user_id, project_id, permission, from_ms',
         (row) => [row.team_id, row.user_id, row.project_id, row.permission, row.from_ms, row.to_ms, row.via_json, row.from_position, row.to_position],
       ),
     'member-history': () =>
-      digestRows(db, 'SELECT team_id, user_id, position, event_id, type, at_ms, actor_id, entry_json FROM member_history ORDER BY seq', (row) => [
-        row.team_id,
-        row.user_id,
-        row.position,
-        row.event_id,
-        row.type,
-        row.at_ms,
-        row.actor_id,
-        row.entry_json,
-      ]),
+      digestRows(db, 'SELECT position, team_id, user_id, at_ms, entry_json FROM member_events ORDER BY seq', (row) => {
+        const { granted: _granted, revoked: _revoked, ...event } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
+        return [row.position, row.team_id, row.user_id, row.at_ms, canonicalJson(event)];
+      }),
     'change-feed': () =>
-      digestRows(
-        db,
-        'SELECT position, team_id, user_id, entry_json FROM permission_changes ORDER BY seq',
-        (row) => [row.position, row.team_id, row.user_id, row.entry_json],
-      ),
+      digestRows(db, 'SELECT position, team_id, user_id, entry_json FROM member_events WHERE changed = 1 ORDER BY seq', (row) => {
+        const { granted, revoked } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
+        return [row.position, row.team_id, row.user_id, JSON.stringify(granted), JSON.stringify(revoked)];
+      }),
   };
   return Object.fromEntries(readModelNames.map((name) => [name, digests[name]()])) as Record<ReadModelName, string>;
 }

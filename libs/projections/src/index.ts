@@ -10,7 +10,7 @@ export type { FollowOptions } from './change-feed';
 export { rebuildReadModels, verifyReadModels, readCheckpoint } from './replay';
 export type { ReplayOptions, ReplayProgress, ReplayResult, VerifyResult, ModelComparison } from './replay';
 export { digestReadModels, canonicalJson } from './digest';
-export { openReadModelDatabase } from './schema';
+export { openReadModelDatabase, createSecondaryIndexes, dropSecondaryIndexes } from './schema';
 export type { OpenReadModelOptions } from './schema';
 export { teamStateAt } from './team-at';
 export { instantMs } from './instants';
@@ -21,6 +21,7 @@ export type {
   MemberPermissionGrant,
   PermissionChange,
   PermissionGrant,
+  PermissionRef,
   ReadModelName,
 } from './model';
 export { parseFixture, appendFixture } from './fixture-file';

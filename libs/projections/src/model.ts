@@ -10,10 +10,14 @@ export interface ChangeCause {
   reason?: string;
 }
 
-/** One effective permission, on a project or (projectId null) team-wide, with every reason it holds. */
-export interface PermissionGrant {
+/** A permission on a project, or (projectId null) team-wide. */
+export interface PermissionRef {
   permission: Permission;
   projectId: string | null;
+}
+
+/** One effective permission with every reason it holds. */
+export interface PermissionGrant extends PermissionRef {
   via: Via[];
 }
 
@@ -29,8 +33,6 @@ export interface PermissionChange {
   projectId: string | null;
   permission: Permission;
   change: 'granted' | 'revoked';
-  /** For `granted` why it now holds; for `revoked` why it held until then. */
-  via: Via[];
   cause: ChangeCause;
 }
 
@@ -48,8 +50,8 @@ export interface MemberHistoryEntry {
   cause?: CascadeCause;
   before: unknown;
   after: unknown;
-  granted: PermissionGrant[];
-  revoked: PermissionGrant[];
+  granted: PermissionRef[];
+  revoked: PermissionRef[];
 }
 
 /** Names of the read models, as `replay --verify` reports them. */

@@ -13,7 +13,7 @@ import {
 } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import { instantMs } from './instants';
-import type { ChangeCause, MemberHistoryEntry, PermissionChange, PermissionGrant } from './model';
+import type { ChangeCause, MemberHistoryEntry, PermissionChange, PermissionRef } from './model';
 import { permissionScope, subjectOf } from './permission-scope';
 import { OPEN_END, TEAM_LEVEL } from './schema';
 
@@ -31,11 +31,14 @@ export interface ProjectedTeam {
   lastMs: number;
 }
 
-/** The change-feed row of one event and one member. */
-export interface StoredChanges {
-  cause: ChangeCause;
-  changes: Array<{ projectId: string | null; permission: Permission; change: 'granted' | 'revoked'; via: Via[] }>;
-}
+/** A permission as stored in a member-event row: [projectId or null, permission]. */
+export type StoredPermission = [string | null, Permission];
+
+/** What a `member_events` row holds: the event as it concerns the member, and the permissions it changed for them. */
+export type StoredMemberEvent = Omit<MemberHistoryEntry, 'position' | 'granted' | 'revoked'> & {
+  granted: StoredPermission[];
+  revoked: StoredPermission[];
+};
 
 export interface AppliedBatch {
   /** The checkpoint after the batch. */
@@ -63,8 +66,10 @@ function prepareStatements(db: Database.Database) {
       'INSERT INTO team_states (team_id, revision, last_ms, state_json) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (team_id) DO UPDATE SET revision = excluded.revision, last_ms = excluded.last_ms, state_json = excluded.state_json',
     ),
-    openInterval: db.prepare<[string, string, string, string, number, number, string, string]>(
-      'INSERT INTO permission_intervals (team_id, user_id, project_id, permission, from_ms, to_ms, via_json, from_position) ' +
+    readVias: db.prepare<[], { id: number; via_json: string }>('SELECT id, via_json FROM vias'),
+    insertVia: db.prepare<[string]>('INSERT INTO vias (via_json) VALUES (?)'),
+    openInterval: db.prepare<[string, string, string, string, number, number, number, string]>(
+      'INSERT INTO permission_intervals (team_id, user_id, project_id, permission, from_ms, to_ms, via_id, from_position) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     // The literal OPEN_END lets SQLite use the partial index of open intervals.
@@ -76,11 +81,8 @@ function prepareStatements(db: Database.Database) {
       'DELETE FROM permission_intervals WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? ' +
         `AND from_ms = ? AND to_ms = ${OPEN_END}`,
     ),
-    insertChanges: db.prepare<[string, string, string, string]>(
-      'INSERT INTO permission_changes (position, team_id, user_id, entry_json) VALUES (?, ?, ?, ?)',
-    ),
-    insertHistory: db.prepare<[string, string, string, string, string, number, string, string]>(
-      'INSERT INTO member_history (team_id, user_id, position, event_id, type, at_ms, actor_id, entry_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    insertMemberEvent: db.prepare<[string, string, string, number, number, string]>(
+      'INSERT INTO member_events (position, team_id, user_id, at_ms, changed, entry_json) VALUES (?, ?, ?, ?, ?, ?)',
     ),
   };
 }
@@ -106,10 +108,16 @@ function sameVia(a: readonly Via[], b: readonly Via[]): boolean {
   return true;
 }
 
-
 const membersOf = (state: TeamState): string[] => (state.status === 'active' ? Object.keys(state.members) : []);
 
-const toGrant = ({ permission, projectId, via }: EffectivePermission): PermissionGrant => ({ permission, projectId, via });
+const stored = ({ projectId, permission }: PermissionRef): StoredPermission => [projectId, permission];
+
+/** The state one batch builds up before it commits: nothing reaches the committed maps unless the transaction does. */
+interface BatchState {
+  teams: Map<string, ProjectedTeam>;
+  vias: Map<string, number>;
+  changes: PermissionChange[];
+}
 
 /**
  * The access read models of every team, fed one batch of recorded events at a time. Each batch is one SQLite
@@ -117,12 +125,13 @@ const toGrant = ({ permission, projectId, via }: EffectivePermission): Permissio
  * events at or before the checkpoint are skipped, so delivering an event twice changes nothing.
  *
  * Keeps the folded state of every team in memory (loaded from the database on construction) for current answers;
- * the database holds the temporal index, member histories, the change feed and the folded states themselves.
+ * the database holds the temporal index, member histories with the change feed, and the folded states themselves.
  */
 export class AccessProjection {
   readonly #teams = new Map<string, ProjectedTeam>();
+  readonly #vias = new Map<string, number>();
   readonly #statements: Statements;
-  readonly #applyBatch: (events: readonly RecordedEvent[]) => { overlay: Map<string, ProjectedTeam>; batch: AppliedBatch; processed: number };
+  readonly #applyBatch: (events: readonly RecordedEvent[]) => { batch: BatchState; applied: AppliedBatch; processed: number };
   #position: string | undefined;
   #processed = 0;
 
@@ -156,30 +165,28 @@ export class AccessProjection {
   /** Applies the events (in log order) in one transaction; returns what changed. */
   apply(events: readonly RecordedEvent[]): AppliedBatch {
     if (events.length === 0) return { position: this.#position, applied: 0, changes: [] };
-    const { overlay, batch, processed } = this.#applyBatch(events);
-    for (const [teamId, team] of overlay) this.#teams.set(teamId, team);
-    this.#position = batch.position;
+    const { batch, applied, processed } = this.#applyBatch(events);
+    for (const [teamId, team] of batch.teams) this.#teams.set(teamId, team);
+    for (const [json, id] of batch.vias) this.#vias.set(json, id);
+    this.#position = applied.position;
     this.#processed = processed;
-    return batch;
+    return applied;
   }
 
   #load(): void {
     this.#teams.clear();
+    this.#vias.clear();
     const checkpoint = this.#statements.readCheckpoint.get(ACCESS_PROJECTION);
     this.#position = checkpoint?.position;
     this.#processed = checkpoint?.processed ?? 0;
     for (const row of this.#statements.readTeams.iterate()) {
-      this.#teams.set(row.team_id, {
-        state: JSON.parse(row.state_json) as TeamState,
-        revision: row.revision,
-        lastMs: row.last_ms,
-      });
+      this.#teams.set(row.team_id, { state: JSON.parse(row.state_json) as TeamState, revision: row.revision, lastMs: row.last_ms });
     }
+    for (const row of this.#statements.readVias.iterate()) this.#vias.set(row.via_json, row.id);
   }
 
   #applyInTransaction(events: readonly RecordedEvent[]) {
-    const overlay = new Map<string, ProjectedTeam>();
-    const changes: PermissionChange[] = [];
+    const batch: BatchState = { teams: new Map(), vias: new Map(), changes: [] };
     let position = this.#position;
     let processed = this.#processed;
     let applied = 0;
@@ -190,145 +197,130 @@ export class AccessProjection {
       applied += 1;
       if (!event.streamId.startsWith(teamStreamPrefix) || !knownTeamEventTypes.has(event.type)) continue;
       const teamId = event.streamId.slice(teamStreamPrefix.length);
-      const before = overlay.get(teamId) ?? this.#teams.get(teamId);
-      overlay.set(teamId, this.#applyTeamEvent(teamId, before, event, changes));
+      const before = batch.teams.get(teamId) ?? this.#teams.get(teamId);
+      batch.teams.set(teamId, this.#applyTeamEvent(batch, teamId, before, event));
     }
-    for (const [teamId, team] of overlay) {
+    for (const [teamId, team] of batch.teams) {
       this.#statements.writeTeam.run(teamId, team.revision, team.lastMs, JSON.stringify(team.state));
     }
     if (position !== undefined) this.#statements.writeCheckpoint.run(ACCESS_PROJECTION, position, processed);
-    return { overlay, processed, batch: { position, applied, changes } };
+    return { batch, processed, applied: { position, applied, changes: batch.changes } };
   }
 
-  #applyTeamEvent(
-    teamId: string,
-    previous: ProjectedTeam | undefined,
-    event: RecordedEvent,
-    changes: PermissionChange[],
-  ): ProjectedTeam {
+  #applyTeamEvent(batch: BatchState, teamId: string, previous: ProjectedTeam | undefined, event: RecordedEvent): ProjectedTeam {
     const teamEvent = { type: event.type, data: event.data } as TeamEvent;
     const old = previous?.state ?? initialTeamState();
     const next = evolve(old, teamEvent);
     const lastMs = previous?.lastMs ?? BEFORE_ANY_INSTANT;
     const atMs = Math.max(lastMs, instantMs(teamEvent.data.occurredAt) ?? instantMs(event.recordedAt) ?? lastMs);
-    const cause: ChangeCause = {
-      eventId: event.id,
-      type: event.type,
-      position: event.position,
-      actorId: teamEvent.data.actorId,
-      occurredAt: teamEvent.data.occurredAt,
-      ...(teamEvent.data.reason !== undefined ? { reason: teamEvent.data.reason } : {}),
-    };
     const scope = permissionScope(teamEvent);
-    const subject = subjectOf(teamEvent);
     let users: string[] = [];
     let projectId: string | undefined;
     if (scope.kind === 'member') users = [scope.userId];
     else if (scope.kind !== 'none') users = [...new Set([...membersOf(old), ...membersOf(next)])].sort();
     if (scope.kind === 'project') projectId = scope.projectId;
 
+    const interval = { teamId, atMs, position: event.position, sameInstant: lastMs === atMs };
+    const subject = subjectOf(teamEvent);
+    let entry: Omit<StoredMemberEvent, 'granted' | 'revoked'> | undefined;
     for (const userId of users) {
-      const { granted, revoked } = this.#diffMember(teamId, userId, old, next, projectId, atMs, lastMs === atMs, cause, changes);
-      if (userId === subject || granted.length || revoked.length) {
-        this.#recordHistory(teamId, userId, event, teamEvent, atMs, granted, revoked);
+      const { granted, revoked } = this.#diffMember(batch, interval, userId, grantsByKey(old, userId, projectId), grantsByKey(next, userId, projectId));
+      if (userId !== subject && !granted.length && !revoked.length) continue;
+      entry ??= memberEventOf(event, teamEvent);
+      const changed = granted.length + revoked.length > 0;
+      const row: StoredMemberEvent = { ...entry, granted: granted.map(stored), revoked: revoked.map(stored) };
+      this.#statements.insertMemberEvent.run(event.position, teamId, userId, atMs, changed ? 1 : 0, JSON.stringify(row));
+      if (changed) {
+        const cause = causeOf(event.position, entry);
+        for (const [change, list] of [['revoked', revoked], ['granted', granted]] as const) {
+          for (const { projectId: project, permission } of list) {
+            batch.changes.push({ position: event.position, teamId, userId, projectId: project, permission, change, cause });
+          }
+        }
       }
     }
     return { state: next, revision: event.revision, lastMs: atMs };
   }
 
+  /** Ends and starts the member's validity intervals between two sets of grants; returns what was granted and revoked. */
   #diffMember(
-    teamId: string,
+    batch: BatchState,
+    at: { teamId: string; atMs: number; position: string; sameInstant: boolean },
     userId: string,
-    old: TeamState,
-    next: TeamState,
-    projectId: string | undefined,
-    atMs: number,
-    sameInstant: boolean,
-    cause: ChangeCause,
-    changes: PermissionChange[],
-  ): { granted: PermissionGrant[]; revoked: PermissionGrant[] } {
-    const before = grantsByKey(old, userId, projectId);
-    const after = grantsByKey(next, userId, projectId);
-    const granted: PermissionGrant[] = [];
-    const revoked: PermissionGrant[] = [];
+    before: Map<string, EffectivePermission>,
+    after: Map<string, EffectivePermission>,
+  ): { granted: PermissionRef[]; revoked: PermissionRef[] } {
+    const granted: PermissionRef[] = [];
+    const revoked: PermissionRef[] = [];
     for (const [key, held] of before) {
       const now = after.get(key);
       if (now && sameVia(now.via, held.via)) continue;
-      this.#closeInterval(teamId, userId, held, atMs, cause.position, sameInstant);
-      if (now) this.#openInterval(teamId, userId, now, atMs, cause.position);
-      else revoked.push(toGrant(held));
+      this.#closeInterval(at, userId, held);
+      if (now) this.#openInterval(batch, at, userId, now);
+      else revoked.push({ permission: held.permission, projectId: held.projectId });
     }
     for (const [key, now] of after) {
       if (before.has(key)) continue;
-      this.#openInterval(teamId, userId, now, atMs, cause.position);
-      granted.push(toGrant(now));
-    }
-    if (revoked.length || granted.length) {
-      const stored: StoredChanges = {
-        cause,
-        changes: [
-          ...revoked.map((grant) => ({ projectId: grant.projectId, permission: grant.permission, change: 'revoked' as const, via: grant.via })),
-          ...granted.map((grant) => ({ projectId: grant.projectId, permission: grant.permission, change: 'granted' as const, via: grant.via })),
-        ],
-      };
-      this.#statements.insertChanges.run(cause.position, teamId, userId, JSON.stringify(stored));
-      for (const change of stored.changes) changes.push({ position: cause.position, teamId, userId, ...change, cause });
+      this.#openInterval(batch, at, userId, now);
+      granted.push({ permission: now.permission, projectId: now.projectId });
     }
     return { granted, revoked };
   }
 
-  #openInterval(teamId: string, userId: string, grant: EffectivePermission, atMs: number, position: string): void {
-    const { projectId, permission, via } = grant;
-    this.#statements.openInterval.run(teamId, userId, projectId ?? TEAM_LEVEL, permission, atMs, OPEN_END, JSON.stringify(via), position);
+  #viaId(batch: BatchState, via: Via[]): number {
+    const json = JSON.stringify(via);
+    const known = this.#vias.get(json) ?? batch.vias.get(json);
+    if (known !== undefined) return known;
+    const id = Number(this.#statements.insertVia.run(json).lastInsertRowid);
+    batch.vias.set(json, id);
+    return id;
   }
 
-  #closeInterval(teamId: string, userId: string, grant: EffectivePermission, atMs: number, position: string, sameInstant: boolean): void {
+  #openInterval(batch: BatchState, at: { teamId: string; atMs: number; position: string }, userId: string, grant: EffectivePermission): void {
+    const { projectId, permission, via } = grant;
+    this.#statements.openInterval.run(at.teamId, userId, projectId ?? TEAM_LEVEL, permission, at.atMs, OPEN_END, this.#viaId(batch, via), at.position);
+  }
+
+  #closeInterval(at: { teamId: string; atMs: number; position: string; sameInstant: boolean }, userId: string, grant: EffectivePermission): void {
     const projectId = grant.projectId ?? TEAM_LEVEL;
     // An interval that would end at the instant it began held at no instant (events sharing one timestamp): drop it.
     // Only possible when the team's previous event had this very instant.
-    if (sameInstant && this.#statements.deleteOpenIntervalFrom.run(teamId, userId, projectId, grant.permission, atMs).changes === 1) return;
-    const closed = this.#statements.closeOpenInterval.run(atMs, position, teamId, userId, projectId, grant.permission);
-    if (closed.changes !== 1) throw new Error(`no open interval for ${teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
+    if (at.sameInstant && this.#statements.deleteOpenIntervalFrom.run(at.teamId, userId, projectId, grant.permission, at.atMs).changes === 1) {
+      return;
+    }
+    const closed = this.#statements.closeOpenInterval.run(at.atMs, at.position, at.teamId, userId, projectId, grant.permission);
+    if (closed.changes !== 1) throw new Error(`no open interval for ${at.teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
   }
+}
 
-  #recordHistory(
-    teamId: string,
-    userId: string,
-    event: RecordedEvent,
-    teamEvent: TeamEvent,
-    atMs: number,
-    granted: PermissionGrant[],
-    revoked: PermissionGrant[],
-  ): void {
-    const data = teamEvent.data as unknown as Record<string, unknown>;
-    let before = 'before' in data ? data.before : null;
-    let after = 'after' in data ? data.after : null;
-    if (teamEvent.type === 'TeamCreated') [before, after] = [null, { role: 'owner' }];
-    if (teamEvent.type === 'ProjectCreated') after = { name: teamEvent.data.name };
-    const entry: MemberHistoryEntry = {
-      position: event.position,
-      eventId: event.id,
-      type: event.type,
-      occurredAt: teamEvent.data.occurredAt,
-      actorId: teamEvent.data.actorId,
-      ...(teamEvent.data.reason !== undefined ? { reason: teamEvent.data.reason } : {}),
-      ...(typeof data.projectId === 'string' ? { projectId: data.projectId } : {}),
-      ...(typeof data.group === 'string' ? { group: data.group } : {}),
-      ...('cause' in data && data.cause ? { cause: data.cause as MemberHistoryEntry['cause'] } : {}),
-      before,
-      after,
-      granted,
-      revoked,
-    };
-    this.#statements.insertHistory.run(
-      teamId,
-      userId,
-      event.position,
-      event.id,
-      event.type,
-      atMs,
-      entry.actorId,
-      JSON.stringify(entry),
-    );
-  }
+/** The event as a member's history shows it (without the permissions it changed for that member). */
+function memberEventOf(event: RecordedEvent, teamEvent: TeamEvent): Omit<StoredMemberEvent, 'granted' | 'revoked'> {
+  const data = teamEvent.data as unknown as Record<string, unknown>;
+  let before = 'before' in data ? data.before : null;
+  let after = 'after' in data ? data.after : null;
+  if (teamEvent.type === 'TeamCreated') [before, after] = [null, { role: 'owner' }];
+  if (teamEvent.type === 'ProjectCreated') after = { name: teamEvent.data.name };
+  return {
+    eventId: event.id,
+    type: event.type,
+    occurredAt: teamEvent.data.occurredAt,
+    actorId: teamEvent.data.actorId,
+    ...(teamEvent.data.reason !== undefined ? { reason: teamEvent.data.reason } : {}),
+    ...(typeof data.projectId === 'string' ? { projectId: data.projectId } : {}),
+    ...(typeof data.group === 'string' ? { group: data.group } : {}),
+    ...('cause' in data && data.cause ? { cause: data.cause as MemberHistoryEntry['cause'] } : {}),
+    before,
+    after,
+  };
+}
+
+export function causeOf(position: string, entry: Pick<StoredMemberEvent, 'eventId' | 'type' | 'actorId' | 'occurredAt' | 'reason'>): ChangeCause {
+  return {
+    eventId: entry.eventId,
+    type: entry.type,
+    position,
+    actorId: entry.actorId,
+    occurredAt: entry.occurredAt,
+    ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+  };
 }

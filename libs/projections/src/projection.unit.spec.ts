@@ -133,7 +133,7 @@ describe('AccessProjection', () => {
     projection.apply(events.slice(0, 2));
     const before = digestReadModels(db);
     db.exec(
-      "CREATE TRIGGER refuse_cleo BEFORE INSERT ON member_history WHEN NEW.user_id = 'cleo' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      "CREATE TRIGGER refuse_cleo BEFORE INSERT ON member_events WHEN NEW.user_id = 'cleo' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
     expect(() => projection.apply(events.slice(2))).toThrow('disk full');
     expect(digestReadModels(db)).toEqual(before);

@@ -12,8 +12,8 @@ import {
   type TeamState,
   type Via,
 } from '@access-audit/domain';
-import type { MemberHistoryEntry, MemberPermissionGrant, PermissionChange } from './model';
-import type { AccessProjection, StoredChanges } from './projection';
+import type { MemberHistoryEntry, MemberPermissionGrant, PermissionChange, PermissionRef } from './model';
+import { causeOf, type AccessProjection, type StoredMemberEvent, type StoredPermission } from './projection';
 import { TEAM_LEVEL } from './schema';
 
 export interface TeamView {
@@ -75,13 +75,15 @@ interface IntervalRow {
   via_json: string;
 }
 
-interface ChangeRow {
+interface MemberEventRow {
   seq: number;
   position: string;
   team_id: string;
   user_id: string;
   entry_json: string;
 }
+
+const toRef = ([projectId, permission]: StoredPermission): PermissionRef => ({ permission, projectId });
 
 const rowToGrant = (row: IntervalRow): MemberPermissionGrant => ({
   userId: row.user_id,
@@ -100,11 +102,11 @@ export class AccessQueries {
   constructor(private readonly projection: AccessProjection) {
     const db = projection.db;
     const at = 'from_ms <= @at AND to_ms > @at';
-    const columns = 'user_id, project_id, permission, via_json';
+    const columns = 'user_id, project_id, permission, (SELECT via_json FROM vias WHERE id = via_id) AS via_json';
     this.#statements = {
       grantAt: db.prepare<{ team: string; user: string; project: string; permission: string; at: number }, { via_json: string }>(
-        `SELECT via_json FROM permission_intervals WHERE team_id = @team AND user_id = @user AND project_id = @project ` +
-          `AND permission = @permission AND ${at} LIMIT 1`,
+        `SELECT (SELECT via_json FROM vias WHERE id = via_id) AS via_json FROM permission_intervals WHERE team_id = @team ` +
+          `AND user_id = @user AND project_id = @project AND permission = @permission AND ${at} LIMIT 1`,
       ),
       teamAt: db.prepare<{ team: string; at: number }, IntervalRow>(
         `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND ${at}`,
@@ -123,18 +125,18 @@ export class AccessQueries {
         `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND project_id = @project ` +
           `AND permission = @permission AND ${at} ORDER BY user_id`,
       ),
-      history: db.prepare<[string, string, number], string>(
-        'SELECT entry_json FROM member_history WHERE team_id = ? AND user_id = ? AND at_ms <= ? ORDER BY seq',
-      ).pluck(),
-      changeAtOrAfter: db.prepare<[number], { seq: number; position: string }>(
-        'SELECT seq, position FROM permission_changes WHERE seq >= ? ORDER BY seq LIMIT 1',
+      history: db.prepare<[string, string, number], MemberEventRow>(
+        'SELECT seq, position, team_id, user_id, entry_json FROM member_events WHERE team_id = ? AND user_id = ? AND at_ms <= ? ORDER BY seq',
       ),
-      lastChangeSeq: db.prepare<[], number | null>('SELECT MAX(seq) FROM permission_changes').pluck(),
-      changesAfter: db.prepare<[number], ChangeRow>(
-        'SELECT seq, position, team_id, user_id, entry_json FROM permission_changes WHERE seq > ? ORDER BY seq',
+      eventAtOrAfter: db.prepare<[number], { seq: number; position: string }>(
+        'SELECT seq, position FROM member_events WHERE seq >= ? ORDER BY seq LIMIT 1',
       ),
-      teamChangesAfter: db.prepare<[string, number], ChangeRow>(
-        'SELECT seq, position, team_id, user_id, entry_json FROM permission_changes WHERE team_id = ? AND seq > ? ORDER BY seq',
+      lastEventSeq: db.prepare<[], number | null>('SELECT MAX(seq) FROM member_events').pluck(),
+      changesAfter: db.prepare<[number], MemberEventRow>(
+        'SELECT seq, position, team_id, user_id, entry_json FROM member_events WHERE seq > ? AND changed = 1 ORDER BY seq',
+      ),
+      teamChangesAfter: db.prepare<[string, number], MemberEventRow>(
+        'SELECT seq, position, team_id, user_id, entry_json FROM member_events WHERE team_id = ? AND seq > ? AND changed = 1 ORDER BY seq',
       ),
     };
   }
@@ -207,7 +209,10 @@ export class AccessQueries {
 
   /** The member's access timeline in the team, oldest first, up to the instant when given. */
   memberHistory(teamId: string, userId: string, atMs = Number.MAX_SAFE_INTEGER): MemberHistoryEntry[] {
-    return this.#statements.history.all(teamId, userId, atMs).map((json) => JSON.parse(json) as MemberHistoryEntry);
+    return this.#statements.history.all(teamId, userId, atMs).map((row) => {
+      const { granted, revoked, ...event } = JSON.parse(row.entry_json) as StoredMemberEvent;
+      return { position: row.position, ...event, granted: granted.map(toRef), revoked: revoked.map(toRef) };
+    });
   }
 
   /**
@@ -229,16 +234,17 @@ export class AccessQueries {
         hasMore = true;
         break;
       }
-      const stored = JSON.parse(row.entry_json) as StoredChanges;
-      for (const change of stored.changes) {
-        changes.push({ position: row.position, teamId: row.team_id, userId: row.user_id, ...change, cause: stored.cause });
-      }
+      const stored = JSON.parse(row.entry_json) as StoredMemberEvent;
+      const cause = causeOf(row.position, stored);
+      const base = { position: row.position, teamId: row.team_id, userId: row.user_id };
+      for (const [projectId, permission] of stored.revoked) changes.push({ ...base, projectId, permission, change: 'revoked', cause });
+      for (const [projectId, permission] of stored.granted) changes.push({ ...base, projectId, permission, change: 'granted', cause });
     }
     const next = hasMore ? changes[changes.length - 1]!.position : (this.projection.position ?? options.after);
     return { changes, hasMore, ...(next !== undefined ? { next } : {}) };
   }
 
-  /** The sequence number of the last change at or before the position (0 when none). */
+  /** The sequence number of the last member event at or before the position (0 when none). */
   #lastSeqAtOrBefore(position: string): number {
     const compare = (stored: string): number => {
       try {
@@ -248,11 +254,11 @@ export class AccessQueries {
       }
     };
     let low = 0;
-    let high = (this.#statements.lastChangeSeq.get() ?? 0) + 1;
+    let high = (this.#statements.lastEventSeq.get() ?? 0) + 1;
     if (high === 1) compare(position);
     while (high - low > 1) {
       const middle = Math.floor((low + high) / 2);
-      const row = this.#statements.changeAtOrAfter.get(middle);
+      const row = this.#statements.eventAtOrAfter.get(middle);
       if (!row || row.seq >= high) high = middle;
       else if (compare(row.position) <= 0) low = row.seq;
       else high = row.seq;

@@ -52,9 +52,9 @@ describe('replay --verify (library)', () => {
   });
 
   it.each([
-    ['member-history', "DELETE FROM member_history WHERE seq = (SELECT MAX(seq) FROM member_history)"],
+    ['member-history', "UPDATE member_events SET entry_json = replace(entry_json, '\"actorId\":\"olivia\"', '\"actorId\":\"mallory\"') WHERE seq = 5"],
     ['temporal-index', 'UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE from_ms = (SELECT MIN(from_ms) FROM permission_intervals WHERE to_ms < 8640000000000000) AND to_ms < 8640000000000000'],
-    ['change-feed', `UPDATE permission_changes SET entry_json = replace(entry_json, '"revoked"', '"granted"') WHERE seq = (SELECT MIN(seq) FROM permission_changes WHERE entry_json LIKE '%"revoked"%')`],
+    ['change-feed', `UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`],
   ])('names %s when the live one differs', async (model, tamper) => {
     const live = openReadModelDatabase(livePath);
     live.exec(tamper);

@@ -94,7 +94,7 @@ describe('ProjectionRunner', () => {
     const errors: unknown[] = [];
     const models = AccessReadModels.open(store, ':memory:', { retryDelayMs: 20, onError: (error) => errors.push(error) });
     models.db.exec(
-      "CREATE TRIGGER refuse BEFORE INSERT ON member_history WHEN NEW.user_id = 'dana' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      "CREATE TRIGGER refuse BEFORE INSERT ON member_events WHEN NEW.user_id = 'dana' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
     models.start();
     const seeded = await seedTeam(store, 'acme');

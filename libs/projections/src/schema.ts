@@ -6,7 +6,7 @@ export const OPEN_END = 8_640_000_000_000_000;
 /** Team-level permissions are stored under this project id so that index equality works (NULL never equals NULL). */
 export const TEAM_LEVEL = '';
 
-export const READ_MODEL_SCHEMA = `
+const TABLES = `
 CREATE TABLE IF NOT EXISTS checkpoint (
   projection TEXT PRIMARY KEY,
   position   TEXT NOT NULL,
@@ -18,8 +18,13 @@ CREATE TABLE IF NOT EXISTS team_states (
   last_ms    INTEGER NOT NULL,
   state_json TEXT NOT NULL
 );
--- A grant's validity intervals [from_ms, to_ms), clustered by (team, user, project, permission, from): the point-in-time
--- lookup is one range seek. An interval never starts twice at one instant (empty ones are deleted), so the key is unique.
+-- Each distinct "via" (why a permission holds) once; intervals refer to it.
+CREATE TABLE IF NOT EXISTS vias (
+  id       INTEGER PRIMARY KEY,
+  via_json TEXT NOT NULL UNIQUE
+);
+-- A grant's validity intervals [from_ms, to_ms), clustered by (team, user, project, permission, from): a point-in-time
+-- check is one range seek. An interval never starts twice at one instant (empty ones are deleted), so the key is unique.
 CREATE TABLE IF NOT EXISTS permission_intervals (
   team_id       TEXT NOT NULL,
   user_id       TEXT NOT NULL,
@@ -27,38 +32,46 @@ CREATE TABLE IF NOT EXISTS permission_intervals (
   permission    TEXT NOT NULL,
   from_ms       INTEGER NOT NULL,
   to_ms         INTEGER NOT NULL,
-  via_json      TEXT NOT NULL,
+  via_id        INTEGER NOT NULL,
   from_position TEXT NOT NULL,
   to_position   TEXT,
   PRIMARY KEY (team_id, user_id, project_id, permission, from_ms)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS permission_intervals_by_project
-  ON permission_intervals (team_id, project_id, permission, from_ms);
 -- The open interval of a grant, found in one seek when it ends (the constant is OPEN_END).
 CREATE INDEX IF NOT EXISTS permission_intervals_open
   ON permission_intervals (team_id, user_id, project_id, permission) WHERE to_ms = 8640000000000000;
-CREATE TABLE IF NOT EXISTS member_history (
-  seq         INTEGER PRIMARY KEY,
-  team_id     TEXT NOT NULL,
-  user_id     TEXT NOT NULL,
-  position    TEXT NOT NULL,
-  event_id    TEXT NOT NULL,
-  type        TEXT NOT NULL,
-  at_ms       INTEGER NOT NULL,
-  actor_id    TEXT NOT NULL,
-  entry_json  TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS member_history_by_member ON member_history (team_id, user_id, seq);
-CREATE TABLE IF NOT EXISTS permission_changes (
+-- One row per event and member it concerns: the member's history, and (changed = 1) the change feed.
+CREATE TABLE IF NOT EXISTS member_events (
   seq        INTEGER PRIMARY KEY,
   position   TEXT NOT NULL,
   team_id    TEXT NOT NULL,
   user_id    TEXT NOT NULL,
-  -- { cause, changes: [{ projectId, permission, change, via }] }: what one event did to one member's permissions
+  at_ms      INTEGER NOT NULL,
+  changed    INTEGER NOT NULL,
   entry_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS permission_changes_by_team ON permission_changes (team_id, seq);
 `;
+
+/** Indexes only queries need: a rebuild into an empty database creates them once at the end. */
+const SECONDARY_INDEXES: Record<string, string> = {
+  permission_intervals_by_project: 'ON permission_intervals (team_id, project_id, permission, from_ms)',
+  member_events_by_member: 'ON member_events (team_id, user_id, seq)',
+  member_events_changes_by_team: 'ON member_events (team_id, seq) WHERE changed = 1',
+};
+
+export const READ_MODEL_SCHEMA =
+  TABLES +
+  Object.entries(SECONDARY_INDEXES)
+    .map(([name, definition]) => `CREATE INDEX IF NOT EXISTS ${name} ${definition};`)
+    .join('\n');
+
+export function dropSecondaryIndexes(db: Database.Database): void {
+  for (const name of Object.keys(SECONDARY_INDEXES)) db.exec(`DROP INDEX IF EXISTS ${name}`);
+}
+
+export function createSecondaryIndexes(db: Database.Database): void {
+  for (const [name, definition] of Object.entries(SECONDARY_INDEXES)) db.exec(`CREATE INDEX IF NOT EXISTS ${name} ${definition}`);
+}
 
 export interface OpenReadModelOptions {
   /** A throw-away rebuild: no journal, no fsync (a crash loses nothing that cannot be rebuilt again). */
@@ -78,7 +91,6 @@ export function openReadModelDatabase(path: string, options: OpenReadModelOption
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
   }
-  db.pragma('foreign_keys = OFF');
   // Interval and history indexes are written at random keys: keep their pages in memory (64 MiB).
   db.pragma('cache_size = -65536');
   db.exec(READ_MODEL_SCHEMA);

@@ -70,6 +70,11 @@ export class TeamViewDto {
   @ApiProperty({ type: [TeamProjectViewDto] }) projects!: TeamProjectViewDto[];
 }
 
+export class PermissionRefDto {
+  @ApiProperty({ example: 'project.deploy.production' }) permission!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'web', description: 'null for team-level permissions' }) projectId!: string | null;
+}
+
 export class HistoryEntryDto {
   @ApiProperty() position!: string;
   @ApiProperty({ format: 'uuid' }) eventId!: string;
@@ -83,8 +88,8 @@ export class HistoryEntryDto {
   cause?: Record<string, unknown>;
   @ApiProperty({ nullable: true, example: { role: 'developer' } }) before!: unknown;
   @ApiProperty({ nullable: true, example: { role: 'member' } }) after!: unknown;
-  @ApiProperty({ type: [MemberPermissionDto], description: 'Permissions the event gave the member (userId omitted)' }) granted!: unknown[];
-  @ApiProperty({ type: [MemberPermissionDto], description: 'Permissions the event took away' }) revoked!: unknown[];
+  @ApiProperty({ type: [PermissionRefDto], description: 'Permissions the event gave the member' }) granted!: PermissionRefDto[];
+  @ApiProperty({ type: [PermissionRefDto], description: 'Permissions the event took away' }) revoked!: PermissionRefDto[];
 }
 
 export class MemberHistoryAnswerDto {
@@ -109,7 +114,6 @@ export class PermissionChangeDto {
   @ApiProperty({ type: String, nullable: true }) projectId!: string | null;
   @ApiProperty() permission!: string;
   @ApiProperty({ enum: ['granted', 'revoked'] }) change!: string;
-  @ApiProperty({ type: [ViaDto], description: 'granted: why it now holds; revoked: why it held until then' }) via!: unknown[];
   @ApiProperty({ type: ChangeCauseDto }) cause!: ChangeCauseDto;
 }
 
