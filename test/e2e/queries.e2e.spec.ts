@@ -142,6 +142,11 @@ describe('queries over HTTP', () => {
     }
   });
 
+  it('/readyz includes the projections, caught up', async () => {
+    const ready = await api.http().get('/readyz').expect(200);
+    expect(ready.body.checks).toContainEqual(expect.objectContaining({ name: 'projections', ready: true }));
+  });
+
   it('at= answers as things were before and after a change', async () => {
     const before = new Date().toISOString();
     await sleep(5);
@@ -279,7 +284,7 @@ describe('queries over HTTP', () => {
     ]);
   });
 
-  it('npm run replay -- --verify passes on the store this suite filled, and names a model that was tampered with', async () => {
+  it('npm run replay -- --verify passes on the store this suite filled (and on the recorded fixture), and names a model that was tampered with', async () => {
     const dataDir = api.config.dataDir;
     await api.close({ keepData: true });
     closed = true;
@@ -298,6 +303,9 @@ describe('queries over HTTP', () => {
         (error: { code: number; stderr: string }) => error,
       );
       expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('change-feed differ') });
+
+      const fixture = await cli.run(['replay', '--verify', '--fixture', join(root, 'test/fixtures/enterprise-team.ndjson')], env);
+      expect(fixture.stdout).toContain('every read model matches a rebuild from position zero');
     } finally {
       cli.dispose();
       rmSync(dataDir, { recursive: true, force: true });

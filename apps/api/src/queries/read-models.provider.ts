@@ -65,10 +65,9 @@ export class ProjectionLifecycle implements OnModuleInit, OnModuleDestroy, Befor
     this.readiness.register({
       name: 'projections',
       check: async () => {
-        if (this.models.runner.lastError) return { ready: false, detail: 'the projection is failing and retrying' };
-        return (await this.models.runner.caughtUp())
-          ? { ready: true, detail: `caught up at ${this.models.queries.position ?? 'the start'}` }
-          : { ready: false, detail: 'catching up with the event log' };
+        if (await this.models.runner.caughtUp()) return { ready: true, detail: `caught up at ${this.models.queries.position ?? 'the start'}` };
+        const failing = this.models.runner.lastError !== undefined;
+        return { ready: false, detail: failing ? 'the projection failed and is retrying from its checkpoint' : 'catching up with the event log' };
       },
     });
   }
