@@ -30,7 +30,16 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const enterpriseRoles: TeamRole[] = ['member', 'developer', 'developer', 'security', 'billing', 'enterprise_viewer', 'contributor', 'contributor'];
+const enterpriseRoles: TeamRole[] = [
+  'member',
+  'developer',
+  'developer',
+  'security',
+  'billing',
+  'enterprise_viewer',
+  'contributor',
+  'contributor',
+];
 
 export interface GeneratedHistory {
   events: number;
@@ -59,7 +68,12 @@ export async function generateHistory(
       if (!pending.length) return;
       const appended = await store.append(
         teamStreamId(teamId),
-        pending.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: event.data.actorId } })),
+        pending.map((event) => ({
+          id: randomUUID(),
+          type: event.type,
+          data: event.data,
+          metadata: { actorId: event.data.actorId },
+        })),
         revision === -1 ? 'no_stream' : revision,
       );
       revision = appended.streamRevision;
@@ -69,7 +83,11 @@ export async function generateHistory(
     };
     const run = (body: Pick<TeamCommand, 'type' | 'data'>): void => {
       clock += 60_000 + Math.floor(random() * 3_600_000);
-      const command = { ...body, teamId, metadata: { actorId: 'owner', now: new Date(clock).toISOString() } } as TeamCommand;
+      const command = {
+        ...body,
+        teamId,
+        metadata: { actorId: 'owner', now: new Date(clock).toISOString() },
+      } as TeamCommand;
       const decision = decide(command, state);
       if (!decision.ok) return;
       for (const event of decision.events) {
@@ -78,8 +96,10 @@ export async function generateHistory(
       }
     };
     run({ type: 'CreateTeam', data: { name: teamId, plan: 'enterprise' } });
-    for (let i = 0; i < 8; i++) run({ type: 'CreateProject', data: { projectId: `p${nextProject++}`, name: 'Project' } });
-    for (let i = 0; i < 25; i++) run({ type: 'AddMember', data: { userId: `u${nextUser++}`, role: pick(enterpriseRoles) } });
+    for (let i = 0; i < 8; i++)
+      run({ type: 'CreateProject', data: { projectId: `p${nextProject++}`, name: 'Project' } });
+    for (let i = 0; i < 25; i++)
+      run({ type: 'AddMember', data: { userId: `u${nextUser++}`, role: pick(enterpriseRoles) } });
 
     const budget = Math.min(options.eventsPerTeam, options.totalEvents - total);
     let produced = pending.length;
@@ -94,10 +114,15 @@ export async function generateHistory(
       const roll = random();
       if (roll < 0.55 && projects.length) {
         const change: SecurityChange =
-          random() < 0.5 ? { setting: 'firewall', enabled: random() < 0.5 } : { setting: 'vercelAuthentication', scope: pick(['none', 'preview', 'all'] as const) };
+          random() < 0.5
+            ? { setting: 'firewall', enabled: random() < 0.5 }
+            : { setting: 'vercelAuthentication', scope: pick(['none', 'preview', 'all'] as const) };
         run({ type: 'ChangeProjectSecurity', data: { projectId: pick(projects), changes: [change] } });
       } else if (roll < 0.67 && contributors.length && projects.length) {
-        run({ type: 'AssignProjectRole', data: { projectId: pick(projects), userId: pick(contributors), role: pick(projectRoles) } });
+        run({
+          type: 'AssignProjectRole',
+          data: { projectId: pick(projects), userId: pick(contributors), role: pick(projectRoles) },
+        });
       } else if (roll < 0.73 && contributors.length) {
         const userId = pick(contributors);
         const held = Object.keys(team.members[userId]!.projectRoles);
@@ -111,11 +136,13 @@ export async function generateHistory(
       } else if (roll < 0.88 && members.length) {
         run({ type: 'ChangeTeamRole', data: { userId: pick(members), role: pick(enterpriseRoles) } });
       } else if (roll < 0.93) {
-        if (members.length < 40) run({ type: 'AddMember', data: { userId: `u${nextUser++}`, role: pick(enterpriseRoles) } });
+        if (members.length < 40)
+          run({ type: 'AddMember', data: { userId: `u${nextUser++}`, role: pick(enterpriseRoles) } });
       } else if (roll < 0.96 && members.length > 15) {
         run({ type: 'RemoveMember', data: { userId: pick(members) } });
       } else if (roll < 0.98) {
-        if (projects.length < 14) run({ type: 'CreateProject', data: { projectId: `p${nextProject++}`, name: 'Project' } });
+        if (projects.length < 14)
+          run({ type: 'CreateProject', data: { projectId: `p${nextProject++}`, name: 'Project' } });
       } else if (projects.length > 4) {
         run({ type: 'DeleteProject', data: { projectId: pick(projects) } });
       }

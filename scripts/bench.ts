@@ -35,19 +35,32 @@ interface AutocannonResult {
   errors: number;
 }
 interface AutocannonRun extends Promise<AutocannonResult> {
-  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void,
+  ): void;
 }
 // autocannon ships no type declarations; this is the part used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon: (options: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => AutocannonRun = require('autocannon');
+const autocannon: (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+}) => AutocannonRun = require('autocannon');
 
 /** A fixed-connection autocannon run; latencies from every response at full precision (its histogram keeps whole ms). */
-async function load(url: string, seconds: number, headers: Record<string, string>): Promise<{ rps: number; p50: number; p99: number }> {
+async function load(
+  url: string,
+  seconds: number,
+  headers: Record<string, string>,
+): Promise<{ rps: number; p50: number; p99: number }> {
   const times: number[] = [];
   const running = autocannon({ url, connections: HTTP_CONNECTIONS, duration: seconds, headers });
   running.on('response', (_client, _status, _bytes, ms) => times.push(ms));
   const result = await running;
-  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  if (result.non2xx || result.errors)
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   times.sort((a, b) => a - b);
   return { rps: result.requests.average, p50: percentile(times, 50), p99: percentile(times, 99) };
 }
@@ -62,8 +75,10 @@ interface Row {
 const rows: Row[] = [];
 const notes: string[] = [];
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
-const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const fmt = (n: number): string =>
+  n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Runs `operation` over the samples, round after round, for about `seconds`; operations per second. */
 function rate<T>(samples: readonly T[], seconds: number, operation: (sample: T) => unknown): number {
@@ -116,17 +131,25 @@ async function reportRss(path: string, kind: string): Promise<void> {
 
 function measureRss(path: string, kind: 'projection' | 'map'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', __filename, '--measure-rss', path, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', __filename, '--measure-rss', path, kind], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve((JSON.parse(output) as { bytes: number }).bytes) : reject(new Error(`RSS probe exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve((JSON.parse(output) as { bytes: number }).bytes)
+        : reject(new Error(`RSS probe exited ${code}`)),
+    );
   });
 }
 
 async function serveBare(): Promise<void> {
   const body = process.env.BENCH_JSON ?? '{}';
   const app = Fastify({ logger: false });
-  app.get('/v1/check', async (_request, reply) => reply.header('Content-Type', 'application/json; charset=utf-8').send(body));
+  app.get('/v1/check', async (_request, reply) =>
+    reply.header('Content-Type', 'application/json; charset=utf-8').send(body),
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   process.stdout.write(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}\n`);
@@ -176,7 +199,11 @@ async function benchHttpRuns(dir: string): Promise<void> {
     AUTH_JWT_SECRET: secret,
   });
   try {
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const post = async (path: string, body: object, method = 'POST'): Promise<{ position: string }> => {
       const response = await fetch(`${api.url}${path}`, { method, headers, body: JSON.stringify(body) });
@@ -199,9 +226,27 @@ async function benchHttpRuns(dir: string): Promise<void> {
     try {
       await load(`${bare.url}/v1/check`, 1, headers);
       const limit = await load(`${bare.url}/v1/check`, HTTP_SECONDS, headers);
-      rows.push({ figure: `HTTP /v1/check (${HTTP_CONNECTIONS} conn, ${HTTP_SECONDS} s)`, value: measured.rps, unit: 'req/s', limitName: 'bare Fastify route, same JSON', limit: limit.rps });
-      rows.push({ figure: 'HTTP /v1/check latency p50', value: measured.p50, unit: 'ms', limitName: 'bare Fastify p50', limit: limit.p50 });
-      rows.push({ figure: 'HTTP /v1/check latency p99', value: measured.p99, unit: 'ms', limitName: 'bare Fastify p99', limit: limit.p99 });
+      rows.push({
+        figure: `HTTP /v1/check (${HTTP_CONNECTIONS} conn, ${HTTP_SECONDS} s)`,
+        value: measured.rps,
+        unit: 'req/s',
+        limitName: 'bare Fastify route, same JSON',
+        limit: limit.rps,
+      });
+      rows.push({
+        figure: 'HTTP /v1/check latency p50',
+        value: measured.p50,
+        unit: 'ms',
+        limitName: 'bare Fastify p50',
+        limit: limit.p50,
+      });
+      rows.push({
+        figure: 'HTTP /v1/check latency p99',
+        value: measured.p99,
+        unit: 'ms',
+        limitName: 'bare Fastify p99',
+        limit: limit.p99,
+      });
     } finally {
       await stopServer(bare.child);
     }
@@ -234,13 +279,17 @@ async function main(): Promise<void> {
         if (events - shown >= EVENTS / 10) log(`generating history: ${fmt((shown = events))} events`);
       },
     });
-    log(`history: ${fmt(generated.events)} events in ${generated.teams} teams (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    log(
+      `history: ${fmt(generated.events)} events in ${generated.teams} teams (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
 
     // 2. Replay into a scratch read-model database vs a raw read + JSON.parse of the same log.
     const raw = new Database(join(dir, 'events.db'), { readonly: true });
     const rawStarted = performance.now();
     let rawEvents = 0;
-    for (const row of raw.prepare<[], { data: string; metadata: string }>('SELECT data, metadata FROM events ORDER BY position').iterate()) {
+    for (const row of raw
+      .prepare<[], { data: string; metadata: string }>('SELECT data, metadata FROM events ORDER BY position')
+      .iterate()) {
       JSON.parse(row.data);
       JSON.parse(row.metadata);
       rawEvents++;
@@ -252,10 +301,17 @@ async function main(): Promise<void> {
     const replay = await rebuildReadModels(store, db, {
       progressIntervalMs: 5000,
       onProgress: (p) => {
-        if (p.events !== lastShown) log(`replaying: ${fmt((lastShown = p.events))} events, ${fmt((p.events / p.elapsedMs) * 1000)} events/s`);
+        if (p.events !== lastShown)
+          log(`replaying: ${fmt((lastShown = p.events))} events, ${fmt((p.events / p.elapsedMs) * 1000)} events/s`);
       },
     });
-    rows.push({ figure: `replay (${fmt(replay.events)} events)`, value: replay.eventsPerSecond, unit: 'events/s', limitName: 'raw SQLite read + JSON.parse', limit: rawRate });
+    rows.push({
+      figure: `replay (${fmt(replay.events)} events)`,
+      value: replay.eventsPerSecond,
+      unit: 'events/s',
+      limitName: 'raw SQLite read + JSON.parse',
+      limit: rawRate,
+    });
     const intervals = db.prepare<[], number>('SELECT COUNT(*) FROM permission_intervals').pluck().get()!;
     const memberEvents = db.prepare<[], number>('SELECT COUNT(*) FROM member_events').pluck().get()!;
     notes.push(
@@ -264,7 +320,10 @@ async function main(): Promise<void> {
 
     // 3. RSS per live grant: the projection's in-memory team states vs a Map of every live grant, each loaded from the
     // read-model database into a fresh process (RSS never shrinks back, so in-process deltas would mean little).
-    const liveGrants = db.prepare<[], number>(`SELECT COUNT(*) FROM permission_intervals WHERE to_ms = ${OPEN_END}`).pluck().get()!;
+    const liveGrants = db
+      .prepare<[], number>(`SELECT COUNT(*) FROM permission_intervals WHERE to_ms = ${OPEN_END}`)
+      .pluck()
+      .get()!;
     const projectionRss = await measureRss(join(dir, 'read-models.db'), 'projection');
     const mapRss = await measureRss(join(dir, 'read-models.db'), 'map');
     rows.push({
@@ -292,19 +351,41 @@ async function main(): Promise<void> {
       samples.push({ teamId, userId, permission, projectId });
     }
     const answers = new Map<string, { allowed: boolean }>();
-    for (const s of samples) answers.set(`${s.teamId}|${s.userId}|${s.projectId}|${s.permission}`, queries.check(s.teamId, s.userId, s.permission, s.projectId));
-    const checkRate = rate(samples, CHECK_SECONDS, (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId).allowed);
-    const mapRate = rate(samples, CHECK_SECONDS, (s) => answers.get(`${s.teamId}|${s.userId}|${s.projectId}|${s.permission}`)?.allowed);
-    rows.push({ figure: 'in-process check', value: checkRate, unit: 'checks/s', limitName: 'plain Map lookup', limit: mapRate });
+    for (const s of samples)
+      answers.set(
+        `${s.teamId}|${s.userId}|${s.projectId}|${s.permission}`,
+        queries.check(s.teamId, s.userId, s.permission, s.projectId),
+      );
+    const checkRate = rate(
+      samples,
+      CHECK_SECONDS,
+      (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId).allowed,
+    );
+    const mapRate = rate(
+      samples,
+      CHECK_SECONDS,
+      (s) => answers.get(`${s.teamId}|${s.userId}|${s.projectId}|${s.permission}`)?.allowed,
+    );
+    rows.push({
+      figure: 'in-process check',
+      value: checkRate,
+      unit: 'checks/s',
+      limitName: 'plain Map lookup',
+      limit: mapRate,
+    });
 
     // 5. Point-in-time lookups at this size vs a primary-key SELECT on the same table.
     const firstMs = Date.parse('2024-01-01T00:00:00.000Z');
     const lastMs = db.prepare<[], number>('SELECT MAX(from_ms) FROM permission_intervals').pluck().get()!;
     type IntervalKey = { team_id: string; user_id: string; project_id: string; permission: string; from_ms: number };
     const keys = db
-      .prepare<[number], IntervalKey>('SELECT team_id, user_id, project_id, permission, from_ms FROM permission_intervals WHERE from_ms % 97 = ? LIMIT 20000')
+      .prepare<[number], IntervalKey>(
+        'SELECT team_id, user_id, project_id, permission, from_ms FROM permission_intervals WHERE from_ms % 97 = ? LIMIT 20000',
+      )
       .all(3);
-    const atSamples = samples.slice(0, 20_000).map((s) => ({ ...s, at: firstMs + Math.floor(random() * (lastMs - firstMs)) }));
+    const atSamples = samples
+      .slice(0, 20_000)
+      .map((s) => ({ ...s, at: firstMs + Math.floor(random() * (lastMs - firstMs)) }));
     const byKey = db.prepare<[string, string, string, string, number], { via_json: string }>(
       'SELECT (SELECT via_json FROM vias WHERE id = via_id) AS via_json FROM permission_intervals ' +
         'WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? AND from_ms = ?',
@@ -312,8 +393,20 @@ async function main(): Promise<void> {
     latencies(atSamples.slice(0, 2000), (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId, s.at));
     const pointInTime = latencies(atSamples, (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId, s.at));
     const primaryKey = latencies(keys, (k) => byKey.get(k.team_id, k.user_id, k.project_id, k.permission, k.from_ms));
-    rows.push({ figure: 'point-in-time check (at=) p50', value: pointInTime.p50, unit: 'µs', limitName: 'SELECT by primary key p50', limit: primaryKey.p50 });
-    rows.push({ figure: 'point-in-time check (at=) p99', value: pointInTime.p99, unit: 'µs', limitName: 'SELECT by primary key p99', limit: primaryKey.p99 });
+    rows.push({
+      figure: 'point-in-time check (at=) p50',
+      value: pointInTime.p50,
+      unit: 'µs',
+      limitName: 'SELECT by primary key p50',
+      limit: primaryKey.p50,
+    });
+    rows.push({
+      figure: 'point-in-time check (at=) p99',
+      value: pointInTime.p99,
+      unit: 'µs',
+      limitName: 'SELECT by primary key p99',
+      limit: primaryKey.p99,
+    });
     db.close();
     await store.close();
 
@@ -325,13 +418,27 @@ async function main(): Promise<void> {
 
   const table = [['figure', 'value', 'limit', 'limit value', 'ratio (value / limit)']];
   for (const row of rows) {
-    table.push([row.figure, `${fmt(row.value)} ${row.unit}`, row.limitName, `${fmt(row.limit)} ${row.unit}`, (row.value / row.limit).toFixed(3)]);
+    table.push([
+      row.figure,
+      `${fmt(row.value)} ${row.unit}`,
+      row.limitName,
+      `${fmt(row.limit)} ${row.unit}`,
+      (row.value / row.limit).toFixed(3),
+    ]);
   }
   const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-  const out = table.map((line) => line.map((cell, column) => (column === 1 || column === 3 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  '));
+  const out = table.map((line) =>
+    line
+      .map((cell, column) =>
+        column === 1 || column === 3 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
+      .join('  '),
+  );
   process.stdout.write(`\n${out[0]}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${out.slice(1).join('\n')}\n`);
   for (const note of notes) process.stdout.write(`\n${note}`);
-  process.stdout.write(`\n(${((performance.now() - started) / 1000).toFixed(0)} s; node ${process.version}; throughput ratios below 1 and latency/size ratios above 1 are the cost over the limit)\n`);
+  process.stdout.write(
+    `\n(${((performance.now() - started) / 1000).toFixed(0)} s; node ${process.version}; throughput ratios below 1 and latency/size ratios above 1 are the cost over the limit)\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs the CLI entry point (`apps/cli/src/main.ts`, what `npm run replay` runs once built) in a child process,
  * transpiling TypeScript on load, so the suite does not depend on a build of the whole tree.
  */
-function cliRunner(): { run: (args: string[], env: NodeJS.ProcessEnv) => Promise<{ stdout: string; stderr: string }>; dispose: () => void } {
+function cliRunner(): {
+  run: (args: string[], env: NodeJS.ProcessEnv) => Promise<{ stdout: string; stderr: string }>;
+  dispose: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'cli-hook-'));
   const hook = join(dir, 'transpile-hook.js');
   writeFileSync(
@@ -39,7 +42,8 @@ require.extensions['.ts'] = (module, filename) => {
 `,
   );
   return {
-    run: (args, env) => run(process.execPath, ['-r', hook, join(root, 'apps/cli/src/main.ts'), ...args], { cwd: root, env }),
+    run: (args, env) =>
+      run(process.execPath, ['-r', hook, join(root, 'apps/cli/src/main.ts'), ...args], { cwd: root, env }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -57,7 +61,11 @@ function openEventStream(baseUrl: string, path: string, token: string, lastEvent
   let response: IncomingMessage | undefined;
   let buffer = '';
   const request = httpRequest(`${baseUrl}${path}`, {
-    headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}`, ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) },
+    headers: {
+      Accept: 'text/event-stream',
+      Authorization: `Bearer ${token}`,
+      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
+    },
   });
   const opened = new Promise<IncomingMessage>((resolve, reject) => {
     request.on('response', (res) => {
@@ -91,7 +99,8 @@ function openEventStream(baseUrl: string, path: string, token: string, lastEvent
     get lastId() {
       return lastId;
     },
-    changes: () => frames.map((f) => JSON.parse(f.data) as { userId: string; permission: string; change: string; position: string }),
+    changes: () =>
+      frames.map((f) => JSON.parse(f.data) as { userId: string; permission: string; change: string; position: string }),
     async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
@@ -128,15 +137,22 @@ describe('queries over HTTP', () => {
     if (!closed) await api.close();
   });
 
-  it('read-your-writes: /v1/check with the command\'s position as minPosition reflects the command, every time', async () => {
+  it("read-your-writes: /v1/check with the command's position as minPosition reflects the command, every time", async () => {
     for (let round = 0; round < 5; round++) {
       const grant = round % 2 === 0;
       const path = '/v1/teams/acme/members/bob/permission-groups/full_production_deployment';
       const accepted = grant ? await alice.put(path).expect(200) : await alice.delete(path).expect(200);
       const position = accepted.body.position as string;
-      const answer = await check(alice, { userId: 'bob', permission: 'project.deploy.production.cli', projectId: 'web', minPosition: position }).expect(200);
+      const answer = await check(alice, {
+        userId: 'bob',
+        permission: 'project.deploy.production.cli',
+        projectId: 'web',
+        minPosition: position,
+      }).expect(200);
       expect(answer.body).toEqual(
-        grant ? { allowed: true, via: [{ kind: 'permission_group', group: 'full_production_deployment' }] } : { allowed: false, via: [] },
+        grant
+          ? { allowed: true, via: [{ kind: 'permission_group', group: 'full_production_deployment' }] }
+          : { allowed: false, via: [] },
       );
       expect(BigInt(answer.headers['x-position'] as string) >= BigInt(position)).toBe(true);
     }
@@ -150,10 +166,17 @@ describe('queries over HTTP', () => {
   it('at= answers as things were before and after a change', async () => {
     const before = new Date().toISOString();
     await sleep(5);
-    const assigned = await alice.put('/v1/teams/acme/projects/web/members/cleo', { role: 'project_viewer' }).expect(200);
+    const assigned = await alice
+      .put('/v1/teams/acme/projects/web/members/cleo', { role: 'project_viewer' })
+      .expect(200);
     await sleep(5);
     const after = new Date().toISOString();
-    const query = { userId: 'cleo', permission: 'project.view', projectId: 'web', minPosition: assigned.body.position as string };
+    const query = {
+      userId: 'cleo',
+      permission: 'project.view',
+      projectId: 'web',
+      minPosition: assigned.body.position as string,
+    };
     expect((await check(alice, { ...query, at: before }).expect(200)).body).toEqual({ allowed: false, via: [] });
     expect((await check(alice, { ...query, at: after }).expect(200)).body).toEqual({
       allowed: true,
@@ -163,16 +186,28 @@ describe('queries over HTTP', () => {
     expect(then.body).toEqual({ teamId: 'acme', at: before, permissions: [] });
     const view = await alice.get(`/v1/teams/acme?at=${encodeURIComponent(before)}`).expect(200);
     expect(view.body.members.find((m: { userId: string }) => m.userId === 'cleo').projectRoles).toEqual({});
-    expectProblem(await check(alice, { ...query, at: '3 March' }), 400, { errors: [expect.objectContaining({ field: 'at' })] });
+    expectProblem(await check(alice, { ...query, at: '3 March' }), 400, {
+      errors: [expect.objectContaining({ field: 'at' })],
+    });
   });
 
   it('the team view lists explicit project roles only; inherent ones show in /permissions', async () => {
     const view = await alice.get('/v1/teams/acme').expect(200);
     expect(view.headers['x-position']).toMatch(/^\d+$/);
-    expect(view.body).toMatchObject({ id: 'acme', name: 'Acme', plan: 'enterprise', projects: [{ id: 'web', name: 'Website', security: expect.any(Object) }] });
+    expect(view.body).toMatchObject({
+      id: 'acme',
+      name: 'Acme',
+      plan: 'enterprise',
+      projects: [{ id: 'web', name: 'Website', security: expect.any(Object) }],
+    });
     const byUser = Object.fromEntries((view.body.members as Array<{ userId: string }>).map((m) => [m.userId, m]));
     expect(byUser.alice).toEqual({ userId: 'alice', role: 'owner', permissionGroups: [], projectRoles: {} });
-    expect(byUser.cleo).toEqual({ userId: 'cleo', role: 'contributor', permissionGroups: [], projectRoles: { web: 'project_viewer' } });
+    expect(byUser.cleo).toEqual({
+      userId: 'cleo',
+      role: 'contributor',
+      permissionGroups: [],
+      projectRoles: { web: 'project_viewer' },
+    });
     const permissions = await alice.get('/v1/teams/acme/permissions?userId=alice&projectId=web').expect(200);
     expect(permissions.body.permissions).toContainEqual({
       userId: 'alice',
@@ -182,16 +217,22 @@ describe('queries over HTTP', () => {
     });
     const access = await alice.get('/v1/teams/acme/projects/web/access?permission=project.view').expect(200);
     expect(access.body.users.map((u: { userId: string }) => u.userId)).toEqual(['alice', 'bob', 'cleo', 'vera']);
-    expectProblem(await alice.get('/v1/teams/acme/projects/nope/access?permission=project.view'), 404, { rule: 'project.exists' });
+    expectProblem(await alice.get('/v1/teams/acme/projects/nope/access?permission=project.view'), 404, {
+      rule: 'project.exists',
+    });
     expectProblem(await alice.get('/v1/teams/nope'), 404, { rule: 'team.exists' });
   });
 
   it('member history: each change with time, actor, reason, before and after', async () => {
     await alice.put('/v1/teams/acme/members/bob/role', { role: 'member', reason: 'promoted' }).expect(200);
     const removed = await alice.delete('/v1/teams/acme/members/bob', { reason: 'left the company' }).expect(200);
-    const history = await alice.get(`/v1/teams/acme/members/bob/history?minPosition=${removed.body.position}`).expect(200);
+    const history = await alice
+      .get(`/v1/teams/acme/members/bob/history?minPosition=${removed.body.position}`)
+      .expect(200);
     const entries = history.body.entries as Array<Record<string, unknown>>;
-    expect(entries.map((e) => e.type)).toEqual(expect.arrayContaining(['MemberAdded', 'TeamRoleChanged', 'MemberRemoved']));
+    expect(entries.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['MemberAdded', 'TeamRoleChanged', 'MemberRemoved']),
+    );
     expect(entries.find((e) => e.type === 'TeamRoleChanged')).toMatchObject({
       actorId: 'alice',
       reason: 'promoted',
@@ -210,7 +251,11 @@ describe('queries over HTTP', () => {
     const vera = await api.as('vera');
     const minPosition = (await alice.get('/v1/teams/acme').expect(200)).headers['x-position'] as string;
 
-    for (const path of ['/v1/teams/acme', '/v1/teams/acme/permissions', '/v1/teams/acme/projects/web/access?permission=project.view']) {
+    for (const path of [
+      '/v1/teams/acme',
+      '/v1/teams/acme/permissions',
+      '/v1/teams/acme/projects/web/access?permission=project.view',
+    ]) {
       expectProblem(await dan.get(path), 403, { permission: 'team.view' });
       expectProblem(await outsider.get(path), 403, { permission: 'team.view' });
       await vera.get(path).expect(200);
@@ -253,11 +298,17 @@ describe('queries over HTTP', () => {
       if (!page.body.hasMore) break;
     }
     expect(all.every((c) => c.teamId === 'acme')).toBe(true);
-    const whole = await (await api.as('svc', { scopes: ['access:read'] })).get('/v1/changes?teamId=acme&limit=1000').expect(200);
+    const whole = await (
+      await api.as('svc', { scopes: ['access:read'] })
+    )
+      .get('/v1/changes?teamId=acme&limit=1000')
+      .expect(200);
     expect(all).toEqual(whole.body.changes);
     const removal = whole.body.changes.filter((c: { cause: { type: string } }) => c.cause.type === 'MemberRemoved');
     expect(removal.length).toBeGreaterThan(0);
-    expect(removal.every((c: { change: string; userId: string }) => c.change === 'revoked' && c.userId === 'bob')).toBe(true);
+    expect(removal.every((c: { change: string; userId: string }) => c.change === 'revoked' && c.userId === 'bob')).toBe(
+      true,
+    );
   });
 
   it('change feed as Server-Sent Events: stays open, and resumes after Last-Event-ID', async () => {
@@ -296,15 +347,25 @@ describe('queries over HTTP', () => {
       expect(verified.stdout).toMatch(/ok\s+member-history/);
 
       const live = new Database(join(dataDir, 'read-models.db'));
-      live.prepare(`UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MAX(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`).run();
+      live
+        .prepare(
+          `UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MAX(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`,
+        )
+        .run();
       live.close();
       const failed = await cli.run(['replay', '--verify', '--data-dir', dataDir], env).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       );
-      expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('change-feed differ') });
+      expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringContaining('change-feed differ'),
+      });
 
-      const fixture = await cli.run(['replay', '--verify', '--fixture', join(root, 'test/fixtures/enterprise-team.ndjson')], env);
+      const fixture = await cli.run(
+        ['replay', '--verify', '--fixture', join(root, 'test/fixtures/enterprise-team.ndjson')],
+        env,
+      );
       expect(fixture.stdout).toContain('every read model matches a rebuild from position zero');
     } finally {
       cli.dispose();

@@ -31,7 +31,11 @@ export async function* followChanges(
   try {
     while (!signal?.aborted) {
       committed = false;
-      const page = queries.changes({ limit: options.pageSize ?? 500, ...(cursor !== undefined ? { after: cursor } : {}), ...(teamId !== undefined ? { teamId } : {}) });
+      const page = queries.changes({
+        limit: options.pageSize ?? 500,
+        ...(cursor !== undefined ? { after: cursor } : {}),
+        ...(teamId !== undefined ? { teamId } : {}),
+      });
       cursor = page.next ?? cursor;
       if (page.changes.length) yield page.changes;
       if (page.hasMore || committed) continue;

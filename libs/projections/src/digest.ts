@@ -8,7 +8,9 @@ import type { StoredMemberEvent } from './projection';
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : inner,
   );
 }
@@ -18,7 +20,11 @@ const line = (hash: Hash, fields: Array<string | number | null>): void => {
   hash.update('\n');
 };
 
-function digestRows(db: Database.Database, sql: string, toFields: (row: Record<string, string | number | null>) => Array<string | number | null>): string {
+function digestRows(
+  db: Database.Database,
+  sql: string,
+  toFields: (row: Record<string, string | number | null>) => Array<string | number | null>,
+): string {
   const hash = createHash('sha256');
   for (const row of db.prepare<[], Record<string, string | number | null>>(sql).iterate()) line(hash, toFields(row));
   return hash.digest('hex');
@@ -36,7 +42,9 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
       ]),
     'current-permissions': () => {
       const hash = createHash('sha256');
-      const teams = db.prepare<[], { team_id: string; state_json: string }>('SELECT team_id, state_json FROM team_states ORDER BY team_id');
+      const teams = db.prepare<[], { team_id: string; state_json: string }>(
+        'SELECT team_id, state_json FROM team_states ORDER BY team_id',
+      );
       for (const { team_id: teamId, state_json: json } of teams.iterate()) {
         const state = JSON.parse(json) as TeamState;
         if (state.status !== 'active') continue;
@@ -53,18 +61,36 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
         db,
         'SELECT team_id, user_id, project_id, permission, from_ms, to_ms, (SELECT via_json FROM vias WHERE id = via_id) AS via_json, ' +
           'from_position, to_position FROM permission_intervals ORDER BY team_id, user_id, project_id, permission, from_ms',
-        (row) => [row.team_id, row.user_id, row.project_id, row.permission, row.from_ms, row.to_ms, row.via_json, row.from_position, row.to_position],
+        (row) => [
+          row.team_id,
+          row.user_id,
+          row.project_id,
+          row.permission,
+          row.from_ms,
+          row.to_ms,
+          row.via_json,
+          row.from_position,
+          row.to_position,
+        ],
       ),
     'member-history': () =>
       digestRows(db, 'SELECT position, team_id, user_id, at_ms, entry_json FROM member_events ORDER BY seq', (row) => {
-        const { granted: _granted, revoked: _revoked, ...event } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
+        const {
+          granted: _granted,
+          revoked: _revoked,
+          ...event
+        } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
         return [row.position, row.team_id, row.user_id, row.at_ms, canonicalJson(event)];
       }),
     'change-feed': () =>
-      digestRows(db, 'SELECT position, team_id, user_id, entry_json FROM member_events WHERE changed = 1 ORDER BY seq', (row) => {
-        const { granted, revoked } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
-        return [row.position, row.team_id, row.user_id, JSON.stringify(granted), JSON.stringify(revoked)];
-      }),
+      digestRows(
+        db,
+        'SELECT position, team_id, user_id, entry_json FROM member_events WHERE changed = 1 ORDER BY seq',
+        (row) => {
+          const { granted, revoked } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
+          return [row.position, row.team_id, row.user_id, JSON.stringify(granted), JSON.stringify(revoked)];
+        },
+      ),
   };
   return Object.fromEntries(readModelNames.map((name) => [name, digests[name]()])) as Record<ReadModelName, string>;
 }

@@ -27,7 +27,10 @@ export function parseFixture(ndjson: string): FixtureEvent[] {
  * Appends a recorded history to a store, in file order: consecutive lines of one stream go in one append that
  * expects the stream's revision at that point, so loading the same file twice appends nothing the second time.
  */
-export async function appendFixture(store: EventStore, events: readonly FixtureEvent[]): Promise<{ events: number; streams: number }> {
+export async function appendFixture(
+  store: EventStore,
+  events: readonly FixtureEvent[],
+): Promise<{ events: number; streams: number }> {
   const revisions = new Map<string, number>();
   let index = 0;
   while (index < events.length) {
@@ -35,7 +38,9 @@ export async function appendFixture(store: EventStore, events: readonly FixtureE
     let end = index;
     while (end < events.length && events[end]!.streamId === streamId) end++;
     const revision = revisions.get(streamId) ?? -1;
-    const slice = events.slice(index, end).map(({ id, type, data, metadata }) => ({ id, type, data, ...(metadata ? { metadata } : {}) }));
+    const slice = events
+      .slice(index, end)
+      .map(({ id, type, data, metadata }) => ({ id, type, data, ...(metadata ? { metadata } : {}) }));
     await store.append(streamId, slice, revision === -1 ? 'no_stream' : revision);
     revisions.set(streamId, revision + slice.length);
     index = end;

@@ -6,10 +6,7 @@ import type { TeamEvent } from '@access-audit/domain';
  * `effectivePermissions` on the team state before and after the event.
  */
 export type PermissionScope =
-  | { kind: 'none' }
-  | { kind: 'member'; userId: string }
-  | { kind: 'project'; projectId: string }
-  | { kind: 'team' };
+  { kind: 'none' } | { kind: 'member'; userId: string } | { kind: 'project'; projectId: string } | { kind: 'team' };
 
 export function permissionScope(event: TeamEvent): PermissionScope {
   switch (event.type) {

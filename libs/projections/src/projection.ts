@@ -90,7 +90,11 @@ function prepareStatements(db: Database.Database) {
 const grantKey = (grant: { projectId: string | null; permission: string }): string =>
   `${grant.projectId ?? TEAM_LEVEL}\u0000${grant.permission}`;
 
-function grantsByKey(state: TeamState, userId: string, projectId: string | undefined): Map<string, EffectivePermission> {
+function grantsByKey(
+  state: TeamState,
+  userId: string,
+  projectId: string | undefined,
+): Map<string, EffectivePermission> {
   const grants = new Map<string, EffectivePermission>();
   for (const grant of effectivePermissions(state, userId, projectId)) grants.set(grantKey(grant), grant);
   return grants;
@@ -131,7 +135,11 @@ export class AccessProjection {
   readonly #teams = new Map<string, ProjectedTeam>();
   readonly #vias = new Map<string, number>();
   readonly #statements: Statements;
-  readonly #applyBatch: (events: readonly RecordedEvent[]) => { batch: BatchState; applied: AppliedBatch; processed: number };
+  readonly #applyBatch: (events: readonly RecordedEvent[]) => {
+    batch: BatchState;
+    applied: AppliedBatch;
+    processed: number;
+  };
   #position: string | undefined;
   #processed = 0;
 
@@ -180,7 +188,11 @@ export class AccessProjection {
     this.#position = checkpoint?.position;
     this.#processed = checkpoint?.processed ?? 0;
     for (const row of this.#statements.readTeams.iterate()) {
-      this.#teams.set(row.team_id, { state: JSON.parse(row.state_json) as TeamState, revision: row.revision, lastMs: row.last_ms });
+      this.#teams.set(row.team_id, {
+        state: JSON.parse(row.state_json) as TeamState,
+        revision: row.revision,
+        lastMs: row.last_ms,
+      });
     }
     for (const row of this.#statements.readVias.iterate()) this.#vias.set(row.via_json, row.id);
   }
@@ -207,7 +219,12 @@ export class AccessProjection {
     return { batch, processed, applied: { position, applied, changes: batch.changes } };
   }
 
-  #applyTeamEvent(batch: BatchState, teamId: string, previous: ProjectedTeam | undefined, event: RecordedEvent): ProjectedTeam {
+  #applyTeamEvent(
+    batch: BatchState,
+    teamId: string,
+    previous: ProjectedTeam | undefined,
+    event: RecordedEvent,
+  ): ProjectedTeam {
     const teamEvent = { type: event.type, data: event.data } as TeamEvent;
     const old = previous?.state ?? initialTeamState();
     const next = evolve(old, teamEvent);
@@ -224,17 +241,41 @@ export class AccessProjection {
     const subject = subjectOf(teamEvent);
     let entry: Omit<StoredMemberEvent, 'granted' | 'revoked'> | undefined;
     for (const userId of users) {
-      const { granted, revoked } = this.#diffMember(batch, interval, userId, grantsByKey(old, userId, projectId), grantsByKey(next, userId, projectId));
+      const { granted, revoked } = this.#diffMember(
+        batch,
+        interval,
+        userId,
+        grantsByKey(old, userId, projectId),
+        grantsByKey(next, userId, projectId),
+      );
       if (userId !== subject && !granted.length && !revoked.length) continue;
       entry ??= memberEventOf(event, teamEvent);
       const changed = granted.length + revoked.length > 0;
       const row: StoredMemberEvent = { ...entry, granted: granted.map(stored), revoked: revoked.map(stored) };
-      this.#statements.insertMemberEvent.run(event.position, teamId, userId, atMs, changed ? 1 : 0, JSON.stringify(row));
+      this.#statements.insertMemberEvent.run(
+        event.position,
+        teamId,
+        userId,
+        atMs,
+        changed ? 1 : 0,
+        JSON.stringify(row),
+      );
       if (changed) {
         const cause = causeOf(event.position, entry);
-        for (const [change, list] of [['revoked', revoked], ['granted', granted]] as const) {
+        for (const [change, list] of [
+          ['revoked', revoked],
+          ['granted', granted],
+        ] as const) {
           for (const { projectId: project, permission } of list) {
-            batch.changes.push({ position: event.position, teamId, userId, projectId: project, permission, change, cause });
+            batch.changes.push({
+              position: event.position,
+              teamId,
+              userId,
+              projectId: project,
+              permission,
+              change,
+              cause,
+            });
           }
         }
       }
@@ -276,20 +317,49 @@ export class AccessProjection {
     return id;
   }
 
-  #openInterval(batch: BatchState, at: { teamId: string; atMs: number; position: string }, userId: string, grant: EffectivePermission): void {
+  #openInterval(
+    batch: BatchState,
+    at: { teamId: string; atMs: number; position: string },
+    userId: string,
+    grant: EffectivePermission,
+  ): void {
     const { projectId, permission, via } = grant;
-    this.#statements.openInterval.run(at.teamId, userId, projectId ?? TEAM_LEVEL, permission, at.atMs, OPEN_END, this.#viaId(batch, via), at.position);
+    this.#statements.openInterval.run(
+      at.teamId,
+      userId,
+      projectId ?? TEAM_LEVEL,
+      permission,
+      at.atMs,
+      OPEN_END,
+      this.#viaId(batch, via),
+      at.position,
+    );
   }
 
-  #closeInterval(at: { teamId: string; atMs: number; position: string; sameInstant: boolean }, userId: string, grant: EffectivePermission): void {
+  #closeInterval(
+    at: { teamId: string; atMs: number; position: string; sameInstant: boolean },
+    userId: string,
+    grant: EffectivePermission,
+  ): void {
     const projectId = grant.projectId ?? TEAM_LEVEL;
     // An interval that would end at the instant it began held at no instant (events sharing one timestamp): drop it.
     // Only possible when the team's previous event had this very instant.
-    if (at.sameInstant && this.#statements.deleteOpenIntervalFrom.run(at.teamId, userId, projectId, grant.permission, at.atMs).changes === 1) {
+    if (
+      at.sameInstant &&
+      this.#statements.deleteOpenIntervalFrom.run(at.teamId, userId, projectId, grant.permission, at.atMs).changes === 1
+    ) {
       return;
     }
-    const closed = this.#statements.closeOpenInterval.run(at.atMs, at.position, at.teamId, userId, projectId, grant.permission);
-    if (closed.changes !== 1) throw new Error(`no open interval for ${at.teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
+    const closed = this.#statements.closeOpenInterval.run(
+      at.atMs,
+      at.position,
+      at.teamId,
+      userId,
+      projectId,
+      grant.permission,
+    );
+    if (closed.changes !== 1)
+      throw new Error(`no open interval for ${at.teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
   }
 }
 
@@ -314,7 +384,10 @@ function memberEventOf(event: RecordedEvent, teamEvent: TeamEvent): Omit<StoredM
   };
 }
 
-export function causeOf(position: string, entry: Pick<StoredMemberEvent, 'eventId' | 'type' | 'actorId' | 'occurredAt' | 'reason'>): ChangeCause {
+export function causeOf(
+  position: string,
+  entry: Pick<StoredMemberEvent, 'eventId' | 'type' | 'actorId' | 'occurredAt' | 'reason'>,
+): ChangeCause {
   return {
     eventId: entry.eventId,
     type: entry.type,

@@ -26,7 +26,10 @@ function setup() {
 describe('AccessProjection', () => {
   it('folds every team event and answers current permissions exactly as effectivePermissions on the folded state', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(3), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_developer' } });
+    team.run('olivia', day(3), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_developer' },
+    });
     const { projection, queries } = setup();
     projection.apply(asRecorded('acme', team.events));
 
@@ -45,7 +48,10 @@ describe('AccessProjection', () => {
 
   it('answers at= from validity intervals: before, during and after a grant (POLICY.md: contributors have nothing unless assigned)', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(5), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_viewer' } });
+    team.run('olivia', day(5), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_viewer' },
+    });
     team.run('olivia', day(9), { type: 'RevokeProjectRole', data: { projectId: 'web', userId: 'cleo' } });
     const { projection, queries } = setup();
     projection.apply(asRecorded('acme', team.events));
@@ -60,8 +66,14 @@ describe('AccessProjection', () => {
 
   it('a change of reason without a change of right keeps one grant but records the new via from that instant', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(5), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_admin' } });
-    team.run('olivia', day(6), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_developer' } });
+    team.run('olivia', day(5), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_admin' },
+    });
+    team.run('olivia', day(6), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_developer' },
+    });
     const { projection, queries } = setup();
     projection.apply(asRecorded('acme', team.events));
 
@@ -88,14 +100,22 @@ describe('AccessProjection', () => {
 
   it('events sharing one instant leave no empty interval, and an earlier-stamped event counts at its predecessor’s time', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(5), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_viewer' } });
+    team.run('olivia', day(5), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_viewer' },
+    });
     team.run('olivia', day(5), { type: 'RevokeProjectRole', data: { projectId: 'web', userId: 'cleo' } });
-    team.run('olivia', day(4), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_admin' } });
+    team.run('olivia', day(4), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_admin' },
+    });
     const { db, projection, queries } = setup();
     projection.apply(asRecorded('acme', team.events));
 
     const cleoIntervals = db
-      .prepare<[], { from_ms: number; to_ms: number }>("SELECT from_ms, to_ms FROM permission_intervals WHERE user_id = 'cleo' AND permission = 'project.view'")
+      .prepare<[], { from_ms: number; to_ms: number }>(
+        "SELECT from_ms, to_ms FROM permission_intervals WHERE user_id = 'cleo' AND permission = 'project.view'",
+      )
       .all();
     expect(cleoIntervals).toEqual([{ from_ms: ms(day(5)), to_ms: expect.any(Number) }]);
     expect(queries.check('acme', 'cleo', 'project.delete', 'web', ms(day(4, '23:00:00.000'))).allowed).toBe(false);
@@ -104,7 +124,10 @@ describe('AccessProjection', () => {
 
   it('is idempotent by position: re-applying events at or before the checkpoint changes nothing', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(5), { type: 'GrantPermissionGroup', data: { userId: 'dana', group: 'full_production_deployment' } });
+    team.run('olivia', day(5), {
+      type: 'GrantPermissionGroup',
+      data: { userId: 'dana', group: 'full_production_deployment' },
+    });
     const events = asRecorded('acme', team.events);
     const once = setup();
     once.projection.apply(events);
@@ -147,7 +170,10 @@ describe('AccessProjection', () => {
 
   it('records each member’s timeline with actor, reason, before/after, the cascade cause and the rights it changed', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(5), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_viewer' } });
+    team.run('olivia', day(5), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_viewer' },
+    });
     team.run('olivia', day(6), { type: 'GrantPermissionGroup', data: { userId: 'cleo', group: 'create_project' } });
     team.run('olivia', day(7), { type: 'RemoveMember', data: { userId: 'cleo' } }, 'contract ended');
     const { projection, queries } = setup();
@@ -163,15 +189,29 @@ describe('AccessProjection', () => {
       'ProjectRoleRevoked',
     ]);
     const [added, assigned, , removed, groupEnded, roleEnded] = history;
-    expect(added).toMatchObject({ actorId: 'olivia', before: null, after: { role: 'contributor' }, granted: [], revoked: [] });
+    expect(added).toMatchObject({
+      actorId: 'olivia',
+      before: null,
+      after: { role: 'contributor' },
+      granted: [],
+      revoked: [],
+    });
     expect(assigned).toMatchObject({ projectId: 'web', before: null, after: { role: 'project_viewer' } });
-    expect(assigned!.granted.map((g) => g.permission)).toEqual(['project.view', 'project.env.view', 'project.logs.view']);
+    expect(assigned!.granted.map((g) => g.permission)).toEqual([
+      'project.view',
+      'project.env.view',
+      'project.logs.view',
+    ]);
     expect(removed).toMatchObject({ reason: 'contract ended', after: null });
     // The removal itself ends every right at once; the cascades that follow record why they happened.
     expect(removed!.revoked.map((g) => g.permission).sort()).toEqual(
       ['project.create', 'project.env.view', 'project.logs.view', 'project.view'].sort(),
     );
-    expect(groupEnded).toMatchObject({ group: 'create_project', cause: { type: 'MemberRemoved', userId: 'cleo' }, revoked: [] });
+    expect(groupEnded).toMatchObject({
+      group: 'create_project',
+      cause: { type: 'MemberRemoved', userId: 'cleo' },
+      revoked: [],
+    });
     expect(roleEnded).toMatchObject({ projectId: 'web', cause: { type: 'MemberRemoved', userId: 'cleo' } });
     expect(queries.memberHistory('acme', 'cleo', ms(day(5)))).toHaveLength(2);
   });
@@ -189,7 +229,11 @@ describe('AccessProjection', () => {
     const causedByApi = all.changes.filter((c) => c.cause.type === 'ProjectCreated' && c.projectId === 'api');
     expect(new Set(causedByApi.map((c) => c.userId))).toEqual(new Set(['olivia', 'dana']));
     expect(causedByApi.every((c) => c.change === 'granted' && c.position === recorded.at(-1)!.position)).toBe(true);
-    expect(causedByApi[0]!.cause).toMatchObject({ eventId: recorded.at(-1)!.id, actorId: 'olivia', occurredAt: created[0]!.data.occurredAt });
+    expect(causedByApi[0]!.cause).toMatchObject({
+      eventId: recorded.at(-1)!.id,
+      actorId: 'olivia',
+      occurredAt: created[0]!.data.occurredAt,
+    });
 
     const paged: unknown[] = [];
     let after: string | undefined;
@@ -198,7 +242,9 @@ describe('AccessProjection', () => {
       paged.push(...page.changes);
       const positions = new Set(page.changes.map((c) => c.position));
       for (const position of positions) {
-        expect(page.changes.filter((c) => c.position === position)).toHaveLength(all.changes.filter((c) => c.position === position).length);
+        expect(page.changes.filter((c) => c.position === position)).toHaveLength(
+          all.changes.filter((c) => c.position === position).length,
+        );
       }
       if (!page.hasMore) break;
       after = page.next;
@@ -211,16 +257,28 @@ describe('AccessProjection', () => {
 
   it('answers the project access lookup and whole-team permissions at an instant in the same order as now', () => {
     const team = enterpriseTeam();
-    team.run('olivia', day(5), { type: 'AssignProjectRole', data: { projectId: 'web', userId: 'cleo', role: 'project_developer' } });
+    team.run('olivia', day(5), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_developer' },
+    });
     const { projection, queries } = setup();
     projection.apply(asRecorded('acme', team.events));
     const now = ms(day(20));
     expect(queries.permissions('acme', {}, now)).toEqual(queries.permissions('acme'));
-    expect(queries.permissions('acme', { projectId: 'web' }, now)).toEqual(queries.permissions('acme', { projectId: 'web' }));
+    expect(queries.permissions('acme', { projectId: 'web' }, now)).toEqual(
+      queries.permissions('acme', { projectId: 'web' }),
+    );
     expect(queries.projectAccess('acme', 'web', 'project.deploy.production', now)).toEqual(
       queries.projectAccess('acme', 'web', 'project.deploy.production'),
     );
-    expect(queries.projectAccess('acme', 'web', 'project.deploy.production').map((a) => a.userId)).toEqual(['cleo', 'dana', 'olivia']);
-    expect(queries.projectAccess('acme', 'web', 'project.deploy.production', ms(day(4))).map((a) => a.userId)).toEqual(['dana', 'olivia']);
+    expect(queries.projectAccess('acme', 'web', 'project.deploy.production').map((a) => a.userId)).toEqual([
+      'cleo',
+      'dana',
+      'olivia',
+    ]);
+    expect(queries.projectAccess('acme', 'web', 'project.deploy.production', ms(day(4))).map((a) => a.userId)).toEqual([
+      'dana',
+      'olivia',
+    ]);
   });
 });

@@ -104,7 +104,10 @@ export class AccessQueries {
     const at = 'from_ms <= @at AND to_ms > @at';
     const columns = 'user_id, project_id, permission, (SELECT via_json FROM vias WHERE id = via_id) AS via_json';
     this.#statements = {
-      grantAt: db.prepare<{ team: string; user: string; project: string; permission: string; at: number }, { via_json: string }>(
+      grantAt: db.prepare<
+        { team: string; user: string; project: string; permission: string; at: number },
+        { via_json: string }
+      >(
         `SELECT (SELECT via_json FROM vias WHERE id = via_id) AS via_json FROM permission_intervals WHERE team_id = @team ` +
           `AND user_id = @user AND project_id = @project AND permission = @permission AND ${at} LIMIT 1`,
       ),
@@ -191,7 +194,12 @@ export class AccessQueries {
   }
 
   /** Who holds `permission` on the project, each with why. */
-  projectAccess(teamId: string, projectId: string, permission: Permission, atMs?: number): Array<{ userId: string; via: Via[] }> {
+  projectAccess(
+    teamId: string,
+    projectId: string,
+    permission: Permission,
+    atMs?: number,
+  ): Array<{ userId: string; via: Via[] }> {
     if (atMs !== undefined) {
       const project = isProjectPermission(permission) ? projectId : TEAM_LEVEL;
       return this.#statements.holdersAt
@@ -237,8 +245,10 @@ export class AccessQueries {
       const stored = JSON.parse(row.entry_json) as StoredMemberEvent;
       const cause = causeOf(row.position, stored);
       const base = { position: row.position, teamId: row.team_id, userId: row.user_id };
-      for (const [projectId, permission] of stored.revoked) changes.push({ ...base, projectId, permission, change: 'revoked', cause });
-      for (const [projectId, permission] of stored.granted) changes.push({ ...base, projectId, permission, change: 'granted', cause });
+      for (const [projectId, permission] of stored.revoked)
+        changes.push({ ...base, projectId, permission, change: 'revoked', cause });
+      for (const [projectId, permission] of stored.granted)
+        changes.push({ ...base, projectId, permission, change: 'granted', cause });
     }
     const next = hasMore ? changes[changes.length - 1]!.position : (this.projection.position ?? options.after);
     return { changes, hasMore, ...(next !== undefined ? { next } : {}) };

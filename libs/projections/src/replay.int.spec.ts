@@ -52,9 +52,18 @@ describe('replay --verify (library)', () => {
   });
 
   it.each([
-    ['member-history', "UPDATE member_events SET entry_json = replace(entry_json, '\"actorId\":\"olivia\"', '\"actorId\":\"mallory\"') WHERE seq = 5"],
-    ['temporal-index', 'UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE from_ms = (SELECT MIN(from_ms) FROM permission_intervals WHERE to_ms < 8640000000000000) AND to_ms < 8640000000000000'],
-    ['change-feed', `UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`],
+    [
+      'member-history',
+      'UPDATE member_events SET entry_json = replace(entry_json, \'"actorId":"olivia"\', \'"actorId":"mallory"\') WHERE seq = 5',
+    ],
+    [
+      'temporal-index',
+      'UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE from_ms = (SELECT MIN(from_ms) FROM permission_intervals WHERE to_ms < 8640000000000000) AND to_ms < 8640000000000000',
+    ],
+    [
+      'change-feed',
+      `UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`,
+    ],
   ])('names %s when the live one differs', async (model, tamper) => {
     const live = openReadModelDatabase(livePath);
     live.exec(tamper);
@@ -65,7 +74,9 @@ describe('replay --verify (library)', () => {
 
   it('names team-states and current-permissions when a folded state differs', async () => {
     const live = openReadModelDatabase(livePath);
-    live.exec(`UPDATE team_states SET state_json = replace(state_json, '"role":{"value":"security"', '"role":{"value":"owner"')`);
+    live.exec(
+      `UPDATE team_states SET state_json = replace(state_json, '"role":{"value":"security"', '"role":{"value":"owner"')`,
+    );
     const result = await verifyReadModels(store, live, openReadModelDatabase(':memory:'));
     live.close();
     expect(result.mismatched).toEqual(['team-states', 'current-permissions']);

@@ -29,7 +29,11 @@ export interface ReplayResult {
 }
 
 /** Rebuilds every read model into `db` (expected empty) from the start of the log. */
-export async function rebuildReadModels(store: EventStore, db: Database.Database, options: ReplayOptions = {}): Promise<ReplayResult> {
+export async function rebuildReadModels(
+  store: EventStore,
+  db: Database.Database,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
   const projection = new AccessProjection(db, (a, b) => store.comparePositions(a, b));
   if (projection.position !== undefined) throw new Error('the scratch database already holds read models');
   // Bulk load: the indexes only queries need are built once at the end, not row by row.
@@ -80,7 +84,9 @@ export interface VerifyResult extends ReplayResult {
 
 export function readCheckpoint(db: Database.Database): { position: string; processed: number } | undefined {
   return db
-    .prepare<[string], { position: string; processed: number }>('SELECT position, processed FROM checkpoint WHERE projection = ?')
+    .prepare<[string], { position: string; processed: number }>(
+      'SELECT position, processed FROM checkpoint WHERE projection = ?',
+    )
     .get(ACCESS_PROJECTION);
 }
 
@@ -99,7 +105,8 @@ export async function verifyReadModels(
     ? await rebuildReadModels(store, scratch, { ...options, until: snapshot.checkpoint.position })
     : { events: 0, position: undefined, elapsedMs: 0, eventsPerSecond: 0 };
   const rebuiltDigests = digestReadModels(scratch);
-  const checkpointText = (c: ReturnType<typeof readCheckpoint>) => (c ? `${c.position} (${c.processed} events)` : 'none');
+  const checkpointText = (c: ReturnType<typeof readCheckpoint>) =>
+    c ? `${c.position} (${c.processed} events)` : 'none';
   const live_ = checkpointText(snapshot.checkpoint);
   const rebuilt = checkpointText(readCheckpoint(scratch));
   const models: ModelComparison[] = [

@@ -43,7 +43,10 @@ describe('ProjectionRunner', () => {
     expect(models.queries.check('acme', 'dana', 'project.deploy.production', 'web').allowed).toBe(true);
     expect(await models.runner.caughtUp()).toBe(true);
 
-    const granted = await run(store, 'acme', 'olivia', { type: 'GrantPermissionGroup', data: { userId: 'dana', group: 'full_production_deployment' } });
+    const granted = await run(store, 'acme', 'olivia', {
+      type: 'GrantPermissionGroup',
+      data: { userId: 'dana', group: 'full_production_deployment' },
+    });
     expect(await models.runner.waitUntilReflects(granted.position, 5000)).toBe(true);
     expect(models.queries.check('acme', 'dana', 'project.deploy.production.cli', 'web')).toEqual({
       allowed: true,
@@ -57,7 +60,11 @@ describe('ProjectionRunner', () => {
     const store = new MemoryEventStore();
     const models = AccessReadModels.open(store, ':memory:');
     await seedTeam(store, 'acme');
-    const other = await store.append('audit-acme', [{ id: seededUuid('audit-1'), type: 'AuditCheckpointSigned', data: {} }], 'any');
+    const other = await store.append(
+      'audit-acme',
+      [{ id: seededUuid('audit-1'), type: 'AuditCheckpointSigned', data: {} }],
+      'any',
+    );
     models.start();
     expect(await models.runner.waitUntilReflects(other.position, 5000)).toBe(true);
     expect(await models.runner.waitUntilReflects(String(Number(other.position) + 10), 150)).toBe(false);
@@ -92,7 +99,10 @@ describe('ProjectionRunner', () => {
   it('retries from the checkpoint after a failed batch, and catches up once the cause is gone', async () => {
     const store = new MemoryEventStore();
     const errors: unknown[] = [];
-    const models = AccessReadModels.open(store, ':memory:', { retryDelayMs: 20, onError: (error) => errors.push(error) });
+    const models = AccessReadModels.open(store, ':memory:', {
+      retryDelayMs: 20,
+      onError: (error) => errors.push(error),
+    });
     models.db.exec(
       "CREATE TRIGGER refuse BEFORE INSERT ON member_events WHEN NEW.user_id = 'dana' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
@@ -119,7 +129,11 @@ describe('ProjectionRunner', () => {
     const controller = new AbortController();
     const received: PermissionChange[] = [];
     const following = (async () => {
-      for await (const changes of followChanges(models.queries, models.runner, { after: seeded.position, teamId: 'acme', signal: controller.signal })) {
+      for await (const changes of followChanges(models.queries, models.runner, {
+        after: seeded.position,
+        teamId: 'acme',
+        signal: controller.signal,
+      })) {
         received.push(...changes);
         if (received.some((c) => c.cause.type === 'MemberRemoved')) controller.abort();
       }

@@ -71,7 +71,11 @@ export class ProjectionRunner {
   /** Whether the read models reflect every team event in the log right now. */
   async caughtUp(): Promise<boolean> {
     const after = this.projection.position;
-    for await (const pending of this.store.readAll({ streamPrefixes: [teamStreamPrefix], limit: 1, ...(after ? { after } : {}) })) {
+    for await (const pending of this.store.readAll({
+      streamPrefixes: [teamStreamPrefix],
+      limit: 1,
+      ...(after ? { after } : {}),
+    })) {
       void pending;
       return false;
     }
@@ -113,7 +117,11 @@ export class ProjectionRunner {
     const head = await this.store.headPosition();
     if (head === undefined || this.store.comparePositions(head, position) < 0) return false;
     const after = this.projection.position;
-    for await (const next of this.store.readAll({ streamPrefixes: [teamStreamPrefix], limit: 1, ...(after ? { after } : {}) })) {
+    for await (const next of this.store.readAll({
+      streamPrefixes: [teamStreamPrefix],
+      limit: 1,
+      ...(after ? { after } : {}),
+    })) {
       return this.store.comparePositions(next.position, position) > 0;
     }
     return true;

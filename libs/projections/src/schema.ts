@@ -70,7 +70,8 @@ export function dropSecondaryIndexes(db: Database.Database): void {
 }
 
 export function createSecondaryIndexes(db: Database.Database): void {
-  for (const [name, definition] of Object.entries(SECONDARY_INDEXES)) db.exec(`CREATE INDEX IF NOT EXISTS ${name} ${definition}`);
+  for (const [name, definition] of Object.entries(SECONDARY_INDEXES))
+    db.exec(`CREATE INDEX IF NOT EXISTS ${name} ${definition}`);
 }
 
 export interface OpenReadModelOptions {

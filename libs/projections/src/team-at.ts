@@ -1,4 +1,11 @@
-import { evolve, initialTeamState, teamEventTypes, teamStreamId, type TeamEvent, type TeamState } from '@access-audit/domain';
+import {
+  evolve,
+  initialTeamState,
+  teamEventTypes,
+  teamStreamId,
+  type TeamEvent,
+  type TeamState,
+} from '@access-audit/domain';
 import type { EventStore } from '@access-audit/event-store';
 import { instantMs } from './instants';
 

@@ -22,13 +22,49 @@ const user = fc.constantFrom(...users);
 const project = fc.constantFrom(...projects);
 
 const body: fc.Arbitrary<CommandBody> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ type: fc.constant('AddMember' as const), data: fc.record({ userId: user, role: fc.constantFrom(...teamRoles) }) }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('ChangeTeamRole' as const), data: fc.record({ userId: user, role: fc.constantFrom(...teamRoles) }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('RemoveMember' as const), data: fc.record({ userId: user }) }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('GrantPermissionGroup' as const), data: fc.record({ userId: user, group: fc.constantFrom(...permissionGroups) }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('RevokePermissionGroup' as const), data: fc.record({ userId: user, group: fc.constantFrom(...permissionGroups) }) }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('CreateProject' as const), data: fc.record({ projectId: project, name: fc.constant('P') }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('DeleteProject' as const), data: fc.record({ projectId: project }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      type: fc.constant('AddMember' as const),
+      data: fc.record({ userId: user, role: fc.constantFrom(...teamRoles) }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constant('ChangeTeamRole' as const),
+      data: fc.record({ userId: user, role: fc.constantFrom(...teamRoles) }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant('RemoveMember' as const), data: fc.record({ userId: user }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('GrantPermissionGroup' as const),
+      data: fc.record({ userId: user, group: fc.constantFrom(...permissionGroups) }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('RevokePermissionGroup' as const),
+      data: fc.record({ userId: user, group: fc.constantFrom(...permissionGroups) }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('CreateProject' as const),
+      data: fc.record({ projectId: project, name: fc.constant('P') }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant('DeleteProject' as const), data: fc.record({ projectId: project }) }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -36,13 +72,28 @@ const body: fc.Arbitrary<CommandBody> = fc.oneof(
       data: fc.record({ projectId: project, userId: user, role: fc.constantFrom(...projectRoles) }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('RevokeProjectRole' as const), data: fc.record({ projectId: project, userId: user }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('ChangePlan' as const), data: fc.record({ plan: fc.constantFrom(...plans) }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('RevokeProjectRole' as const),
+      data: fc.record({ projectId: project, userId: user }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('ChangePlan' as const),
+      data: fc.record({ plan: fc.constantFrom(...plans) }),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
       type: fc.constant('ChangeProjectSecurity' as const),
-      data: fc.record({ projectId: project, changes: fc.boolean().map((enabled): SecurityChange[] => [{ setting: 'firewall', enabled }]) }),
+      data: fc.record({
+        projectId: project,
+        changes: fc.boolean().map((enabled): SecurityChange[] => [{ setting: 'firewall', enabled }]),
+      }),
     }),
   },
 );
@@ -70,7 +121,7 @@ function generate(plan: (typeof plans)[number], steps: Step[]): Generated {
     const state = history.state;
     const members = state.status === 'active' ? Object.keys(state.members).sort() : [];
     const owner = members.find((m) => state.status === 'active' && state.members[m]!.role.value === 'owner') ?? 'u0';
-    const actor = actorIsOwner ? owner : members[now % members.length] ?? 'u0';
+    const actor = actorIsOwner ? owner : (members[now % members.length] ?? 'u0');
     const outcome = history.tryRun(actor, new Date(now).toISOString(), command);
     if (outcome.ok) record(outcome.events);
   }

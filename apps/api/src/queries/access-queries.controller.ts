@@ -42,7 +42,11 @@ export class AccessQueriesController {
   @QueryRoute()
   @ApiOperation({ summary: 'May the user do this (on this project), now or at an instant, and why' })
   @ApiOkResponse({ type: CheckAnswerDto, headers: positionHeader })
-  async check(@Query() query: CheckQueryDto, @Principal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<CheckAnswerDto> {
+  async check(
+    @Query() query: CheckQueryDto,
+    @Principal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CheckAnswerDto> {
     await this.consistency.settle(query.minPosition);
     this.access.assertMemberReader(principal, query.teamId, query.userId);
     this.consistency.stamp(reply);
@@ -51,7 +55,10 @@ export class AccessQueriesController {
 
   @Get('teams/:teamId')
   @QueryRoute()
-  @ApiOperation({ summary: 'The team: plan, members with team role, permission groups and explicit project roles, projects with security settings' })
+  @ApiOperation({
+    summary:
+      'The team: plan, members with team role, permission groups and explicit project roles, projects with security settings',
+  })
   @ApiOkResponse({ type: TeamViewDto, headers: positionHeader })
   async team(
     @Param() { teamId }: TeamPathDto,
@@ -66,14 +73,21 @@ export class AccessQueriesController {
     if (at === undefined) return teamViewOf(team);
     const then = await this.models.teamStateAt(teamId, at);
     if (then.status !== 'active') {
-      throw new ProblemException(problem(404, problemTypes.notFound, `team ${teamId} did not exist at ${query.at}`, { rule: ruleIds.teamExists }));
+      throw new ProblemException(
+        problem(404, problemTypes.notFound, `team ${teamId} did not exist at ${query.at}`, {
+          rule: ruleIds.teamExists,
+        }),
+      );
     }
     return teamViewOf(then);
   }
 
   @Get('teams/:teamId/permissions')
   @QueryRoute()
-  @ApiOperation({ summary: 'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included' })
+  @ApiOperation({
+    summary:
+      'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included',
+  })
   @ApiOkResponse({ type: PermissionsAnswerDto, headers: positionHeader })
   async permissions(
     @Param() { teamId }: TeamPathDto,
@@ -84,7 +98,10 @@ export class AccessQueriesController {
     await this.consistency.settle(query.minPosition);
     this.access.assertMemberReader(principal, teamId, query.userId);
     this.consistency.stamp(reply);
-    const selection = { ...(query.userId !== undefined ? { userId: query.userId } : {}), ...(query.projectId !== undefined ? { projectId: query.projectId } : {}) };
+    const selection = {
+      ...(query.userId !== undefined ? { userId: query.userId } : {}),
+      ...(query.projectId !== undefined ? { projectId: query.projectId } : {}),
+    };
     return {
       teamId,
       ...(query.at !== undefined ? { at: query.at } : {}),
@@ -106,7 +123,9 @@ export class AccessQueriesController {
     const team = this.access.assertTeamReader(principal, teamId);
     const at = atOf(query.at);
     if (at === undefined && !team.projects[projectId]) {
-      throw new ProblemException(problem(404, problemTypes.notFound, `project ${projectId} does not exist`, { rule: ruleIds.projectExists }));
+      throw new ProblemException(
+        problem(404, problemTypes.notFound, `project ${projectId} does not exist`, { rule: ruleIds.projectExists }),
+      );
     }
     this.consistency.stamp(reply);
     return {
@@ -120,7 +139,10 @@ export class AccessQueriesController {
 
   @Get('teams/:teamId/members/:userId/history')
   @QueryRoute()
-  @ApiOperation({ summary: "The member's access timeline in this team: each change with time, actor, reason, before, after and the permissions it changed" })
+  @ApiOperation({
+    summary:
+      "The member's access timeline in this team: each change with time, actor, reason, before, after and the permissions it changed",
+  })
   @ApiOkResponse({ type: MemberHistoryAnswerDto, headers: positionHeader })
   async history(
     @Param() { teamId, userId }: MemberPathDto,

@@ -1,7 +1,13 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { followChanges, InvalidPositionError, type AccessReadModels, type ChangesPage, type PermissionChange } from '@access-audit/projections';
+import {
+  followChanges,
+  InvalidPositionError,
+  type AccessReadModels,
+  type ChangesPage,
+  type PermissionChange,
+} from '@access-audit/projections';
 import { Principal } from '../auth/principal';
 import { validationProblem } from '../http/problem';
 import { ChangesPageDto } from './dto/answers.dto';
@@ -39,13 +45,18 @@ export class ChangesController {
   @Get()
   @QueryRoute()
   @ApiOperation({
-    summary: 'Change feed of effective permissions: each permission granted or revoked per user and project, with the event that caused it',
+    summary:
+      'Change feed of effective permissions: each permission granted or revoked per user and project, with the event that caused it',
     description:
       'JSON pages by default; with `Accept: text/event-stream`, Server-Sent Events that stay open (event `change`, `id` = position of the ' +
       'causing event on its last change) and resume after `Last-Event-ID`.',
   })
   @ApiProduces('application/json', 'text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'SSE: resume after this position (overrides `after`)' })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'SSE: resume after this position (overrides `after`)',
+  })
   @ApiOkResponse({ type: ChangesPageDto, headers: positionHeader })
   async changes(
     @Query() query: ChangesQueryDto,
@@ -67,7 +78,9 @@ export class ChangesController {
     } catch (error) {
       if (!(error instanceof InvalidPositionError)) throw error;
       const field = stream && lastEventId?.trim() ? 'Last-Event-ID' : 'after';
-      throw validationProblem([{ field, rule: 'isPosition', message: `${field} must be a position this service returned` }]);
+      throw validationProblem([
+        { field, rule: 'isPosition', message: `${field} must be a position this service returned` },
+      ]);
     }
     this.consistency.stamp(reply);
     if (!stream) {
@@ -97,8 +110,12 @@ export class ChangesController {
     raw.on('close', end);
     void (async () => {
       try {
-        for await (const changes of followChanges(this.models.queries, this.models.runner, { ...options, signal: controller.signal })) {
-          if (!raw.write(sseFrames(changes))) await new Promise<void>((resolve) => raw.once('drain', resolve).once('close', resolve));
+        for await (const changes of followChanges(this.models.queries, this.models.runner, {
+          ...options,
+          signal: controller.signal,
+        })) {
+          if (!raw.write(sseFrames(changes)))
+            await new Promise<void>((resolve) => raw.once('drain', resolve).once('close', resolve));
         }
       } catch {
         // The read models closed under the stream (shutdown): end it; the client resumes with Last-Event-ID.

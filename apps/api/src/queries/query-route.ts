@@ -1,5 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiServiceUnavailableResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiServiceUnavailableResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 
 const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 
@@ -10,11 +17,15 @@ export const QueryRoute = (): MethodDecorator =>
     ApiBadRequestResponse({ description: 'A query parameter is invalid (`errors[]`)', content: problemContent }),
     ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token', content: problemContent }),
     ApiForbiddenResponse({
-      description: 'Reading needs team.view or team.audit.view on the team (or the access:read scope); anyone reads their own permissions (`permission`)',
+      description:
+        'Reading needs team.view or team.audit.view on the team (or the access:read scope); anyone reads their own permissions (`permission`)',
       content: problemContent,
     }),
     ApiNotFoundResponse({ description: 'No such team (or project)', content: problemContent }),
-    ApiServiceUnavailableResponse({ description: '`minPosition` not reached within 5 s; retry after `Retry-After`', content: problemContent }),
+    ApiServiceUnavailableResponse({
+      description: '`minPosition` not reached within 5 s; retry after `Retry-After`',
+      content: problemContent,
+    }),
   );
 
 /** The `X-Position` header every query answers with. */

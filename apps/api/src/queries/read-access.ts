@@ -21,7 +21,9 @@ export class ReadAccess {
   existingTeam(teamId: string): ActiveTeam {
     const team = this.models.queries.teamState(teamId);
     if (!team) {
-      throw new ProblemException(problem(404, problemTypes.notFound, `team ${teamId} does not exist`, { rule: ruleIds.teamExists }));
+      throw new ProblemException(
+        problem(404, problemTypes.notFound, `team ${teamId} does not exist`, { rule: ruleIds.teamExists }),
+      );
     }
     return team;
   }
@@ -30,11 +32,17 @@ export class ReadAccess {
   assertTeamReader(principal: Principal, teamId: string): ActiveTeam {
     const team = this.existingTeam(teamId);
     if (principal.isReader) return team;
-    if (teamReadPermissions.some((permission) => checkPermission(team, principal.userId, permission).allowed)) return team;
+    if (teamReadPermissions.some((permission) => checkPermission(team, principal.userId, permission).allowed))
+      return team;
     throw new ProblemException(
-      problem(403, problemTypes.forbidden, `${principal.userId} lacks team.view (or team.audit.view) on team ${teamId}`, {
-        permission: 'team.view',
-      }),
+      problem(
+        403,
+        problemTypes.forbidden,
+        `${principal.userId} lacks team.view (or team.audit.view) on team ${teamId}`,
+        {
+          permission: 'team.view',
+        },
+      ),
     );
   }
 

@@ -19,11 +19,17 @@ export class ReadConsistency {
     try {
       reached = await this.models.runner.waitUntilReflects(minPosition, minPositionWaitMs);
     } catch {
-      throw validationProblem([{ field, rule: 'isPosition', message: `${field} must be a position this service returned` }]);
+      throw validationProblem([
+        { field, rule: 'isPosition', message: `${field} must be a position this service returned` },
+      ]);
     }
     if (!reached) {
       throw new ProblemException(
-        problem(503, problemTypes.unavailable, `the read models have not reached position ${minPosition} yet; retry shortly`),
+        problem(
+          503,
+          problemTypes.unavailable,
+          `the read models have not reached position ${minPosition} yet; retry shortly`,
+        ),
         { 'Retry-After': '1', ...this.#positionHeader() },
       );
     }

@@ -19,7 +19,6 @@ import { readModelPath } from './read-model-path';
 /** Injection token of the process's access read models (`@Inject(ACCESS_READ_MODELS) models: AccessReadModels`). */
 export const ACCESS_READ_MODELS = Symbol('ACCESS_READ_MODELS');
 
-
 const logger = new Logger('Projections');
 
 export const accessReadModelsProvider: Provider = {
@@ -27,7 +26,10 @@ export const accessReadModelsProvider: Provider = {
   inject: [EVENT_STORE, API_CONFIG],
   useFactory: (store: EventStore, config: ApiConfig): AccessReadModels =>
     AccessReadModels.open(store, readModelPath(config), {
-      onError: (error) => logger.error(`projection failed, retrying from the checkpoint: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) =>
+        logger.error(
+          `projection failed, retrying from the checkpoint: ${error instanceof Error ? error.message : String(error)}`,
+        ),
     }),
 };
 
@@ -53,7 +55,9 @@ export class OpenStreams {
  * store close, the read-model database closed once requests are done. Registers the "projections" readiness check.
  */
 @Injectable()
-export class ProjectionLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ProjectionLifecycle
+  implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+{
   constructor(
     @Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels,
     private readonly readiness: ReadinessRegistry,
@@ -65,9 +69,15 @@ export class ProjectionLifecycle implements OnModuleInit, OnModuleDestroy, Befor
     this.readiness.register({
       name: 'projections',
       check: async () => {
-        if (await this.models.runner.caughtUp()) return { ready: true, detail: `caught up at ${this.models.queries.position ?? 'the start'}` };
+        if (await this.models.runner.caughtUp())
+          return { ready: true, detail: `caught up at ${this.models.queries.position ?? 'the start'}` };
         const failing = this.models.runner.lastError !== undefined;
-        return { ready: false, detail: failing ? 'the projection failed and is retrying from its checkpoint' : 'catching up with the event log' };
+        return {
+          ready: false,
+          detail: failing
+            ? 'the projection failed and is retrying from its checkpoint'
+            : 'catching up with the event log',
+        };
       },
     });
   }

@@ -55,8 +55,12 @@ function progressReporter(total: number | undefined): { report: (p: ReplayProgre
       report: (p) => {
         const share = total ? Math.min(1, p.events / total) : 0;
         const filled = Math.round(share * width);
-        const bar = total ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ` : '';
-        out.write(`\r${bar}${number(p.events)}${total ? `/${number(total)}` : ''} events  ${number(rate(p))} events/s   `);
+        const bar = total
+          ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% `
+          : '';
+        out.write(
+          `\r${bar}${number(p.events)}${total ? `/${number(total)}` : ''} events  ${number(rate(p))} events/s   `,
+        );
       },
       done: () => out.write('\n'),
     };
@@ -65,7 +69,9 @@ function progressReporter(total: number | undefined): { report: (p: ReplayProgre
     report: (p) => {
       if (p.elapsedMs - lastLine < 1000 && !(total && p.events >= total)) return;
       lastLine = p.elapsedMs;
-      out.write(`replayed ${number(p.events)}${total ? ` of ${number(total)}` : ''} events, ${number(rate(p))} events/s\n`);
+      out.write(
+        `replayed ${number(p.events)}${total ? ` of ${number(total)}` : ''} events, ${number(rate(p))} events/s\n`,
+      );
     },
     done: () => undefined,
   };
@@ -73,13 +79,19 @@ function progressReporter(total: number | undefined): { report: (p: ReplayProgre
 
 function printVerdict(result: VerifyResult): number {
   const out = process.stdout;
-  out.write(`rebuilt ${number(result.events)} events in ${(result.elapsedMs / 1000).toFixed(2)} s (${number(result.eventsPerSecond)} events/s)\n`);
+  out.write(
+    `rebuilt ${number(result.events)} events in ${(result.elapsedMs / 1000).toFixed(2)} s (${number(result.eventsPerSecond)} events/s)\n`,
+  );
   for (const m of result.models) {
     const shown = m.model === 'checkpoint' ? m.live : m.live.slice(0, 16);
-    out.write(`  ${m.matches ? 'ok      ' : 'MISMATCH'} ${m.model.padEnd(20)} ${shown}${m.matches ? '' : `  (rebuilt: ${m.model === 'checkpoint' ? m.rebuilt : m.rebuilt.slice(0, 16)})`}\n`);
+    out.write(
+      `  ${m.matches ? 'ok      ' : 'MISMATCH'} ${m.model.padEnd(20)} ${shown}${m.matches ? '' : `  (rebuilt: ${m.model === 'checkpoint' ? m.rebuilt : m.rebuilt.slice(0, 16)})`}\n`,
+    );
   }
   if (result.mismatched.length) {
-    process.stderr.write(`replay --verify failed: ${result.mismatched.join(', ')} differ from a rebuild from position zero\n`);
+    process.stderr.write(
+      `replay --verify failed: ${result.mismatched.join(', ')} differ from a rebuild from position zero\n`,
+    );
     return 1;
   }
   out.write('every read model matches a rebuild from position zero\n');
@@ -94,7 +106,8 @@ async function fixtureLive(path: string): Promise<{ store: EventStore; live: Acc
   const live = AccessReadModels.open(store, ':memory:');
   live.start();
   const head = await store.headPosition();
-  if (head !== undefined && !(await live.runner.waitUntilReflects(head, 60_000))) throw new Error('the fixture projection did not catch up');
+  if (head !== undefined && !(await live.runner.waitUntilReflects(head, 60_000)))
+    throw new Error('the fixture projection did not catch up');
   await live.runner.stop();
   return { store, live };
 }
@@ -126,13 +139,17 @@ async function rebuild(store: EventStore, livePath: string): Promise<number> {
   db.close();
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${livePath}${suffix}`, { force: true });
   renameSync(next, livePath);
-  process.stdout.write(`rebuilt ${number(result.events)} events into ${livePath} (${number(result.eventsPerSecond)} events/s)\n`);
+  process.stdout.write(
+    `rebuilt ${number(result.events)} events into ${livePath} (${number(result.eventsPerSecond)} events/s)\n`,
+  );
   return 0;
 }
 
 export const command: CliCommand = {
-  summary: 'Rebuilds every read model from position zero; with --verify, into a scratch database, comparing a digest of each with the live one.',
-  usage: 'npm run replay -- --verify [--data-dir <dir>] [--fixture <file.ndjson>]   (without --verify: rebuild the live read models; stop the API first)',
+  summary:
+    'Rebuilds every read model from position zero; with --verify, into a scratch database, comparing a digest of each with the live one.',
+  usage:
+    'npm run replay -- --verify [--data-dir <dir>] [--fixture <file.ndjson>]   (without --verify: rebuild the live read models; stop the API first)',
   async run(argv) {
     const args = parseArgs(argv);
     if (args.fixture !== undefined) {
@@ -156,7 +173,9 @@ export const command: CliCommand = {
     const livePath = readModelPath(config);
     if (livePath === ':memory:') throw new UsageError('EVENT_STORE=memory: keeps nothing to replay; use --fixture');
     if (args.verify && !existsSync(livePath)) {
-      process.stderr.write(`no read models at ${livePath}: the API builds them on start (or run replay without --verify)\n`);
+      process.stderr.write(
+        `no read models at ${livePath}: the API builds them on start (or run replay without --verify)\n`,
+      );
       return 1;
     }
     const store = await openEventStore(config.eventStore, { dataDir: config.dataDir });

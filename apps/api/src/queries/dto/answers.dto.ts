@@ -4,7 +4,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class ViaDto {
   @ApiProperty({ enum: ['team_role', 'project_role', 'permission_group'], example: 'team_role' }) kind!: string;
   @ApiPropertyOptional({ description: 'team_role / project_role: the role', example: 'developer' }) role?: string;
-  @ApiPropertyOptional({ description: 'team_role: the project role it acts as on every project', example: 'project_developer' }) actsAs?: string;
+  @ApiPropertyOptional({
+    description: 'team_role: the project role it acts as on every project',
+    example: 'project_developer',
+  })
+  actsAs?: string;
   @ApiPropertyOptional({ description: 'project_role: the project' }) projectId?: string;
   @ApiPropertyOptional({ description: 'permission_group: the group' }) group?: string;
 }
@@ -19,7 +23,8 @@ export class CheckAnswerDto {
 export class MemberPermissionDto {
   @ApiProperty({ example: 'bob' }) userId!: string;
   @ApiProperty({ example: 'project.deploy.production' }) permission!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'web', description: 'null for team-level permissions' }) projectId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'web', description: 'null for team-level permissions' })
+  projectId!: string | null;
   @ApiProperty({ type: [ViaDto], description: viaDescription }) via!: unknown[];
 }
 
@@ -58,7 +63,11 @@ export class TeamMemberViewDto {
 export class TeamProjectViewDto {
   @ApiProperty({ example: 'web' }) id!: string;
   @ApiProperty({ example: 'Web' }) name!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Firewall, IP blocks, rate limits, deployment protection' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Firewall, IP blocks, rate limits, deployment protection',
+  })
   security!: Record<string, unknown>;
 }
 
@@ -72,7 +81,8 @@ export class TeamViewDto {
 
 export class PermissionRefDto {
   @ApiProperty({ example: 'project.deploy.production' }) permission!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'web', description: 'null for team-level permissions' }) projectId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'web', description: 'null for team-level permissions' })
+  projectId!: string | null;
 }
 
 export class HistoryEntryDto {
@@ -84,12 +94,18 @@ export class HistoryEntryDto {
   @ApiPropertyOptional() reason?: string;
   @ApiPropertyOptional() projectId?: string;
   @ApiPropertyOptional() group?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Cascaded events: the change that caused them' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Cascaded events: the change that caused them',
+  })
   cause?: Record<string, unknown>;
   @ApiProperty({ nullable: true, example: { role: 'developer' } }) before!: unknown;
   @ApiProperty({ nullable: true, example: { role: 'member' } }) after!: unknown;
-  @ApiProperty({ type: [PermissionRefDto], description: 'Permissions the event gave the member' }) granted!: PermissionRefDto[];
-  @ApiProperty({ type: [PermissionRefDto], description: 'Permissions the event took away' }) revoked!: PermissionRefDto[];
+  @ApiProperty({ type: [PermissionRefDto], description: 'Permissions the event gave the member' })
+  granted!: PermissionRefDto[];
+  @ApiProperty({ type: [PermissionRefDto], description: 'Permissions the event took away' })
+  revoked!: PermissionRefDto[];
 }
 
 export class MemberHistoryAnswerDto {
@@ -119,6 +135,7 @@ export class PermissionChangeDto {
 
 export class ChangesPageDto {
   @ApiProperty({ type: [PermissionChangeDto] }) changes!: PermissionChangeDto[];
-  @ApiPropertyOptional({ description: 'Pass as `after` for the next page (every change up to it has been considered)' }) next?: string;
+  @ApiPropertyOptional({ description: 'Pass as `after` for the next page (every change up to it has been considered)' })
+  next?: string;
   @ApiProperty() hasMore!: boolean;
 }

@@ -9,7 +9,8 @@ const positionMaxLength = 200;
 /** `minPosition` and `at`, accepted by every query. */
 export class ReadOptionsDto {
   @ApiPropertyOptional({
-    description: 'Wait (up to 5 s) until the read models include everything up to this position (a command answer\'s `position`); else 503 with Retry-After',
+    description:
+      "Wait (up to 5 s) until the read models include everything up to this position (a command answer's `position`); else 503 with Retry-After",
     example: '42',
     maxLength: positionMaxLength,
   })
@@ -18,7 +19,10 @@ export class ReadOptionsDto {
   @MaxLength(positionMaxLength)
   minPosition?: string;
 
-  @ApiPropertyOptional({ description: 'Answer as things were at this ISO-8601 instant', example: '2025-03-03T12:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'Answer as things were at this ISO-8601 instant',
+    example: '2025-03-03T12:00:00Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   at?: string;
@@ -54,7 +58,10 @@ export class ProjectAccessQueryDto extends ReadOptionsDto {
 }
 
 export class ChangesQueryDto {
-  @ApiPropertyOptional({ description: 'Changes strictly after this position (`next` of the previous page, or any command position)', example: '42' })
+  @ApiPropertyOptional({
+    description: 'Changes strictly after this position (`next` of the previous page, or any command position)',
+    example: '42',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(positionMaxLength)
@@ -63,7 +70,12 @@ export class ChangesQueryDto {
   @IsOptionalId('Only this team (needs team.view or team.audit.view; every team needs the access:read scope)', 'acme')
   teamId?: string;
 
-  @ApiPropertyOptional({ description: 'Page size (JSON); the changes of one event are never split, so a page may hold a few more', default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({
+    description: 'Page size (JSON); the changes of one event are never split, so a page may hold a few more',
+    default: 100,
+    minimum: 1,
+    maximum: 1000,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
