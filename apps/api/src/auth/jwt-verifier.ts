@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import {
   createRemoteJWKSet,
   errors,
@@ -39,6 +40,20 @@ export class AuthenticationError extends Error {
 
 const clockToleranceSeconds = 5;
 
+/** How many verified tokens are remembered (least recently used forgotten first). */
+export const verifiedTokenCacheSize = 10_000;
+/**
+ * A remembered token is verified afresh at least this often, as often as jose refetches a provider's JWKS, so a key
+ * the provider withdraws stops being accepted just as soon as without the cache.
+ */
+export const verifiedTokenMaxAgeMs = 10 * 60_000;
+
+interface VerifiedToken {
+  principal: Principal;
+  /** Before its `exp` (and the max age): after it, the token is verified again from scratch. */
+  validUntilMs: number;
+}
+
 function scopesOf(payload: JWTPayload): string[] {
   const claim = payload.scope ?? payload.scp;
   if (typeof claim === 'string') return claim.split(' ').filter(Boolean);
@@ -73,10 +88,16 @@ function reasonFor(error: unknown, algorithms: readonly string[]): Authenticatio
   return new AuthenticationError('the identity provider keys could not be fetched', true);
 }
 
-/** Verifies bearer JWTs: HS256 with the local secret, or RS/ES/EdDSA with an identity provider's JWKS. */
+/**
+ * Verifies bearer JWTs: HS256 with the local secret, or RS/ES/EdDSA with an identity provider's JWKS.
+ * Tokens that verified are remembered by their exact text until their `exp`, so a client sending the same token
+ * again costs a lookup; refusals are never remembered, and a token differing by one character is verified afresh.
+ */
 export class JwtVerifier {
-  readonly #key: Uint8Array | JWTVerifyGetKey;
+  readonly #key: KeyObject | JWTVerifyGetKey;
   readonly #options: JWTVerifyOptions;
+  /** Insertion order is recency order: a hit moves its entry to the end, the first entry is evicted. */
+  readonly #verified = new Map<string, VerifiedToken>();
 
   constructor(auth: AuthConfig, secret?: string) {
     const algorithms = auth.kind === 'jwks' ? jwksAlgorithms : [localAlgorithm];
@@ -84,7 +105,7 @@ export class JwtVerifier {
       this.#key = createRemoteJWKSet(new URL(auth.jwksUrl));
     } else {
       if (!secret) throw new Error('HS256 verification needs a secret');
-      this.#key = new TextEncoder().encode(secret);
+      this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
     }
     this.#options = {
       algorithms,
@@ -96,11 +117,29 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const remembered = this.#verified.get(token);
+    if (remembered) {
+      this.#verified.delete(token);
+      if (Date.now() < remembered.validUntilMs) {
+        this.#verified.set(token, remembered);
+        return remembered.principal;
+      }
+    }
+    const { principal, expiresAtMs } = await this.#verifyAfresh(token);
+    if (this.#verified.size >= verifiedTokenCacheSize) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, {
+      principal,
+      validUntilMs: Math.min(expiresAtMs, Date.now() + verifiedTokenMaxAgeMs),
+    });
+    return principal;
+  }
+
+  async #verifyAfresh(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
       // Two overloads (static key, key getter); the options are the same for both.
       payload =
-        this.#key instanceof Uint8Array
+        typeof this.#key !== 'function'
           ? (await jwtVerify(token, this.#key, this.#options)).payload
           : (await jwtVerify(token, this.#key, this.#options)).payload;
     } catch (error) {
@@ -110,7 +149,10 @@ export class JwtVerifier {
     if (typeof userId !== 'string' || !idPattern.test(userId)) {
       throw new AuthenticationError(`the token's "sub" claim is not a user id (1-128 letters, digits and . _ : @ | -)`);
     }
-    const scopes = scopesOf(payload);
-    return { userId, scopes, isReader: scopes.includes(readerScope) };
+    const scopes = Object.freeze(scopesOf(payload));
+    // Shared by every request that presents the token: frozen so no request can alter another's principal.
+    const principal = Object.freeze({ userId, scopes, isReader: scopes.includes(readerScope) });
+    // requiredClaims makes jose refuse a token without a numeric exp; remembered up to exp, not exp + tolerance.
+    return { principal, expiresAtMs: payload.exp! * 1000 };
   }
 }
