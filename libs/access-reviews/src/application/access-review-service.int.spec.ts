@@ -423,6 +423,28 @@ describe('AccessReviewService over the event store', () => {
     });
   });
 
+  it("hands a refused completion on to the audit log's denial record, like every refused campaign command", async () => {
+    const { store, service, team, refusals } = setup();
+    await enterpriseTeam(team);
+    ok(
+      await service.open(
+        { teamId: TEAM, reviewId: 'q4', name: 'Q4', reviewerIds: ['rita'], dueAt: DUE },
+        ctx('olga', T0),
+      ),
+    );
+    const byOutsider = await service.complete({ teamId: TEAM, reviewId: 'q4' }, { ...ctx('dev'), reason: 'done' });
+    expect(byOutsider).toMatchObject({ ok: false, rejection: { rule: rules.completedByOwnerOrReviewer } });
+    ok(await service.complete({ teamId: TEAM, reviewId: 'q4' }, ctx('rita')));
+    const revision = await store.streamRevision(accessReviewStreamId(TEAM, 'q4'));
+    const again = await service.complete({ teamId: TEAM, reviewId: 'q4' }, ctx('olga'));
+    expect(again).toMatchObject({ ok: false, rejection: { rule: rules.open } });
+    expect(await store.streamRevision(accessReviewStreamId(TEAM, 'q4'))).toBe(revision);
+    expect(refusals.map((r) => [r.actorId, r.commandType, r.rejection.rule, r.reason])).toEqual([
+      ['dev', 'CompleteAccessReview', rules.completedByOwnerOrReviewer, 'done'],
+      ['olga', 'CompleteAccessReview', rules.open, undefined],
+    ]);
+  });
+
   it('lets audit readers and reviewers read a campaign, nobody else', async () => {
     const { service, team } = setup();
     await enterpriseTeam(team);

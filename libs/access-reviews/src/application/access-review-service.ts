@@ -227,7 +227,10 @@ export class AccessReviewService {
       const campaign = await this.#readCampaign(ids);
       const team = await loadStream(this.#store, teamStreamId(ids.teamId), teamDecider);
       const refusal = completionRefusal(campaign.state, { ...ids, metadata: context, team: team.state });
-      if (refusal) return rejected(refusal);
+      if (refusal) {
+        await this.#refused({ type: 'CompleteAccessReview', ...ids }, context, {}, refusal);
+        return rejected(refusal);
+      }
       return { ok: true, value: await this.#close(ids, campaign, 'complete', context, team.state) };
     });
   }
