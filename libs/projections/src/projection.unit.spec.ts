@@ -255,6 +255,19 @@ describe('AccessProjection', () => {
     expect(() => queries.changes({ after: 'not-a-position' })).toThrow('not a position');
   });
 
+  it('never moves the feed cursor back before `after` while the read models lag (a resumed reader gets nothing twice)', () => {
+    const team = enterpriseTeam();
+    const { projection, queries } = setup();
+    const recorded = asRecorded('acme', team.events);
+    projection.apply(recorded.slice(0, 2));
+    // The reader has already seen every change up to the last event (e.g. Last-Event-ID from before a rebuild).
+    const resumeAfter = recorded.at(-1)!.position;
+    const lagging = queries.changes({ after: resumeAfter });
+    expect(lagging).toEqual({ changes: [], hasMore: false, next: resumeAfter });
+    projection.apply(recorded);
+    expect(queries.changes({ after: lagging.next! }).changes).toEqual([]);
+  });
+
   it('answers the project access lookup and whole-team permissions at an instant in the same order as now', () => {
     const team = enterpriseTeam();
     team.run('olivia', day(5), {

@@ -250,8 +250,14 @@ export class AccessQueries {
       for (const [projectId, permission] of stored.granted)
         changes.push({ ...base, projectId, permission, change: 'granted', cause });
     }
-    const next = hasMore ? changes[changes.length - 1]!.position : (this.projection.position ?? options.after);
+    const next = hasMore ? changes[changes.length - 1]!.position : this.#later(this.projection.position, options.after);
     return { changes, hasMore, ...(next !== undefined ? { next } : {}) };
+  }
+
+  /** The later of two positions; `after` may be ahead of read models that are still catching up. */
+  #later(reflected: string | undefined, after: string | undefined): string | undefined {
+    if (reflected === undefined || after === undefined) return reflected ?? after;
+    return this.projection.comparePositions(after, reflected) > 0 ? after : reflected;
   }
 
   /** The sequence number of the last member event at or before the position (0 when none). */
