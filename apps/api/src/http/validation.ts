@@ -1,4 +1,11 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
+import {
+  getMetadataStorage,
+  ValidationTypes,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+  type ValidatorOptions,
+} from 'class-validator';
 import { validationProblem, type FieldError } from './problem';
 
 const joinPath = (parent: string, property: string): string =>
@@ -16,15 +23,110 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 }
 
 /**
- * The global pipe: unknown fields are refused (never silently dropped), values are turned into DTO instances.
+ * The global pipe's options: unknown fields are refused (never silently dropped), values are turned into DTO instances.
  * `validationError.value: false` keeps submitted values (a stray password, say) out of the error objects.
  */
-export const createValidationPipe = (): ValidationPipe =>
-  new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    stopAtFirstError: false,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => validationProblem(flattenValidationErrors(errors)),
-  });
+export const validationPipeOptions: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  stopAtFirstError: false,
+  validationError: { target: false, value: false },
+  exceptionFactory: (errors) => validationProblem(flattenValidationErrors(errors)),
+};
+
+type DtoClass = abstract new (...args: never[]) => unknown;
+type Rule = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
+
+/** A DTO's class-validator rules, looked up once: per property, its conditions (`@IsOptional`) and its checks. */
+interface DtoRules {
+  properties: Array<{
+    name: string;
+    conditions: Rule[];
+    checks: Array<{ rule: Rule; constraint: ValidatorConstraintInterface }>;
+  }>;
+  known: ReadonlySet<string>;
+}
+
+/**
+ * The rules of a DTO class as class-validator would select them with these options, or undefined when it uses
+ * something beyond flat synchronous checks (nested objects, `each`, async or promise validation, no rules at all).
+ */
+function dtoRulesOf(target: DtoClass, options: ValidatorOptions): DtoRules | undefined {
+  const storage = getMetadataStorage();
+  const rules = storage.getTargetValidationMetadatas(
+    target,
+    undefined as unknown as string,
+    options.always ?? false,
+    options.strictGroups ?? false,
+    options.groups,
+  );
+  if (rules.length === 0) return undefined;
+  const properties: DtoRules['properties'] = [];
+  for (const [name, propertyRules] of Object.entries(storage.groupByPropertyName(rules))) {
+    const property: DtoRules['properties'][number] = { name, conditions: [], checks: [] };
+    for (const rule of propertyRules) {
+      if (rule.type === ValidationTypes.WHITELIST) continue;
+      if (rule.type === ValidationTypes.CONDITIONAL_VALIDATION) {
+        property.conditions.push(rule);
+        continue;
+      }
+      if (rule.type !== ValidationTypes.CUSTOM_VALIDATION && rule.type !== ValidationTypes.IS_DEFINED) return undefined;
+      if (rule.each) return undefined;
+      for (const constraint of storage.getTargetValidatorConstraints(rule.constraintCls)) {
+        if (constraint.async) return undefined;
+        property.checks.push({ rule, constraint: constraint.instance });
+      }
+    }
+    properties.push(property);
+  }
+  return { properties, known: new Set(properties.map((property) => property.name)) };
+}
+
+/** Whether every rule holds, calling the very checks class-validator calls, with the same arguments. */
+function satisfies(object: Record<string, unknown>, rules: DtoRules, whitelist: boolean): boolean {
+  if (whitelist && Object.keys(object).some((key) => !rules.known.has(key))) return false;
+  for (const { name, conditions, checks } of rules.properties) {
+    const value = object[name];
+    if (value instanceof Promise) return false;
+    if (!conditions.every((rule) => (rule.constraints[0] as (o: object, v: unknown) => boolean)(object, value)))
+      continue;
+    for (const { rule, constraint } of checks) {
+      if (rule.validateIf && !rule.validateIf(object, value)) continue;
+      const args: ValidationArguments = {
+        targetName: object.constructor?.name ?? '',
+        property: rule.propertyName,
+        object,
+        value,
+        constraints: rule.constraints,
+      };
+      if (constraint.validate(value, args) !== true) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * ValidationPipe whose valid inputs skip class-validator's per-call rule lookup: the rules of each DTO class are
+ * selected once and their checks called directly. Anything that fails a check (or a DTO beyond flat synchronous
+ * rules) goes to class-validator itself, so refusals and their errors are exactly class-validator's.
+ */
+class DtoRulesValidationPipe extends ValidationPipe {
+  readonly #rules = new Map<DtoClass, DtoRules | undefined>();
+
+  protected override validate(
+    object: object,
+    validatorOptions: ValidatorOptions = {},
+  ): Promise<ValidationError[]> | ValidationError[] {
+    const target = object.constructor as DtoClass | undefined;
+    if (typeof target === 'function') {
+      if (!this.#rules.has(target)) this.#rules.set(target, dtoRulesOf(target, validatorOptions));
+      const rules = this.#rules.get(target);
+      if (rules && satisfies(object as Record<string, unknown>, rules, validatorOptions.whitelist === true)) return [];
+    }
+    return super.validate(object, validatorOptions);
+  }
+}
+
+/** The global pipe (`validationPipeOptions`). */
+export const createValidationPipe = (): ValidationPipe => new DtoRulesValidationPipe(validationPipeOptions);

@@ -1,8 +1,19 @@
-import type { ArgumentMetadata } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import fc from 'fast-check';
+import { permissions } from '@access-audit/domain';
 import { ChangeProjectSecurityDto } from '../commands/dto/security.dto';
 import { AddMemberDto } from '../commands/dto/members.dto';
+import { CreateProjectDto } from '../commands/dto/projects.dto';
+import {
+  ChangesQueryDto,
+  CheckQueryDto,
+  MemberPathDto,
+  PermissionsQueryDto,
+  ProjectAccessQueryDto,
+  ReadOptionsDto,
+} from '../queries/dto/queries.dto';
 import { ProblemException } from './problem';
-import { createValidationPipe } from './validation';
+import { createValidationPipe, validationPipeOptions } from './validation';
 
 const asBody = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
 
@@ -66,5 +77,86 @@ describe('the global validation pipe', () => {
   it('refuses a body that is not an object', async () => {
     const problem = await problemOf(['bob'], AddMemberDto);
     expect(problem.status).toBe(400);
+  });
+});
+
+describe('the global validation pipe against a stock ValidationPipe with the same options', () => {
+  type Outcome = { accepted: true; value: unknown; dto: string } | { accepted: false; problem: unknown };
+  const outcomeOf = async (pipe: ValidationPipe, value: unknown, metadata: ArgumentMetadata): Promise<Outcome> => {
+    try {
+      const result: unknown = await pipe.transform(structuredClone(value), metadata);
+      return { accepted: true, value: { ...(result as object) }, dto: (result as object).constructor.name };
+    } catch (error) {
+      if (error instanceof ProblemException) return { accepted: false, problem: error.problem };
+      throw error;
+    }
+  };
+
+  const dtos = [
+    CheckQueryDto,
+    PermissionsQueryDto,
+    ProjectAccessQueryDto,
+    ChangesQueryDto,
+    ReadOptionsDto,
+    MemberPathDto,
+    AddMemberDto,
+    CreateProjectDto,
+    ChangeProjectSecurityDto,
+  ];
+  const id = fc.oneof(
+    fc.constantFrom('acme', 'bob', 'web', 'a.b_c:d@e|f-g', 'x'.repeat(128)),
+    fc.constantFrom('', ' bob', '-bob', 'x'.repeat(129), 'bob\n', 'b ob'),
+    fc.string({ maxLength: 12 }),
+  );
+  const value = fc.oneof(
+    id,
+    fc.constantFrom(...permissions.slice(0, 5), 'project.deploy', 'toString', '__proto__'),
+    fc.constantFrom('2025-03-03T12:00:00Z', '2025-03-03', '2025-03-03 12:00:00Z', 'March 3', '2025-02-30T00:00:00Z'),
+    fc.constantFrom('42', '0', '1000', '1001', '-1', '1.5', 'abc', 'member', 'viewer', 'owner'),
+    fc.array(fc.constantFrom('bob', 'acme', '1'), { maxLength: 3 }),
+    fc.constantFrom(null, undefined, 7, true),
+  );
+  const key = fc.constantFrom(
+    'teamId',
+    'userId',
+    'projectId',
+    'permission',
+    'at',
+    'minPosition',
+    'after',
+    'limit',
+    'id',
+    'name',
+    'role',
+    'reason',
+    'stray',
+  );
+
+  it('accepts and refuses exactly the same inputs, with the same values and the same errors', async () => {
+    const reference = new ValidationPipe(validationPipeOptions);
+    const pipe = createValidationPipe();
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...dtos), fc.dictionary(key, value, { maxKeys: 6 }), async (dto, input) => {
+        const metadata: ArgumentMetadata = { type: 'query', metatype: dto };
+        expect(await outcomeOf(pipe, input, metadata)).toEqual(await outcomeOf(reference, input, metadata));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('answers a valid check query without calling class-validator, and an invalid one through it', async () => {
+    const classValidator = jest.spyOn(ValidationPipe.prototype as unknown as { validate: () => unknown }, 'validate');
+    try {
+      const pipe = createValidationPipe();
+      const metadata: ArgumentMetadata = { type: 'query', metatype: CheckQueryDto };
+      const query = { teamId: 'acme', userId: 'bob', permission: 'project.deploy.production', projectId: 'web' };
+      await expect(pipe.transform({ ...query }, metadata)).resolves.toBeInstanceOf(CheckQueryDto);
+      expect(classValidator).not.toHaveBeenCalled();
+      await expect(pipe.transform({ ...query, userId: 'b ob' }, metadata)).rejects.toBeInstanceOf(ProblemException);
+      await expect(pipe.transform({ ...query, stray: '1' }, metadata)).rejects.toBeInstanceOf(ProblemException);
+      expect(classValidator).toHaveBeenCalledTimes(2);
+    } finally {
+      classValidator.mockRestore();
+    }
   });
 });
