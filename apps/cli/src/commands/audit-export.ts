@@ -61,6 +61,12 @@ function parseArgs(args: string[]): ExportArgs {
   return { teamId, format, filter, ...(out !== undefined ? { out } : {}) };
 }
 
+/** The store's kind and, for files, the path; never a connection string (it may hold credentials). */
+const storeKind = (connectionString: string): string =>
+  connectionString.startsWith('sqlite:') || connectionString === 'memory:'
+    ? connectionString
+    : (connectionString.split('://')[0] ?? 'external');
+
 export const command: CliCommand = {
   summary:
     "Exports a team's audit log from the local store (EVENT_STORE / DATA_DIR), recording any entry the API has not yet; unfiltered NDJSON ends with a checkpoint signed for the export.",
@@ -83,7 +89,9 @@ export const command: CliCommand = {
     });
     try {
       if ((await store.streamRevision(teamStreamId(options.teamId))) < 0) {
-        process.stderr.write(`team ${options.teamId} does not exist in ${config.eventStore}\n`);
+        process.stderr.write(
+          `team ${options.teamId} does not exist in the event store (${storeKind(config.eventStore)})\n`,
+        );
         return 1;
       }
       await audit.catchUp();
