@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ruleIds } from '@access-audit/domain';
@@ -7,6 +8,7 @@ import { Principal } from '../auth/principal';
 import { problem, ProblemException, problemTypes } from '../http/problem';
 import {
   CheckAnswerDto,
+  checkAnswerSchema,
   MemberHistoryAnswerDto,
   PermissionsAnswerDto,
   ProjectAccessAnswerDto,
@@ -42,6 +44,7 @@ export class AccessQueriesController {
   @QueryRoute()
   @ApiOperation({ summary: 'May the user do this (on this project), now or at an instant, and why' })
   @ApiOkResponse({ type: CheckAnswerDto, headers: positionHeader })
+  @RouteSchema({ response: { 200: checkAnswerSchema } })
   async check(
     @Query() query: CheckQueryDto,
     @Principal() principal: Principal,

@@ -20,6 +20,34 @@ export class CheckAnswerDto {
   @ApiProperty({ type: [ViaDto], description: viaDescription }) via!: unknown[];
 }
 
+/**
+ * The check answer as a JSON schema, for Fastify's compiled serializer (the hottest route). Every field of every `Via`
+ * kind is listed, in the order the domain builds them; any other field is still written (additionalProperties).
+ */
+export const checkAnswerSchema = {
+  type: 'object',
+  required: ['allowed', 'via'],
+  properties: {
+    allowed: { type: 'boolean' },
+    via: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kind'],
+        properties: {
+          kind: { type: 'string' },
+          role: { type: 'string' },
+          actsAs: { type: 'string' },
+          projectId: { type: 'string' },
+          group: { type: 'string' },
+        },
+        additionalProperties: true,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 export class MemberPermissionDto {
   @ApiProperty({ example: 'bob' }) userId!: string;
   @ApiProperty({ example: 'project.deploy.production' }) permission!: string;
