@@ -445,6 +445,48 @@ describe('AccessReviewService over the event store', () => {
     ]);
   });
 
+  it("never reaches another team's campaign whose stream id reads the same (team acme-q1, review 2026 vs acme, q1-2026)", async () => {
+    const { store, service, team } = setup();
+    await enterpriseTeam(team);
+    ok(
+      await service.open(
+        { teamId: TEAM, reviewId: 'q1-2026', name: 'Q1', reviewerIds: ['rita'], dueAt: DUE },
+        ctx('olga', T0),
+      ),
+    );
+    // mallory creates a team whose id makes the same campaign stream id, and owns it.
+    const created = await handleCommand(store, teamStreamId('acme-q1'), teamDecider, {
+      type: 'CreateTeam',
+      teamId: 'acme-q1',
+      data: { name: 'Look-alike', plan: 'enterprise' },
+      metadata: { actorId: 'mallory', now: T0 },
+    } as TeamCommand);
+    expect(created.ok).toBe(true);
+    const foreign = { teamId: 'acme-q1', reviewId: '2026' };
+    const campaignStream = accessReviewStreamId(TEAM, 'q1-2026');
+    expect(accessReviewStreamId(foreign.teamId, foreign.reviewId)).toBe(campaignStream);
+    const revision = await store.streamRevision(campaignStream);
+
+    const notFound = { ok: false, rejection: { kind: 'not_found', rule: rules.campaignExists } };
+    expect(await service.view(foreign, 'mallory', DURING)).toMatchObject(notFound);
+    expect(await service.evidence(foreign, 'mallory')).toMatchObject(notFound);
+    expect(await service.complete(foreign, ctx('mallory'))).toMatchObject(notFound);
+    expect(
+      await service.decide(
+        { ...foreign, itemId: 'team_role:dev', decision: 'revoke', justification: 'x' },
+        ctx('rita'),
+      ),
+    ).toMatchObject(notFound);
+    expect(await service.expireIfDue(foreign, ctx('mallory', AFTER_DUE))).toBeUndefined();
+    expect(
+      await service.open({ ...foreign, name: 'Mine', reviewerIds: ['mallory'], dueAt: DUE }, ctx('mallory')),
+    ).toMatchObject({ ok: false, rejection: { kind: 'conflict', rule: rules.campaignIdFree } });
+    expect(await store.streamRevision(campaignStream)).toBe(revision);
+    expect(ok(await service.view({ teamId: TEAM, reviewId: 'q1-2026' }, 'rita', DURING))).toMatchObject({
+      status: 'open',
+    });
+  });
+
   it('lets audit readers and reviewers read a campaign, nobody else', async () => {
     const { service, team } = setup();
     await enterpriseTeam(team);

@@ -13,7 +13,7 @@ import {
 import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
 import { itemSubject } from '../campaign/population';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
-import { accessReviewDecider, completionRefusal, isDueForExpiry } from '../campaign/decide';
+import { accessReviewDecider, completionRefusal, isCampaignOf, isDueForExpiry } from '../campaign/decide';
 import {
   accessReviewStreamId,
   accessReviewStreamPrefix,
@@ -26,7 +26,7 @@ import {
 import { listRefusal, readRefusal } from '../campaign/read-access';
 import { campaignSummaries, type CampaignSummary } from '../evidence/campaign-list';
 import type { AccessReviewRejection } from '../campaign/rejection';
-import { foldAccessReview, type AccessReviewState, type Campaign } from '../campaign/state';
+import { foldAccessReview, initialAccessReviewState, type AccessReviewState, type Campaign } from '../campaign/state';
 import { campaignView, type CampaignView } from '../evidence/campaign-view';
 import { buildEvidence, type AccessReviewEvidence } from '../evidence/evidence';
 import { evidenceCsv } from '../evidence/evidence-csv';
@@ -331,10 +331,13 @@ export class AccessReviewService {
     ids: CampaignIds,
   ): Promise<{ stream: RecordedEvent[]; state: AccessReviewState; revision: number }> {
     const stream = await this.#store.readStream(this.#streamOf(ids));
+    const revision = stream.length ? stream[stream.length - 1]!.revision : -1;
     const state = foldAccessReview(
       stream.map((event) => ({ type: event.type, data: event.data }) as AccessReviewEvent),
     );
-    return { stream, state, revision: stream.length ? stream[stream.length - 1]!.revision : -1 };
+    if (state.status !== 'none' && !isCampaignOf(state, ids))
+      return { stream: [], state: initialAccessReviewState(), revision };
+    return { stream, state, revision };
   }
 
   #metadata(context: AccessReviewCallContext, ids: CampaignIds): EventMetadata {

@@ -2,7 +2,7 @@ import { policyVersion } from '@access-audit/domain';
 import { accessReviewRuleIds as rules } from './rules';
 import { AFTER_DUE, decideCommand, DURING, given, opened, REVIEW, TEAM } from '../testing/campaign-spec';
 import { foldAccessReview } from './state';
-import type { AccessReviewEvent } from './events';
+import { accessReviewStreamId, type AccessReviewEvent } from './events';
 
 const decided = (
   events: AccessReviewEvent[],
@@ -115,6 +115,15 @@ describe('DecideAccessReviewItem', () => {
   it(`refuses an unknown campaign (404 ${rules.campaignExists})`, () => {
     given([])
       .when(decideCommand('rita', 'team_role:vic', 'keep'))
+      .thenRejects({ kind: 'not_found', rule: rules.campaignExists });
+  });
+
+  it(`refuses, as unknown (404 ${rules.campaignExists}), a campaign of another team found under the same stream id`, () => {
+    // Team `acme`, review `q1-review` and team `acme-q1`, review `review` share the stream `access-review-acme-q1-review`.
+    const [ownTeam, ownReview] = [`${TEAM}-q1`, 'review'];
+    expect(accessReviewStreamId(ownTeam, ownReview)).toBe(accessReviewStreamId(TEAM, REVIEW));
+    given(opened())
+      .when({ ...decideCommand('rita', 'team_role:vic', 'keep'), teamId: ownTeam, reviewId: ownReview })
       .thenRejects({ kind: 'not_found', rule: rules.campaignExists });
   });
 

@@ -267,10 +267,17 @@ function expireAccessReview(command: ExpireAccessReview, campaign: Campaign): De
   });
 }
 
+/**
+ * Whether the campaign is the one the ids name. Team and review ids can run together into one stream id (team `acme`,
+ * review `q1-2026` and team `acme-q1`, review `2026`): a campaign of another team is never reached through its stream.
+ */
+export const isCampaignOf = (state: AccessReviewState, ids: { teamId: string; reviewId: string }): state is Campaign =>
+  state.status !== 'none' && state.teamId === ids.teamId && state.reviewId === ids.reviewId;
+
 /** Decides a campaign command: the events it causes, or why it is refused. */
 export function decideAccessReview(command: AccessReviewCommand, state: AccessReviewState): Decision {
   if (command.type === 'OpenAccessReview') return openAccessReview(command, state);
-  if (state.status === 'none') return reject(campaignMissing(command));
+  if (!isCampaignOf(state, command)) return reject(campaignMissing(command));
   switch (command.type) {
     case 'DecideAccessReviewItem':
       return decideItem(command, state);
