@@ -102,6 +102,10 @@ describe('an access-review campaign on an Enterprise team, over HTTP', () => {
       },
     );
     expectProblem(await alice.post(`/v1/teams/${TEAM}/access-reviews`, { ...base, reviewerIds: [] }), 400);
+    // An ISO-8601 week date has no place on the time line: refused, not a server error.
+    expectProblem(await alice.post(`/v1/teams/${TEAM}/access-reviews`, { ...base, dueAt: '2030-W10' }), 400, {
+      errors: [expect.objectContaining({ field: 'dueAt' })],
+    });
 
     const teamRevision = await api.teamRevision(TEAM);
     const opened = await alice

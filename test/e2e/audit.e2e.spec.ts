@@ -147,6 +147,13 @@ describe('audit log (e2e)', () => {
     expect(paged).toEqual(all.map((e) => e.sequence));
     expectProblem(await auditor.get('/v1/teams/acme/audit?cursor=nonsense'), 400);
     expectProblem(await auditor.get('/v1/teams/acme/audit?format=xml'), 400);
+    // ISO-8601 week dates and the basic format pass as ISO-8601 but have no place on the time line: 400, not 500.
+    expectProblem(await auditor.get('/v1/teams/acme/audit?from=2026-W10'), 400, {
+      errors: [expect.objectContaining({ field: 'from' })],
+    });
+    expectProblem(await auditor.get('/v1/teams/acme/audit/summary?to=20261231T235959Z'), 400, {
+      errors: [expect.objectContaining({ field: 'to' })],
+    });
   });
 
   it('summarises the window: changes by type and actor, privileged grants, denials, findings', async () => {

@@ -189,6 +189,13 @@ describe('queries over HTTP', () => {
     expectProblem(await check(alice, { ...query, at: '3 March' }), 400, {
       errors: [expect.objectContaining({ field: 'at' })],
     });
+    // ISO-8601 forms with no place on the time line (a month, a week date, the basic format) are refused, never
+    // answered as now.
+    for (const at of ['2026-03', '2026-W10', '20260303T090000Z']) {
+      expectProblem(await alice.get(`/v1/teams/acme/permissions?userId=cleo&at=${at}`), 400, {
+        errors: [expect.objectContaining({ field: 'at' })],
+      });
+    }
   });
 
   it('the team view lists explicit project roles only; inherent ones show in /permissions', async () => {

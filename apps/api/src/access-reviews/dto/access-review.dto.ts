@@ -6,7 +6,6 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -20,6 +19,7 @@ import { ReasonDto } from '../../commands/dto/common.dto';
 import { TeamParams } from '../../commands/dto/teams.dto';
 import { CommandAcceptedDto } from '../../commands/dto/command-accepted.dto';
 import { idMaxLength, idPattern, IsId, IsOptionalId, nameMaxLength } from '../../http/ids';
+import { IsInstant } from '../../queries/dto/queries.dto';
 
 export const justificationMaxLength = 1000;
 const maxReviewers = 50;
@@ -105,7 +105,7 @@ export class OpenAccessReviewDto extends ReasonDto {
     example: '2026-03-31T17:00:00Z',
     description: 'ISO-8601 instant; a campaign not completed by then is expired',
   })
-  @IsISO8601({ strict: true })
+  @IsInstant({ strict: true })
   dueAt!: string;
 
   @ApiPropertyOptional({ type: ReviewScopeDto, description: 'Default: the whole team' })

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsOptionalId } from '../../http/ids';
+import { IsInstant } from '../../queries/dto/queries.dto';
 
 const positionMaxLength = 200;
 
@@ -21,12 +22,12 @@ export class AuditReadOptionsDto {
 export class AuditWindowDto extends AuditReadOptionsDto {
   @ApiPropertyOptional({ description: 'Entries at or after this ISO-8601 instant', example: '2026-01-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Entries at or before this ISO-8601 instant', example: '2026-03-31T23:59:59Z' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   to?: string;
 }
 

@@ -1,10 +1,42 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  isISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+} from 'class-validator';
 import { permissions, type Permission } from '@access-audit/domain';
+import { instantMs } from '@access-audit/projections';
 import { IsId, IsOptionalId } from '../../http/ids';
 
 const positionMaxLength = 200;
+const iso8601 = { strict: true, strictSeparator: true };
+
+/**
+ * An ISO-8601 instant: a full date, or a date and time. Week dates, ordinal dates, bare months and the basic format are
+ * ISO-8601 too, but have no place on the time line here; they are refused rather than answered as now.
+ */
+export const IsInstant = (options: Parameters<typeof isISO8601>[1] = iso8601): PropertyDecorator =>
+  applyDecorators(
+    IsISO8601(options),
+    ValidateBy({
+      name: 'isInstant',
+      validator: {
+        // Values that are not ISO-8601 at all are IsISO8601's to refuse: one error per value.
+        validate: (value: unknown) =>
+          typeof value !== 'string' || !isISO8601(value, options) || instantMs(value) !== undefined,
+        defaultMessage: () => '$property must be an ISO-8601 date or date-time, such as 2026-03-03T09:00:00Z',
+      },
+    }),
+  );
 
 /** `minPosition` and `at`, accepted by every query. */
 export class ReadOptionsDto {
@@ -24,7 +56,7 @@ export class ReadOptionsDto {
     example: '2025-03-03T12:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   at?: string;
 }
 
