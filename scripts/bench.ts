@@ -116,11 +116,14 @@ async function reportRss(path: string, kind: string): Promise<void> {
     held = new AccessProjection(db, (a, b) => Number(BigInt(a) - BigInt(b)));
   } else {
     const grants = new Map<string, string>();
-    const open = db.prepare<[], { key: string; via_json: string }>(
-      `SELECT team_id || '|' || user_id || '|' || project_id || '|' || permission AS key, (SELECT via_json FROM vias WHERE id = via_id) AS via_json ` +
-        `FROM permission_intervals WHERE to_ms = ${OPEN_END}`,
+    const open = db.prepare<[], { key: string; grants_json: string }>(
+      `SELECT team_id || '|' || user_id || '|' || project_id AS key, (SELECT grants_json FROM grant_sets WHERE id = grants_id) AS grants_json ` +
+        `FROM grant_intervals WHERE to_ms = ${OPEN_END}`,
     );
-    for (const row of open.iterate()) grants.set(row.key, row.via_json);
+    for (const row of open.iterate()) {
+      for (const [permission, via] of JSON.parse(row.grants_json) as Array<[string, unknown]>)
+        grants.set(`${row.key}|${permission}`, JSON.stringify(via));
+    }
     held = grants;
   }
   gcNow();
@@ -312,16 +315,20 @@ async function main(): Promise<void> {
       limitName: 'raw SQLite read + JSON.parse',
       limit: rawRate,
     });
-    const intervals = db.prepare<[], number>('SELECT COUNT(*) FROM permission_intervals').pluck().get()!;
+    const intervals = db.prepare<[], number>('SELECT COUNT(*) FROM grant_intervals').pluck().get()!;
+    const grantSets = db.prepare<[], number>('SELECT COUNT(*) FROM grant_sets').pluck().get()!;
     const memberEvents = db.prepare<[], number>('SELECT COUNT(*) FROM member_events').pluck().get()!;
     notes.push(
-      `the replay wrote ${fmt(intervals)} validity intervals (${(intervals / replay.events).toFixed(1)} per event) and ${fmt(memberEvents)} member-event rows`,
+      `the replay wrote ${fmt(intervals)} validity intervals of members' grants per scope (${(intervals / replay.events).toFixed(2)} per event; ${fmt(grantSets)} distinct grant sets) and ${fmt(memberEvents)} member-event rows`,
     );
 
     // 3. RSS per live grant: the projection's in-memory team states vs a Map of every live grant, each loaded from the
     // read-model database into a fresh process (RSS never shrinks back, so in-process deltas would mean little).
     const liveGrants = db
-      .prepare<[], number>(`SELECT COUNT(*) FROM permission_intervals WHERE to_ms = ${OPEN_END}`)
+      .prepare<[], number>(
+        'SELECT SUM(json_array_length(grants_json)) FROM grant_intervals JOIN grant_sets ON grant_sets.id = grants_id ' +
+          `WHERE to_ms = ${OPEN_END}`,
+      )
       .pluck()
       .get()!;
     const projectionRss = await measureRss(join(dir, 'read-models.db'), 'projection');
@@ -376,23 +383,23 @@ async function main(): Promise<void> {
 
     // 5. Point-in-time lookups at this size vs a primary-key SELECT on the same table.
     const firstMs = Date.parse('2024-01-01T00:00:00.000Z');
-    const lastMs = db.prepare<[], number>('SELECT MAX(from_ms) FROM permission_intervals').pluck().get()!;
-    type IntervalKey = { team_id: string; user_id: string; project_id: string; permission: string; from_ms: number };
+    const lastMs = db.prepare<[], number>('SELECT MAX(from_ms) FROM grant_intervals').pluck().get()!;
+    type IntervalKey = { team_id: string; user_id: string; project_id: string; from_ms: number };
     const keys = db
       .prepare<[number], IntervalKey>(
-        'SELECT team_id, user_id, project_id, permission, from_ms FROM permission_intervals WHERE from_ms % 97 = ? LIMIT 20000',
+        'SELECT team_id, user_id, project_id, from_ms FROM grant_intervals WHERE from_ms % 97 = ? LIMIT 20000',
       )
       .all(3);
     const atSamples = samples
       .slice(0, 20_000)
       .map((s) => ({ ...s, at: firstMs + Math.floor(random() * (lastMs - firstMs)) }));
-    const byKey = db.prepare<[string, string, string, string, number], { via_json: string }>(
-      'SELECT (SELECT via_json FROM vias WHERE id = via_id) AS via_json FROM permission_intervals ' +
-        'WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? AND from_ms = ?',
+    const byKey = db.prepare<[string, string, string, number], { grants_json: string }>(
+      'SELECT (SELECT grants_json FROM grant_sets WHERE id = grants_id) AS grants_json FROM grant_intervals ' +
+        'WHERE team_id = ? AND user_id = ? AND project_id = ? AND from_ms = ?',
     );
     latencies(atSamples.slice(0, 2000), (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId, s.at));
     const pointInTime = latencies(atSamples, (s) => queries.check(s.teamId, s.userId, s.permission, s.projectId, s.at));
-    const primaryKey = latencies(keys, (k) => byKey.get(k.team_id, k.user_id, k.project_id, k.permission, k.from_ms));
+    const primaryKey = latencies(keys, (k) => byKey.get(k.team_id, k.user_id, k.project_id, k.from_ms));
     rows.push({
       figure: 'point-in-time check (at=) p50',
       value: pointInTime.p50,

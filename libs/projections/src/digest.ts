@@ -59,16 +59,15 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
     'temporal-index': () =>
       digestRows(
         db,
-        'SELECT team_id, user_id, project_id, permission, from_ms, to_ms, (SELECT via_json FROM vias WHERE id = via_id) AS via_json, ' +
-          'from_position, to_position FROM permission_intervals ORDER BY team_id, user_id, project_id, permission, from_ms',
+        'SELECT team_id, user_id, project_id, from_ms, to_ms, (SELECT grants_json FROM grant_sets WHERE id = grants_id) AS grants_json, ' +
+          'from_position, to_position FROM grant_intervals ORDER BY team_id, user_id, project_id, from_ms',
         (row) => [
           row.team_id,
           row.user_id,
           row.project_id,
-          row.permission,
           row.from_ms,
           row.to_ms,
-          row.via_json,
+          row.grants_json,
           row.from_position,
           row.to_position,
         ],

@@ -66,19 +66,21 @@ function prepareStatements(db: Database.Database) {
       'INSERT INTO team_states (team_id, revision, last_ms, state_json) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (team_id) DO UPDATE SET revision = excluded.revision, last_ms = excluded.last_ms, state_json = excluded.state_json',
     ),
-    readVias: db.prepare<[], { id: number; via_json: string }>('SELECT id, via_json FROM vias'),
-    insertVia: db.prepare<[string]>('INSERT INTO vias (via_json) VALUES (?)'),
-    openInterval: db.prepare<[string, string, string, string, number, number, number, string]>(
-      'INSERT INTO permission_intervals (team_id, user_id, project_id, permission, from_ms, to_ms, via_id, from_position) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    grantSetId: db.prepare<[string], number>('SELECT id FROM grant_sets WHERE grants_json = ?').pluck(),
+    insertGrantSet: db.prepare<[string]>('INSERT INTO grant_sets (grants_json) VALUES (?)'),
+    openInterval: db.prepare<[string, string, string, number, number, number, string]>(
+      'INSERT INTO grant_intervals (team_id, user_id, project_id, from_ms, to_ms, grants_id, from_position) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    // The literal OPEN_END lets SQLite use the partial index of open intervals.
-    closeOpenInterval: db.prepare<[number, string, string, string, string, string]>(
-      'UPDATE permission_intervals SET to_ms = ?, to_position = ? ' +
-        `WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? AND to_ms = ${OPEN_END}`,
+    // A scope's open interval is the one that starts last: one seek down the primary key.
+    closeOpenInterval: db.prepare<{ to: number; position: string; team: string; user: string; project: string }>(
+      'UPDATE grant_intervals SET to_ms = @to, to_position = @position ' +
+        'WHERE team_id = @team AND user_id = @user AND project_id = @project AND from_ms = ' +
+        '(SELECT MAX(from_ms) FROM grant_intervals WHERE team_id = @team AND user_id = @user AND project_id = @project) ' +
+        `AND to_ms = ${OPEN_END}`,
     ),
-    deleteOpenIntervalFrom: db.prepare<[string, string, string, string, number]>(
-      'DELETE FROM permission_intervals WHERE team_id = ? AND user_id = ? AND project_id = ? AND permission = ? ' +
+    deleteOpenIntervalFrom: db.prepare<[string, string, string, number]>(
+      'DELETE FROM grant_intervals WHERE team_id = ? AND user_id = ? AND project_id = ? ' +
         `AND from_ms = ? AND to_ms = ${OPEN_END}`,
     ),
     insertMemberEvent: db.prepare<[string, string, string, number, number, string]>(
@@ -90,14 +92,47 @@ function prepareStatements(db: Database.Database) {
 const grantKey = (grant: { projectId: string | null; permission: string }): string =>
   `${grant.projectId ?? TEAM_LEVEL}\u0000${grant.permission}`;
 
-function grantsByKey(
-  state: TeamState,
-  userId: string,
-  projectId: string | undefined,
-): Map<string, EffectivePermission> {
-  const grants = new Map<string, EffectivePermission>();
-  for (const grant of effectivePermissions(state, userId, projectId)) grants.set(grantKey(grant), grant);
-  return grants;
+/** A member's grants by scope: team-level ones under TEAM_LEVEL, then each project's, in effectivePermissions order. */
+function grantsByScope(grants: readonly EffectivePermission[]): Map<string, EffectivePermission[]> {
+  const scopes = new Map<string, EffectivePermission[]>();
+  for (const grant of grants) {
+    const scope = grant.projectId ?? TEAM_LEVEL;
+    const held = scopes.get(scope);
+    if (held) held.push(grant);
+    else scopes.set(scope, [grant]);
+  }
+  return scopes;
+}
+
+function sameGrants(a: readonly EffectivePermission[], b: readonly EffectivePermission[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.permission !== b[i]!.permission || !sameVia(a[i]!.via, b[i]!.via)) return false;
+  }
+  return true;
+}
+
+/** What a `grant_sets` row holds: [[permission, via], ...]. */
+export type StoredGrantSet = Array<[Permission, Via[]]>;
+
+const grantSetJson = (grants: readonly EffectivePermission[]): string =>
+  JSON.stringify(grants.map(({ permission, via }): [Permission, Via[]] => [permission, via]));
+
+/** Permissions gained and lost between two lists of grants; a change of `via` alone is neither. */
+function permissionChanges(
+  before: readonly EffectivePermission[],
+  after: readonly EffectivePermission[],
+): { granted: PermissionRef[]; revoked: PermissionRef[] } {
+  const held = new Set(before.map(grantKey));
+  const holds = new Set(after.map(grantKey));
+  return {
+    granted: after
+      .filter((grant) => !held.has(grantKey(grant)))
+      .map(({ permission, projectId }) => ({ permission, projectId })),
+    revoked: before
+      .filter((grant) => !holds.has(grantKey(grant)))
+      .map(({ permission, projectId }) => ({ permission, projectId })),
+  };
 }
 
 /** Via entries are flat objects built by the domain in a fixed order. */
@@ -119,9 +154,12 @@ const stored = ({ projectId, permission }: PermissionRef): StoredPermission => [
 /** The state one batch builds up before it commits: nothing reaches the committed maps unless the transaction does. */
 interface BatchState {
   teams: Map<string, ProjectedTeam>;
-  vias: Map<string, number>;
+  grantSets: Map<string, number>;
   changes: PermissionChange[];
 }
+
+/** Grant set ids remembered from committed rows; forgotten wholesale beyond this many (they are looked up again). */
+const grantSetCacheSize = 50_000;
 
 /**
  * The access read models of every team, fed one batch of recorded events at a time. Each batch is one SQLite
@@ -133,7 +171,7 @@ interface BatchState {
  */
 export class AccessProjection {
   readonly #teams = new Map<string, ProjectedTeam>();
-  readonly #vias = new Map<string, number>();
+  readonly #grantSets = new Map<string, number>();
   readonly #statements: Statements;
   readonly #applyBatch: (events: readonly RecordedEvent[]) => {
     batch: BatchState;
@@ -175,7 +213,7 @@ export class AccessProjection {
     if (events.length === 0) return { position: this.#position, applied: 0, changes: [] };
     const { batch, applied, processed } = this.#applyBatch(events);
     for (const [teamId, team] of batch.teams) this.#teams.set(teamId, team);
-    for (const [json, id] of batch.vias) this.#vias.set(json, id);
+    for (const [json, id] of batch.grantSets) this.#rememberGrantSet(json, id);
     this.#position = applied.position;
     this.#processed = processed;
     return applied;
@@ -183,7 +221,7 @@ export class AccessProjection {
 
   #load(): void {
     this.#teams.clear();
-    this.#vias.clear();
+    this.#grantSets.clear();
     const checkpoint = this.#statements.readCheckpoint.get(ACCESS_PROJECTION);
     this.#position = checkpoint?.position;
     this.#processed = checkpoint?.processed ?? 0;
@@ -194,11 +232,10 @@ export class AccessProjection {
         lastMs: row.last_ms,
       });
     }
-    for (const row of this.#statements.readVias.iterate()) this.#vias.set(row.via_json, row.id);
   }
 
   #applyInTransaction(events: readonly RecordedEvent[]) {
-    const batch: BatchState = { teams: new Map(), vias: new Map(), changes: [] };
+    const batch: BatchState = { teams: new Map(), grantSets: new Map(), changes: [] };
     let position = this.#position;
     let processed = this.#processed;
     let applied = 0;
@@ -241,13 +278,10 @@ export class AccessProjection {
     const subject = subjectOf(teamEvent);
     let entry: Omit<StoredMemberEvent, 'granted' | 'revoked'> | undefined;
     for (const userId of users) {
-      const { granted, revoked } = this.#diffMember(
-        batch,
-        interval,
-        userId,
-        grantsByKey(old, userId, projectId),
-        grantsByKey(next, userId, projectId),
-      );
+      const held = effectivePermissions(old, userId, projectId);
+      const holds = effectivePermissions(next, userId, projectId);
+      this.#writeIntervals(batch, interval, userId, held, holds);
+      const { granted, revoked } = permissionChanges(held, holds);
       if (userId !== subject && !granted.length && !revoked.length) continue;
       entry ??= memberEventOf(event, teamEvent);
       const changed = granted.length + revoked.length > 0;
@@ -283,55 +317,61 @@ export class AccessProjection {
     return { state: next, revision: event.revision, lastMs: atMs };
   }
 
-  /** Ends and starts the member's validity intervals between two sets of grants; returns what was granted and revoked. */
-  #diffMember(
+  /** Ends and starts the member's intervals of each scope whose grants (or their via) changed. */
+  #writeIntervals(
     batch: BatchState,
     at: { teamId: string; atMs: number; position: string; sameInstant: boolean },
     userId: string,
-    before: Map<string, EffectivePermission>,
-    after: Map<string, EffectivePermission>,
-  ): { granted: PermissionRef[]; revoked: PermissionRef[] } {
-    const granted: PermissionRef[] = [];
-    const revoked: PermissionRef[] = [];
-    for (const [key, held] of before) {
-      const now = after.get(key);
-      if (now && sameVia(now.via, held.via)) continue;
-      this.#closeInterval(at, userId, held);
-      if (now) this.#openInterval(batch, at, userId, now);
-      else revoked.push({ permission: held.permission, projectId: held.projectId });
+    before: readonly EffectivePermission[],
+    after: readonly EffectivePermission[],
+  ): void {
+    const held = grantsByScope(before);
+    const holds = grantsByScope(after);
+    for (const [scope, grants] of held) {
+      const now = holds.get(scope);
+      if (now && sameGrants(grants, now)) continue;
+      this.#closeInterval(at, userId, scope);
+      if (now) this.#openInterval(batch, at, userId, scope, now);
     }
-    for (const [key, now] of after) {
-      if (before.has(key)) continue;
-      this.#openInterval(batch, at, userId, now);
-      granted.push({ permission: now.permission, projectId: now.projectId });
+    for (const [scope, grants] of holds) {
+      if (!held.has(scope)) this.#openInterval(batch, at, userId, scope, grants);
     }
-    return { granted, revoked };
   }
 
-  #viaId(batch: BatchState, via: Via[]): number {
-    const json = JSON.stringify(via);
-    const known = this.#vias.get(json) ?? batch.vias.get(json);
+  #grantSetId(batch: BatchState, grants: readonly EffectivePermission[]): number {
+    const json = grantSetJson(grants);
+    const known = this.#grantSets.get(json) ?? batch.grantSets.get(json);
     if (known !== undefined) return known;
-    const id = Number(this.#statements.insertVia.run(json).lastInsertRowid);
-    batch.vias.set(json, id);
+    // Not in this batch, so a row found here was committed before it.
+    const stored = this.#statements.grantSetId.get(json);
+    if (stored !== undefined) {
+      this.#rememberGrantSet(json, stored);
+      return stored;
+    }
+    const id = Number(this.#statements.insertGrantSet.run(json).lastInsertRowid);
+    batch.grantSets.set(json, id);
     return id;
+  }
+
+  #rememberGrantSet(json: string, id: number): void {
+    if (this.#grantSets.size >= grantSetCacheSize) this.#grantSets.clear();
+    this.#grantSets.set(json, id);
   }
 
   #openInterval(
     batch: BatchState,
     at: { teamId: string; atMs: number; position: string },
     userId: string,
-    grant: EffectivePermission,
+    scope: string,
+    grants: readonly EffectivePermission[],
   ): void {
-    const { projectId, permission, via } = grant;
     this.#statements.openInterval.run(
       at.teamId,
       userId,
-      projectId ?? TEAM_LEVEL,
-      permission,
+      scope,
       at.atMs,
       OPEN_END,
-      this.#viaId(batch, via),
+      this.#grantSetId(batch, grants),
       at.position,
     );
   }
@@ -339,27 +379,24 @@ export class AccessProjection {
   #closeInterval(
     at: { teamId: string; atMs: number; position: string; sameInstant: boolean },
     userId: string,
-    grant: EffectivePermission,
+    scope: string,
   ): void {
-    const projectId = grant.projectId ?? TEAM_LEVEL;
     // An interval that would end at the instant it began held at no instant (events sharing one timestamp): drop it.
     // Only possible when the team's previous event had this very instant.
     if (
       at.sameInstant &&
-      this.#statements.deleteOpenIntervalFrom.run(at.teamId, userId, projectId, grant.permission, at.atMs).changes === 1
+      this.#statements.deleteOpenIntervalFrom.run(at.teamId, userId, scope, at.atMs).changes === 1
     ) {
       return;
     }
-    const closed = this.#statements.closeOpenInterval.run(
-      at.atMs,
-      at.position,
-      at.teamId,
-      userId,
-      projectId,
-      grant.permission,
-    );
-    if (closed.changes !== 1)
-      throw new Error(`no open interval for ${at.teamId}/${userId}/${grant.projectId ?? '-'}/${grant.permission}`);
+    const closed = this.#statements.closeOpenInterval.run({
+      to: at.atMs,
+      position: at.position,
+      team: at.teamId,
+      user: userId,
+      project: scope,
+    });
+    if (closed.changes !== 1) throw new Error(`no open interval for ${at.teamId}/${userId}/${scope || '-'}`);
   }
 }
 

@@ -98,6 +98,31 @@ describe('AccessProjection', () => {
     ]);
   });
 
+  it('a change of reason for every right held on a project (none gained or lost there) is recorded from that instant', () => {
+    const team = enterpriseTeam();
+    team.run('olivia', day(3), {
+      type: 'AssignProjectRole',
+      data: { projectId: 'web', userId: 'cleo', role: 'project_developer' },
+    });
+    // POLICY.md: a developer acts as project_developer on every project, so cleo keeps exactly the rights she had on web.
+    team.run('olivia', day(5), { type: 'ChangeTeamRole', data: { userId: 'cleo', role: 'developer' } });
+    const { projection, queries } = setup();
+    projection.apply(asRecorded('acme', team.events));
+
+    const onWeb = (at: string) => queries.permissions('acme', { userId: 'cleo', projectId: 'web' }, ms(at));
+    const before = onWeb(day(4)).filter((grant) => grant.projectId === 'web');
+    const after = onWeb(day(5)).filter((grant) => grant.projectId === 'web');
+    expect(after.map((grant) => grant.permission)).toEqual(before.map((grant) => grant.permission));
+    expect(before.length).toBeGreaterThan(0);
+    for (const grant of before)
+      expect(grant.via).toEqual([{ kind: 'project_role', role: 'project_developer', projectId: 'web' }]);
+    for (const grant of after)
+      expect(grant.via).toEqual([{ kind: 'team_role', role: 'developer', actsAs: 'project_developer' }]);
+    expect(queries.check('acme', 'cleo', 'project.deploy.production', 'web', ms(day(6))).via).toEqual(
+      queries.check('acme', 'cleo', 'project.deploy.production', 'web').via,
+    );
+  });
+
   it('events sharing one instant leave no empty interval, and an earlier-stamped event counts at its predecessor’s time', () => {
     const team = enterpriseTeam();
     team.run('olivia', day(5), {
@@ -114,7 +139,8 @@ describe('AccessProjection', () => {
 
     const cleoIntervals = db
       .prepare<[], { from_ms: number; to_ms: number }>(
-        "SELECT from_ms, to_ms FROM permission_intervals WHERE user_id = 'cleo' AND permission = 'project.view'",
+        "SELECT from_ms, to_ms FROM grant_intervals JOIN grant_sets ON grant_sets.id = grants_id WHERE user_id = 'cleo' " +
+          "AND EXISTS (SELECT 1 FROM json_each(grants_json) WHERE json_extract(value, '$[0]') = 'project.view')",
       )
       .all();
     expect(cleoIntervals).toEqual([{ from_ms: ms(day(5)), to_ms: expect.any(Number) }]);

@@ -13,7 +13,13 @@ import {
   type Via,
 } from '@access-audit/domain';
 import type { MemberHistoryEntry, MemberPermissionGrant, PermissionChange, PermissionRef } from './model';
-import { causeOf, type AccessProjection, type StoredMemberEvent, type StoredPermission } from './projection';
+import {
+  causeOf,
+  type AccessProjection,
+  type StoredGrantSet,
+  type StoredMemberEvent,
+  type StoredPermission,
+} from './projection';
 import { TEAM_LEVEL } from './schema';
 
 export interface TeamView {
@@ -71,8 +77,24 @@ function comparePermissionRows(a: MemberPermissionGrant, b: MemberPermissionGran
 interface IntervalRow {
   user_id: string;
   project_id: string;
-  permission: string;
-  via_json: string;
+  grants_id: number;
+}
+
+/** A stored grant set, parsed once and frozen (shared by every answer that reads it). */
+interface GrantSet {
+  grants: ReadonlyArray<readonly [Permission, Via[]]>;
+  byPermission: ReadonlyMap<Permission, Via[]>;
+}
+
+/** Parsed grant sets kept; forgotten wholesale beyond this many (parsed again when read). */
+const grantSetCacheSize = 10_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 interface MemberEventRow {
@@ -85,49 +107,45 @@ interface MemberEventRow {
 
 const toRef = ([projectId, permission]: StoredPermission): PermissionRef => ({ permission, projectId });
 
-const rowToGrant = (row: IntervalRow): MemberPermissionGrant => ({
-  userId: row.user_id,
-  permission: row.permission as Permission,
-  projectId: row.project_id === TEAM_LEVEL ? null : row.project_id,
-  via: JSON.parse(row.via_json) as Via[],
-});
-
 /**
  * The answers of the query API. Current answers come from the folded team states in memory, through the domain's
  * `checkPermission` / `effectivePermissions`; answers `at` an instant come from the temporal index in SQLite.
  */
 export class AccessQueries {
   readonly #statements;
+  readonly #grantSets = new Map<number, GrantSet>();
 
   constructor(private readonly projection: AccessProjection) {
     const db = projection.db;
     const at = 'from_ms <= @at AND to_ms > @at';
-    const columns = 'user_id, project_id, permission, (SELECT via_json FROM vias WHERE id = via_id) AS via_json';
+    const columns = 'user_id, project_id, grants_id';
     this.#statements = {
-      grantAt: db.prepare<
-        { team: string; user: string; project: string; permission: string; at: number },
-        { via_json: string }
+      // Intervals of one scope never overlap: the last one to start at or before the instant is the only candidate.
+      scopeAt: db.prepare<
+        { team: string; user: string; project: string; at: number },
+        { grants_id: number; to_ms: number }
       >(
-        `SELECT (SELECT via_json FROM vias WHERE id = via_id) AS via_json FROM permission_intervals WHERE team_id = @team ` +
-          `AND user_id = @user AND project_id = @project AND permission = @permission AND ${at} LIMIT 1`,
+        'SELECT grants_id, to_ms FROM grant_intervals WHERE team_id = @team AND user_id = @user ' +
+          'AND project_id = @project AND from_ms <= @at ORDER BY from_ms DESC LIMIT 1',
       ),
       teamAt: db.prepare<{ team: string; at: number }, IntervalRow>(
-        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND ${at}`,
+        `SELECT ${columns} FROM grant_intervals WHERE team_id = @team AND ${at}`,
       ),
       userAt: db.prepare<{ team: string; user: string; at: number }, IntervalRow>(
-        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND user_id = @user AND ${at}`,
+        `SELECT ${columns} FROM grant_intervals WHERE team_id = @team AND user_id = @user AND ${at}`,
       ),
       projectAt: db.prepare<{ team: string; project: string; at: number }, IntervalRow>(
-        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND project_id IN (@project, '') AND ${at}`,
+        `SELECT ${columns} FROM grant_intervals WHERE team_id = @team AND project_id IN (@project, '') AND ${at}`,
       ),
       userProjectAt: db.prepare<{ team: string; user: string; project: string; at: number }, IntervalRow>(
-        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND user_id = @user ` +
+        `SELECT ${columns} FROM grant_intervals WHERE team_id = @team AND user_id = @user ` +
           `AND project_id IN (@project, '') AND ${at}`,
       ),
-      holdersAt: db.prepare<{ team: string; project: string; permission: string; at: number }, IntervalRow>(
-        `SELECT ${columns} FROM permission_intervals WHERE team_id = @team AND project_id = @project ` +
-          `AND permission = @permission AND ${at} ORDER BY user_id`,
+      holdersAt: db.prepare<{ team: string; project: string; at: number }, IntervalRow>(
+        `SELECT ${columns} FROM grant_intervals WHERE team_id = @team AND project_id = @project ` +
+          `AND ${at} ORDER BY user_id`,
       ),
+      grantSet: db.prepare<[number], string>('SELECT grants_json FROM grant_sets WHERE id = ?').pluck(),
       history: db.prepare<[string, string, number], MemberEventRow>(
         'SELECT seq, position, team_id, user_id, entry_json FROM member_events WHERE team_id = ? AND user_id = ? AND at_ms <= ? ORDER BY seq',
       ),
@@ -166,8 +184,9 @@ export class AccessQueries {
     }
     const project = isProjectPermission(permission) ? projectId : TEAM_LEVEL;
     if (project === undefined) return { allowed: false, via: [] };
-    const row = this.#statements.grantAt.get({ team: teamId, user: userId, project, permission, at: atMs });
-    return row ? { allowed: true, via: JSON.parse(row.via_json) as Via[] } : { allowed: false, via: [] };
+    const row = this.#statements.scopeAt.get({ team: teamId, user: userId, project, at: atMs });
+    const via = row && row.to_ms > atMs ? this.#grantSet(row.grants_id).byPermission.get(permission) : undefined;
+    return via ? { allowed: true, via } : { allowed: false, via: [] };
   }
 
   /** Every effective permission of the selection (team-level ones, plus those on `projectId` or on every project). */
@@ -183,7 +202,7 @@ export class AccessQueries {
             : projectId !== undefined
               ? this.#statements.projectAt.all({ team, project: projectId, at: atMs })
               : this.#statements.teamAt.all({ team, at: atMs });
-      return rows.map(rowToGrant).sort(comparePermissionRows);
+      return rows.flatMap((row) => this.#grantsOf(row)).sort(comparePermissionRows);
     }
     const state: TeamState = this.projection.team(teamId)?.state ?? { status: 'none' };
     if (state.status !== 'active') return [];
@@ -202,9 +221,10 @@ export class AccessQueries {
   ): Array<{ userId: string; via: Via[] }> {
     if (atMs !== undefined) {
       const project = isProjectPermission(permission) ? projectId : TEAM_LEVEL;
-      return this.#statements.holdersAt
-        .all({ team: teamId, project, permission, at: atMs })
-        .map((row) => ({ userId: row.user_id, via: JSON.parse(row.via_json) as Via[] }));
+      return this.#statements.holdersAt.all({ team: teamId, project, at: atMs }).flatMap((row) => {
+        const via = this.#grantSet(row.grants_id).byPermission.get(permission);
+        return via ? [{ userId: row.user_id, via }] : [];
+      });
     }
     const state = this.teamState(teamId);
     if (!state) return [];
@@ -258,6 +278,27 @@ export class AccessQueries {
   #later(reflected: string | undefined, after: string | undefined): string | undefined {
     if (reflected === undefined || after === undefined) return reflected ?? after;
     return this.projection.comparePositions(after, reflected) > 0 ? after : reflected;
+  }
+
+  #grantsOf(row: IntervalRow): MemberPermissionGrant[] {
+    const projectId = row.project_id === TEAM_LEVEL ? null : row.project_id;
+    return this.#grantSet(row.grants_id).grants.map(([permission, via]) => ({
+      userId: row.user_id,
+      permission,
+      projectId,
+      via,
+    }));
+  }
+
+  #grantSet(id: number): GrantSet {
+    let set = this.#grantSets.get(id);
+    if (!set) {
+      const grants = deepFreeze(JSON.parse(this.#statements.grantSet.get(id)!) as StoredGrantSet);
+      set = { grants, byPermission: new Map(grants) };
+      if (this.#grantSets.size >= grantSetCacheSize) this.#grantSets.clear();
+      this.#grantSets.set(id, set);
+    }
+    return set;
   }
 
   /** The sequence number of the last member event at or before the position (0 when none). */

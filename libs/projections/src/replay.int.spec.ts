@@ -58,7 +58,7 @@ describe('replay --verify (library)', () => {
     ],
     [
       'temporal-index',
-      'UPDATE permission_intervals SET to_ms = to_ms - 1 WHERE from_ms = (SELECT MIN(from_ms) FROM permission_intervals WHERE to_ms < 8640000000000000) AND to_ms < 8640000000000000',
+      'UPDATE grant_intervals SET to_ms = to_ms - 1 WHERE from_ms = (SELECT MIN(from_ms) FROM grant_intervals WHERE to_ms < 8640000000000000) AND to_ms < 8640000000000000',
     ],
     [
       'change-feed',

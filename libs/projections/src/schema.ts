@@ -18,28 +18,26 @@ CREATE TABLE IF NOT EXISTS team_states (
   last_ms    INTEGER NOT NULL,
   state_json TEXT NOT NULL
 );
--- Each distinct "via" (why a permission holds) once; intervals refer to it.
-CREATE TABLE IF NOT EXISTS vias (
-  id       INTEGER PRIMARY KEY,
-  via_json TEXT NOT NULL UNIQUE
+-- Each distinct set of grants a member holds in one scope, once: [[permission, via], ...] in policy order.
+CREATE TABLE IF NOT EXISTS grant_sets (
+  id          INTEGER PRIMARY KEY,
+  grants_json TEXT NOT NULL UNIQUE
 );
--- A grant's validity intervals [from_ms, to_ms), clustered by (team, user, project, permission, from): a point-in-time
--- check is one range seek. An interval never starts twice at one instant (empty ones are deleted), so the key is unique.
-CREATE TABLE IF NOT EXISTS permission_intervals (
+-- What a member holds in one scope (team-level, or one project) during [from_ms, to_ms): one row per change of that
+-- set, however many of its permissions changed. Clustered by (team, user, project, from): a point-in-time check is one
+-- seek, and the open interval of a scope is the one that starts last. Intervals never start twice at one instant
+-- (empty ones are deleted), so the key is unique.
+CREATE TABLE IF NOT EXISTS grant_intervals (
   team_id       TEXT NOT NULL,
   user_id       TEXT NOT NULL,
   project_id    TEXT NOT NULL,
-  permission    TEXT NOT NULL,
   from_ms       INTEGER NOT NULL,
   to_ms         INTEGER NOT NULL,
-  via_id        INTEGER NOT NULL,
+  grants_id     INTEGER NOT NULL,
   from_position TEXT NOT NULL,
   to_position   TEXT,
-  PRIMARY KEY (team_id, user_id, project_id, permission, from_ms)
+  PRIMARY KEY (team_id, user_id, project_id, from_ms)
 ) WITHOUT ROWID;
--- The open interval of a grant, found in one seek when it ends (the constant is OPEN_END).
-CREATE INDEX IF NOT EXISTS permission_intervals_open
-  ON permission_intervals (team_id, user_id, project_id, permission) WHERE to_ms = 8640000000000000;
 -- One row per event and member it concerns: the member's history, and (changed = 1) the change feed.
 CREATE TABLE IF NOT EXISTS member_events (
   seq        INTEGER PRIMARY KEY,
@@ -54,10 +52,25 @@ CREATE TABLE IF NOT EXISTS member_events (
 
 /** Indexes only queries need: a rebuild into an empty database creates them once at the end. */
 const SECONDARY_INDEXES: Record<string, string> = {
-  permission_intervals_by_project: 'ON permission_intervals (team_id, project_id, permission, from_ms)',
+  grant_intervals_by_project: 'ON grant_intervals (team_id, project_id, from_ms)',
   member_events_by_member: 'ON member_events (team_id, user_id, seq)',
   member_events_changes_by_team: 'ON member_events (team_id, seq) WHERE changed = 1',
 };
+
+/**
+ * The layout of the tables above (`PRAGMA user_version`). A database of another layout is emptied when opened, and the
+ * runner rebuilds it from the log (nothing in it is anything but a projection of the log).
+ */
+export const READ_MODEL_LAYOUT = 2;
+const LAYOUT_TABLES = [
+  'checkpoint',
+  'team_states',
+  'vias',
+  'permission_intervals',
+  'grant_sets',
+  'grant_intervals',
+  'member_events',
+];
 
 export const READ_MODEL_SCHEMA =
   TABLES +
@@ -90,10 +103,20 @@ export function openReadModelDatabase(path: string, options: OpenReadModelOption
     db.pragma('synchronous = OFF');
   } else if (path !== ':memory:') {
     db.pragma('journal_mode = WAL');
+    // NORMAL: in WAL mode a power loss may lose the last transactions, never corrupt the file. Acceptable here only
+    // because everything in it is rebuilt from the log: the runner resumes from the checkpoint that survived.
     db.pragma('synchronous = NORMAL');
   }
   // Interval and history indexes are written at random keys: keep their pages in memory (64 MiB).
   db.pragma('cache_size = -65536');
-  db.exec(READ_MODEL_SCHEMA);
+  if (db.pragma('user_version', { simple: true }) !== READ_MODEL_LAYOUT) {
+    db.transaction(() => {
+      for (const table of LAYOUT_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
+      db.exec(READ_MODEL_SCHEMA);
+      db.pragma(`user_version = ${READ_MODEL_LAYOUT}`);
+    })();
+  } else {
+    db.exec(READ_MODEL_SCHEMA);
+  }
   return db;
 }
