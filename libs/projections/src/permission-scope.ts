@@ -1,12 +1,15 @@
 import type { TeamEvent } from '@access-audit/domain';
 
 /**
- * Which effective permissions an event can change: one member's (on every project), every member's on one project,
- * every member's everywhere, or none. Only says where to look; what changed is always recomputed with
+ * Which effective permissions an event can change: one member's (on every project, or on one), every member's on one
+ * project, every member's everywhere, or none. Only says where to look; what changed is always recomputed with
  * `effectivePermissions` on the team state before and after the event.
  */
 export type PermissionScope =
-  { kind: 'none' } | { kind: 'member'; userId: string } | { kind: 'project'; projectId: string } | { kind: 'team' };
+  | { kind: 'none' }
+  | { kind: 'member'; userId: string; projectId?: string }
+  | { kind: 'project'; projectId: string }
+  | { kind: 'team' };
 
 export function permissionScope(event: TeamEvent): PermissionScope {
   switch (event.type) {
@@ -18,9 +21,11 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'MemberRemoved':
     case 'PermissionGroupGranted':
     case 'PermissionGroupRevoked':
+      return { kind: 'member', userId: event.data.userId };
+    // A project role is the member's role on that project only (team-level rights come from the team role and groups).
     case 'ProjectRoleAssigned':
     case 'ProjectRoleRevoked':
-      return { kind: 'member', userId: event.data.userId };
+      return { kind: 'member', userId: event.data.userId, projectId: event.data.projectId };
     case 'ProjectCreated':
     case 'ProjectDeleted':
       return { kind: 'project', projectId: event.data.projectId };

@@ -89,9 +89,6 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-const grantKey = (grant: { projectId: string | null; permission: string }): string =>
-  `${grant.projectId ?? TEAM_LEVEL}\u0000${grant.permission}`;
-
 /** A member's grants by scope: team-level ones under TEAM_LEVEL, then each project's, in effectivePermissions order. */
 function grantsByScope(grants: readonly EffectivePermission[]): Map<string, EffectivePermission[]> {
   const scopes = new Map<string, EffectivePermission[]>();
@@ -118,21 +115,14 @@ export type StoredGrantSet = Array<[Permission, Via[]]>;
 const grantSetJson = (grants: readonly EffectivePermission[]): string =>
   JSON.stringify(grants.map(({ permission, via }): [Permission, Via[]] => [permission, via]));
 
-/** Permissions gained and lost between two lists of grants; a change of `via` alone is neither. */
-function permissionChanges(
-  before: readonly EffectivePermission[],
-  after: readonly EffectivePermission[],
-): { granted: PermissionRef[]; revoked: PermissionRef[] } {
-  const held = new Set(before.map(grantKey));
-  const holds = new Set(after.map(grantKey));
-  return {
-    granted: after
-      .filter((grant) => !held.has(grantKey(grant)))
-      .map(({ permission, projectId }) => ({ permission, projectId })),
-    revoked: before
-      .filter((grant) => !holds.has(grantKey(grant)))
-      .map(({ permission, projectId }) => ({ permission, projectId })),
-  };
+/** The permissions of `grants` (one scope) missing from `others` (the same scope), in order; a change of `via` is none. */
+function missingFrom(
+  grants: readonly EffectivePermission[],
+  others: readonly EffectivePermission[] | undefined,
+  into: PermissionRef[],
+): void {
+  const kept = new Set(others?.map((grant) => grant.permission));
+  for (const { permission, projectId } of grants) if (!kept.has(permission)) into.push({ permission, projectId });
 }
 
 /** Via entries are flat objects built by the domain in a fixed order. */
@@ -272,16 +262,19 @@ export class AccessProjection {
     let projectId: string | undefined;
     if (scope.kind === 'member') users = [scope.userId];
     else if (scope.kind !== 'none') users = [...new Set([...membersOf(old), ...membersOf(next)])].sort();
-    if (scope.kind === 'project') projectId = scope.projectId;
+    if (scope.kind === 'project' || scope.kind === 'member') projectId = scope.projectId;
 
     const interval = { teamId, atMs, position: event.position, sameInstant: lastMs === atMs };
     const subject = subjectOf(teamEvent);
     let entry: Omit<StoredMemberEvent, 'granted' | 'revoked'> | undefined;
     for (const userId of users) {
-      const held = effectivePermissions(old, userId, projectId);
-      const holds = effectivePermissions(next, userId, projectId);
-      this.#writeIntervals(batch, interval, userId, held, holds);
-      const { granted, revoked } = permissionChanges(held, holds);
+      const { granted, revoked } = this.#writeIntervals(
+        batch,
+        interval,
+        userId,
+        effectivePermissions(old, userId, projectId),
+        effectivePermissions(next, userId, projectId),
+      );
       if (userId !== subject && !granted.length && !revoked.length) continue;
       entry ??= memberEventOf(event, teamEvent);
       const changed = granted.length + revoked.length > 0;
@@ -317,25 +310,39 @@ export class AccessProjection {
     return { state: next, revision: event.revision, lastMs: atMs };
   }
 
-  /** Ends and starts the member's intervals of each scope whose grants (or their via) changed. */
+  /**
+   * Ends and starts the member's intervals of each scope whose grants (or their via) changed; returns the permissions
+   * gained and lost, in the order `effectivePermissions` lists them (a change of `via` alone is neither).
+   */
   #writeIntervals(
     batch: BatchState,
     at: { teamId: string; atMs: number; position: string; sameInstant: boolean },
     userId: string,
     before: readonly EffectivePermission[],
     after: readonly EffectivePermission[],
-  ): void {
+  ): { granted: PermissionRef[]; revoked: PermissionRef[] } {
+    const granted: PermissionRef[] = [];
+    const revoked: PermissionRef[] = [];
     const held = grantsByScope(before);
     const holds = grantsByScope(after);
+    const unchanged = new Set<string>();
     for (const [scope, grants] of held) {
       const now = holds.get(scope);
-      if (now && sameGrants(grants, now)) continue;
+      if (now && sameGrants(grants, now)) {
+        unchanged.add(scope);
+        continue;
+      }
       this.#closeInterval(at, userId, scope);
       if (now) this.#openInterval(batch, at, userId, scope, now);
+      missingFrom(grants, now, revoked);
     }
     for (const [scope, grants] of holds) {
-      if (!held.has(scope)) this.#openInterval(batch, at, userId, scope, grants);
+      if (unchanged.has(scope)) continue;
+      const then = held.get(scope);
+      if (!then) this.#openInterval(batch, at, userId, scope, grants);
+      missingFrom(grants, then, granted);
     }
+    return { granted, revoked };
   }
 
   #grantSetId(batch: BatchState, grants: readonly EffectivePermission[]): number {
