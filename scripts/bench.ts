@@ -41,12 +41,12 @@ interface AutocannonRun extends Promise<AutocannonResult> {
   ): void;
 }
 // autocannon ships no type declarations; this is the part used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon: (options: {
   url: string;
   connections: number;
   duration: number;
   headers?: Record<string, string>;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
 }) => AutocannonRun = require('autocannon');
 
 /** A fixed-connection autocannon run; latencies from every response at full precision (its histogram keeps whole ms). */
