@@ -19,6 +19,8 @@ import { IsId, IsOptionalId } from '../../http/ids';
 
 const positionMaxLength = 200;
 const iso8601 = { strict: true, strictSeparator: true };
+// A date-time without a zone would be read in the server's local time: it names no single instant.
+const zoned = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
 /**
  * An ISO-8601 instant: a full date, or a date and time. Week dates, ordinal dates, bare months and the basic format are
@@ -32,8 +34,11 @@ export const IsInstant = (options: Parameters<typeof isISO8601>[1] = iso8601): P
       validator: {
         // Values that are not ISO-8601 at all are IsISO8601's to refuse: one error per value.
         validate: (value: unknown) =>
-          typeof value !== 'string' || !isISO8601(value, options) || instantMs(value) !== undefined,
-        defaultMessage: () => '$property must be an ISO-8601 date or date-time, such as 2026-03-03T09:00:00Z',
+          typeof value !== 'string' ||
+          !isISO8601(value, options) ||
+          (instantMs(value) !== undefined && (!value.includes('T') || zoned.test(value))),
+        defaultMessage: () =>
+          '$property must be an ISO-8601 date or a date-time with its zone (Z or ±hh:mm), such as 2026-03-03T09:00:00Z',
       },
     }),
   );
