@@ -1,6 +1,5 @@
 import {
   permissionGroupRules,
-  permissionGroups,
   planRules,
   policyVersion,
   ruleIds,
@@ -31,7 +30,7 @@ import type {
 import { checkPermission } from './effective-permissions';
 import type { CascadeCause, ProjectSecurity, TeamEvent, TeamEventBase } from './events';
 import type { Decision, Rejection } from './rejection';
-import { assertNever, evolve, type ActiveTeam, type MemberState, type TeamState } from './state';
+import { assertNever, evolve, heldGroups, type ActiveTeam, type MemberState, type TeamState } from './state';
 
 /** New projects start with these settings; they are recorded in ProjectCreated so replay never depends on code defaults. */
 export const defaultProjectSecurity = (): ProjectSecurity => ({
@@ -150,9 +149,6 @@ const lastOwnerRejection = (userId: string): Rejection => ({
   rule: ruleIds.lastOwner,
   message: `${userId} is the team's only owner; at least one owner must remain`,
 });
-
-const heldGroups = (member: MemberState): PermissionGroup[] =>
-  permissionGroups.filter((g) => member.permissionGroups[g] !== undefined);
 
 function groupRefusal(role: TeamRole, group: PermissionGroup): Rejection | undefined {
   const rule = permissionGroupRules[group];

@@ -3,7 +3,6 @@ import {
   inherentProjectRole,
   isProjectPermission,
   permissionGroupRules,
-  permissionGroups,
   projectPermissions,
   projectRolePermissions,
   teamPermissions,
@@ -17,7 +16,7 @@ import {
   type TeamPermission,
   type TeamRole,
 } from '../policy/policy';
-import type { ActiveTeam, MemberState, TeamState } from './state';
+import { heldGroups, type ActiveTeam, type MemberState, type TeamState } from './state';
 
 /** Why a permission holds. */
 export type Via =
@@ -41,23 +40,25 @@ export function projectRoleOf(member: MemberState, projectId: string): { role: P
   return undefined;
 }
 
-const heldGroups = (member: MemberState): PermissionGroup[] =>
-  permissionGroups.filter((g) => member.permissionGroups[g] !== undefined);
-
-function teamLevelVia(member: MemberState, permission: TeamPermission): Via[] {
+function teamLevelVia(member: MemberState, groups: readonly PermissionGroup[], permission: TeamPermission): Via[] {
   const via: Via[] = [];
   if (teamRolePermissions[member.role.value].includes(permission))
     via.push({ kind: 'team_role', role: member.role.value });
-  for (const group of heldGroups(member)) {
+  for (const group of groups) {
     if (permissionGroupRules[group].teamPermissions.includes(permission)) via.push({ kind: 'permission_group', group });
   }
   return via;
 }
 
-function projectLevelVia(member: MemberState, projectId: string, permission: ProjectPermission): Via[] {
+/** `acting` is `projectRoleOf(member, projectId)`, computed once by the caller for every permission it asks about. */
+function projectLevelVia(
+  member: MemberState,
+  groups: readonly PermissionGroup[],
+  acting: ReturnType<typeof projectRoleOf>,
+  permission: ProjectPermission,
+): Via[] {
   const via: Via[] = [];
   const teamRole = member.role.value;
-  const acting = projectRoleOf(member, projectId);
   if (
     acting &&
     projectRolePermissions[acting.role].includes(permission) &&
@@ -67,7 +68,7 @@ function projectLevelVia(member: MemberState, projectId: string, permission: Pro
   }
   if ((teamRoleProjectExtras[teamRole] ?? []).includes(permission)) via.push({ kind: 'team_role', role: teamRole });
   if (acting && groupProjectRoles.includes(acting.role)) {
-    for (const group of heldGroups(member)) {
+    for (const group of groups) {
       if (permissionGroupRules[group].projectPermissions.includes(permission))
         via.push({ kind: 'permission_group', group });
     }
@@ -96,9 +97,9 @@ export function checkPermission(
   let via: Via[];
   if (isProjectPermission(permission)) {
     if (projectId === undefined || !found.team.projects[projectId]) return { allowed: false, via: [] };
-    via = projectLevelVia(found.member, projectId, permission);
+    via = projectLevelVia(found.member, heldGroups(found.member), projectRoleOf(found.member, projectId), permission);
   } else {
-    via = teamLevelVia(found.member, permission);
+    via = teamLevelVia(found.member, heldGroups(found.member), permission);
   }
   return { allowed: via.length > 0, via };
 }
@@ -112,15 +113,17 @@ export function effectivePermissions(state: TeamState, userId: string, projectId
   if (!found) return [];
   const { team, member } = found;
   const result: EffectivePermission[] = [];
+  const groups = heldGroups(member);
   for (const permission of teamPermissions) {
-    const via = teamLevelVia(member, permission);
+    const via = teamLevelVia(member, groups, permission);
     if (via.length) result.push({ permission, projectId: null, via });
   }
   const projectIds =
     projectId === undefined ? Object.keys(team.projects).sort() : team.projects[projectId] ? [projectId] : [];
   for (const pid of projectIds) {
+    const acting = projectRoleOf(member, pid);
     for (const permission of projectPermissions) {
-      const via = projectLevelVia(member, pid, permission);
+      const via = projectLevelVia(member, groups, acting, permission);
       if (via.length) result.push({ permission, projectId: pid, via });
     }
   }

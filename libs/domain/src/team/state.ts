@@ -1,4 +1,4 @@
-import type { PermissionGroup, Plan, ProjectRole, TeamRole } from '../policy/policy';
+import { permissionGroups, type PermissionGroup, type Plan, type ProjectRole, type TeamRole } from '../policy/policy';
 import type { ProjectSecurity, TeamEvent } from './events';
 
 /** A grant and who made it (separation of duties in access reviews needs the granter). */
@@ -15,6 +15,10 @@ export interface MemberState {
   /** Explicit project roles (contributors only), by project id. */
   projectRoles: Readonly<Record<string, Grant<ProjectRole>>>;
 }
+
+/** The groups a member holds, in policy order. */
+export const heldGroups = (member: MemberState): PermissionGroup[] =>
+  permissionGroups.filter((g) => member.permissionGroups[g] !== undefined);
 
 export interface ProjectState {
   id: string;
