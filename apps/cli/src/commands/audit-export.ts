@@ -12,7 +12,7 @@ import { teamStreamId } from '@access-audit/domain';
 import { openEventStore } from '@access-audit/event-store';
 import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
 import { idPattern } from '../../../api/src/http/ids';
-import { UsageError, type CliCommand } from '../cli-command';
+import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 interface ExportArgs {
   teamId: string;
@@ -21,36 +21,36 @@ interface ExportArgs {
   filter: AuditFilter;
 }
 
-const filterOptions: Record<string, keyof AuditFilter> = {
-  '--actor': 'actor',
-  '--subject': 'subject',
-  '--project': 'projectId',
-  '--type': 'type',
-  '--from': 'from',
-  '--to': 'to',
-};
+const filterOptions = {
+  actor: 'actor',
+  subject: 'subject',
+  project: 'projectId',
+  type: 'type',
+  from: 'from',
+  to: 'to',
+} as const satisfies Record<string, keyof AuditFilter>;
 
 function parseArgs(args: string[]): ExportArgs {
-  let teamId: string | undefined;
-  let format: AuditExportFormat = 'ndjson';
-  let out: string | undefined;
+  const { values } = parseCliArgs(args, {
+    team: { type: 'string' },
+    format: { type: 'string', default: 'ndjson' },
+    out: { type: 'string' },
+    actor: { type: 'string' },
+    subject: { type: 'string' },
+    project: { type: 'string' },
+    type: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  });
+  const { team: teamId, out } = values;
+  if (!(auditExportFormats as readonly string[]).includes(values.format)) {
+    throw new UsageError('--format must be ndjson or csv');
+  }
+  const format = values.format as AuditExportFormat;
   const filter: AuditFilter = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--team') teamId = value();
-    else if (arg === '--format') {
-      const chosen = value();
-      if (!(auditExportFormats as readonly string[]).includes(chosen))
-        throw new UsageError('--format must be ndjson or csv');
-      format = chosen as AuditExportFormat;
-    } else if (arg === '--out') out = value();
-    else if (Object.hasOwn(filterOptions, arg)) filter[filterOptions[arg]!] = value();
-    else throw new UsageError(`unknown argument ${arg}`);
+  for (const [option, field] of Object.entries(filterOptions)) {
+    const value = values[option as keyof typeof filterOptions];
+    if (value !== undefined) filter[field] = value;
   }
   if (teamId === undefined) throw new UsageError('--team <id> is required');
   if (!idPattern.test(teamId)) throw new UsageError('--team must be a team id');

@@ -2,7 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readPublicKey, verifyNdjson, type ChainVerification } from '@access-audit/audit';
-import { UsageError, type CliCommand } from '../cli-command';
+import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 interface VerifyArgs {
   exportPath: string;
@@ -12,21 +12,19 @@ interface VerifyArgs {
 }
 
 function parseArgs(args: string[]): VerifyArgs {
-  let exportPath: string | undefined;
-  let publicKeyPath: string | undefined;
-  let json = false;
-  let allowUnsignedTail = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--public-key') {
-      publicKeyPath = args[++i];
-      if (publicKeyPath === undefined) throw new UsageError('--public-key needs a file');
-    } else if (arg === '--json') json = true;
-    else if (arg === '--allow-unsigned-tail') allowUnsignedTail = true;
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-    else if (exportPath === undefined) exportPath = arg;
-    else throw new UsageError(`unexpected argument ${arg}`);
-  }
+  const { values, positionals } = parseCliArgs(
+    args,
+    {
+      'public-key': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'allow-unsigned-tail': { type: 'boolean', default: false },
+    },
+    true,
+  );
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+  const [exportPath] = positionals;
+  const publicKeyPath = values['public-key'];
+  const { json, 'allow-unsigned-tail': allowUnsignedTail } = values;
   if (exportPath === undefined) throw new UsageError('the export file is missing (use - for standard input)');
   if (publicKeyPath === undefined) throw new UsageError('--public-key <file> is required (GET /v1/audit/public-key)');
   return { exportPath, publicKeyPath, json, allowUnsignedTail };

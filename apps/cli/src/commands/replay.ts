@@ -16,7 +16,7 @@ import {
 } from '@access-audit/projections';
 import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
 import { readModelPath } from '../../../api/src/queries/read-model-path';
-import { UsageError, type CliCommand } from '../cli-command';
+import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 interface ReplayArgs {
   verify: boolean;
@@ -25,19 +25,16 @@ interface ReplayArgs {
 }
 
 function parseArgs(args: string[]): ReplayArgs {
-  const parsed: ReplayArgs = { verify: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--verify') parsed.verify = true;
-    else if (arg === '--data-dir') parsed.dataDir = value();
-    else if (arg === '--fixture') parsed.fixture = value();
-    else throw new UsageError(`unknown argument ${arg}`);
-  }
+  const { values } = parseCliArgs(args, {
+    verify: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    fixture: { type: 'string' },
+  });
+  const parsed: ReplayArgs = {
+    verify: values.verify,
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...(values.fixture !== undefined ? { fixture: values.fixture } : {}),
+  };
   if (parsed.fixture !== undefined && !parsed.verify) throw new UsageError('--fixture goes with --verify');
   return parsed;
 }

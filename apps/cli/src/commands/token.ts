@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
 import { loadOrCreateJwtSecret } from '../../../api/src/config/data-dir';
 import { idPattern } from '../../../api/src/http/ids';
-import { UsageError, type CliCommand } from '../cli-command';
+import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 export interface MintTokenOptions {
   secret: string;
@@ -35,22 +35,15 @@ interface TokenArgs {
 }
 
 function parseArgs(args: string[]): TokenArgs {
-  let userId: string | undefined;
-  const scopes: string[] = [];
-  let ttl = '1h';
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--scope') scopes.push(...value().split(' ').filter(Boolean));
-    else if (arg === '--ttl') ttl = value();
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-    else if (userId === undefined) userId = arg;
-    else throw new UsageError(`unexpected argument ${arg}`);
-  }
+  const { values, positionals } = parseCliArgs(
+    args,
+    { scope: { type: 'string', multiple: true }, ttl: { type: 'string', default: '1h' } },
+    true,
+  );
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+  const [userId] = positionals;
+  const scopes = (values.scope ?? []).flatMap((scope) => scope.split(' ').filter(Boolean));
+  const ttl = values.ttl;
   if (userId === undefined) throw new UsageError('the user id is missing');
   if (!idPattern.test(userId))
     throw new UsageError('the user id must be 1-128 letters, digits and . _ : @ | - (starting with a letter or digit)');
