@@ -39,8 +39,7 @@ import {
   OpenAccessReviewDto,
   type ReviewScopeDto,
 } from './dto/access-review.dto';
-
-const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+import { problemContent } from '../http/problem.dto';
 
 const scopeOf = (dto: ReviewScopeDto | undefined): ReviewScope => {
   switch (dto?.kind) {

@@ -1,16 +1,5 @@
-import { applyDecorators, Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuditLog, InvalidCursorError, type AuditFilter, type AuditSummary } from '@access-audit/audit';
 import { Principal, Public } from '../auth/principal';
@@ -20,12 +9,12 @@ import { AUDIT_LOG } from './audit-log.provider';
 import { AuditReadAccess } from './audit-read-access';
 import { AuditPageDto, AuditSummaryDto, AuditVerificationDto } from './dto/audit-answers.dto';
 import { AuditQueryDto, AuditReadOptionsDto, AuditWindowDto } from './dto/audit-queries.dto';
+import { QueryRoute } from '../queries/query-route';
 
 /** How long an audit query waits for `minPosition` before answering 503 (API.md "Queries"). */
 const minPositionWaitMs = 5000;
 const defaultPageSize = 100;
 
-const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 const positionHeader = {
   'X-Position': { description: 'The last team event whose audit entry is indexed', schema: { type: 'string' } },
 };
@@ -169,19 +158,9 @@ function filterOf(query: AuditQueryDto): AuditFilter {
 }
 
 function AuditReadRoute(): MethodDecorator {
-  return applyDecorators(
-    ApiBearerAuth(),
-    ApiBadRequestResponse({ description: 'A query parameter is invalid (`errors[]`)', content: problemContent }),
-    ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token', content: problemContent }),
-    ApiForbiddenResponse({
-      description:
-        'Only team.audit.view reads the audit log (`permission: team.audit.view`); access:read tokens never do',
-      content: problemContent,
-    }),
-    ApiNotFoundResponse({ description: 'No such team', content: problemContent }),
-    ApiServiceUnavailableResponse({
-      description: '`minPosition` not indexed within 5 s; retry after `Retry-After`',
-      content: problemContent,
-    }),
-  );
+  return QueryRoute({
+    forbidden: 'Only team.audit.view reads the audit log (`permission: team.audit.view`); access:read tokens never do',
+    notFound: 'No such team',
+    unavailable: '`minPosition` not indexed within 5 s; retry after `Retry-After`',
+  });
 }

@@ -13,8 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { ETagInterceptor } from './etag.interceptor';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-
-const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+import { problemContent } from '../http/problem.dto';
 
 /**
  * Marks a command route: `Idempotency-Key` and `If-Match` handling, `ETag` on the answer, and the OpenAPI description

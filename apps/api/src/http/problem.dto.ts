@@ -18,3 +18,6 @@ export class ProblemDto {
   permission?: string;
   @ApiPropertyOptional({ example: 'plan.role-limit', description: '404, 409, 422: the POLICY rule id' }) rule?: string;
 }
+
+/** OpenAPI `content` of every problem answer. */
+export const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };

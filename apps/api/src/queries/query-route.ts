@@ -7,25 +7,31 @@ import {
   ApiServiceUnavailableResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { problemContent } from '../http/problem.dto';
 
-const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+/** What a read route's 403, 404 and 503 mean on that route. */
+export interface ReadRouteAnswers {
+  forbidden: string;
+  notFound: string;
+  unavailable: string;
+}
 
-/** OpenAPI description shared by the query routes: bearer auth and the problem answers a query can get. */
-export const QueryRoute = (): MethodDecorator =>
+const queryAnswers: ReadRouteAnswers = {
+  forbidden:
+    'Reading needs team.view or team.audit.view on the team (or the access:read scope); anyone reads their own permissions (`permission`)',
+  notFound: 'No such team (or project)',
+  unavailable: '`minPosition` not reached within 5 s; retry after `Retry-After`',
+};
+
+/** OpenAPI description shared by the read routes: bearer auth and the problem answers a read can get. */
+export const QueryRoute = (answers: ReadRouteAnswers = queryAnswers): MethodDecorator =>
   applyDecorators(
     ApiBearerAuth(),
     ApiBadRequestResponse({ description: 'A query parameter is invalid (`errors[]`)', content: problemContent }),
     ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token', content: problemContent }),
-    ApiForbiddenResponse({
-      description:
-        'Reading needs team.view or team.audit.view on the team (or the access:read scope); anyone reads their own permissions (`permission`)',
-      content: problemContent,
-    }),
-    ApiNotFoundResponse({ description: 'No such team (or project)', content: problemContent }),
-    ApiServiceUnavailableResponse({
-      description: '`minPosition` not reached within 5 s; retry after `Retry-After`',
-      content: problemContent,
-    }),
+    ApiForbiddenResponse({ description: answers.forbidden, content: problemContent }),
+    ApiNotFoundResponse({ description: answers.notFound, content: problemContent }),
+    ApiServiceUnavailableResponse({ description: answers.unavailable, content: problemContent }),
   );
 
 /** The `X-Position` header every query answers with. */
