@@ -31,7 +31,9 @@ const baseOf = (command: AccessReviewCommand): AccessReviewEventBase => ({
 
 const isOwner = (team: TeamState, userId: string): boolean =>
   checkPermission(team, userId, campaignOwnerPermission).allowed;
-const pastDue = (campaign: Campaign, now: string): boolean => Date.parse(now) > Date.parse(campaign.dueAt);
+/** Past its due date at `now` (strictly after `dueAt`). */
+export const pastDue = (campaign: { dueAt: string }, now: string): boolean =>
+  Date.parse(now) > Date.parse(campaign.dueAt);
 
 function scopeProblem(scope: ReviewScope, team: TeamState): AccessReviewRejection | undefined {
   if (team.status !== 'active' || scope.kind === 'team') return undefined;

@@ -1,4 +1,5 @@
 import type { AccessReviewEvent } from '../campaign/events';
+import { pastDue } from '../campaign/decide';
 
 /** One line per campaign of a team, as `GET …/access-reviews` lists them. */
 export interface CampaignSummary {
@@ -52,7 +53,6 @@ export function campaignSummaries(
     summary.position = recorded.position;
   }
   const summaries = [...byReview.values()];
-  for (const summary of summaries)
-    summary.overdue = summary.status === 'open' && Date.parse(now) > Date.parse(summary.dueAt);
+  for (const summary of summaries) summary.overdue = summary.status === 'open' && pastDue(summary, now);
   return summaries;
 }

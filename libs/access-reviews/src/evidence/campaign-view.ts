@@ -1,6 +1,7 @@
 import type { ItemOutcome } from '../campaign/events';
 import type { PopulationItem } from '../campaign/population';
 import type { AccessReviewEvidence, EvidenceDecision } from './evidence';
+import { pastDue } from '../campaign/decide';
 
 export type CampaignItemView = PopulationItem & {
   /** The decision in force; null while undecided. */
@@ -51,7 +52,7 @@ export function campaignView(evidence: AccessReviewEvidence, now: string): Campa
     reviewId: campaign.reviewId,
     name: campaign.name,
     status: campaign.status,
-    overdue: campaign.status === 'open' && Date.parse(now) > Date.parse(campaign.dueAt),
+    overdue: campaign.status === 'open' && pastDue(campaign, now),
     openedBy: campaign.openedBy,
     openedAt: campaign.openedAt,
     dueAt: campaign.dueAt,
