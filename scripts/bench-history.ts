@@ -105,9 +105,9 @@ export async function generateHistory(
     let produced = pending.length;
     while (produced < budget) {
       const team = state as ActiveTeam;
-      const members = Object.keys(team.members).filter((id) => id !== 'owner');
-      const contributors = members.filter((id) => team.members[id]!.role.value === 'contributor');
-      const projects = Object.keys(team.projects);
+      const members = [...team.members.keys()].filter((id) => id !== 'owner');
+      const contributors = members.filter((id) => team.members.get(id)!.role.value === 'contributor');
+      const projects = [...team.projects.keys()];
       const before = pending.length;
       // A month of a large team: mostly security-setting work and contributors moving between projects, some grants,
       // fewer role changes, hires, departures and project churn.
@@ -125,13 +125,13 @@ export async function generateHistory(
         });
       } else if (roll < 0.73 && contributors.length) {
         const userId = pick(contributors);
-        const held = Object.keys(team.members[userId]!.projectRoles);
+        const held = [...team.members.get(userId)!.projectRoles.keys()];
         if (held.length) run({ type: 'RevokeProjectRole', data: { projectId: pick(held), userId } });
       } else if (roll < 0.79 && members.length) {
         run({ type: 'GrantPermissionGroup', data: { userId: pick(members), group: pick(permissionGroups) } });
       } else if (roll < 0.83 && members.length) {
         const userId = pick(members);
-        const held = Object.keys(team.members[userId]!.permissionGroups) as Array<(typeof permissionGroups)[number]>;
+        const held = [...team.members.get(userId)!.permissionGroups.keys()] as Array<(typeof permissionGroups)[number]>;
         if (held.length) run({ type: 'RevokePermissionGroup', data: { userId, group: pick(held) } });
       } else if (roll < 0.88 && members.length) {
         run({ type: 'ChangeTeamRole', data: { userId: pick(members), role: pick(enterpriseRoles) } });

@@ -350,8 +350,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < 100_000; i++) {
       const teamId = teamIds[Math.floor(random() * teamIds.length)]!;
       const team = projection.team(teamId)!.state as ActiveTeam;
-      const users = Object.keys(team.members);
-      const projects = Object.keys(team.projects);
+      const users = [...team.members.keys()];
+      const projects = [...team.projects.keys()];
       const userId = users[Math.floor(random() * users.length)]!;
       const projectId = projects[Math.floor(random() * projects.length)]!;
       const permission = permissions[Math.floor(random() * permissions.length)]!;

@@ -92,7 +92,7 @@ function itemSubject(itemId: string): { userId?: string; projectId?: string } {
 }
 
 function closingOf(d: ReviewEventData): Record<string, unknown> {
-  const results: Record<string, number> = {};
+  const results: Record<string, number> = Object.create(null);
   for (const outcome of (d.outcomes as Array<{ result?: string }> | undefined) ?? []) {
     const result = String(outcome.result);
     results[result] = (results[result] ?? 0) + 1;

@@ -78,6 +78,9 @@ export interface AuditSummary {
 /** POLICY.md "At least one owner must remain … Fewer than two owners is a compliance finding". */
 const recommendedOwners = 2;
 
+/** Counts keyed by actor or type: a null-prototype record, so an id such as `constructor` is counted, not inherited. */
+const counts = (): Record<string, number> => Object.create(null) as Record<string, number>;
+
 const increment = (counts: Record<string, number>, key: string): void => {
   counts[key] = (counts[key] ?? 0) + 1;
 };
@@ -119,7 +122,7 @@ function privilegedGrantOf(
 /** Compliance findings on the team as it stands (POLICY.md). */
 export function complianceFindings(state: TeamState): ComplianceFinding[] {
   if (state.status !== 'active') return [];
-  const members = Object.values(state.members);
+  const members = [...state.members.values()];
   const findings: ComplianceFinding[] = [];
   const owners = members.filter((m) => m.role.value === 'owner').map((m) => m.userId);
   if (owners.length < recommendedOwners) {
@@ -131,7 +134,7 @@ export function complianceFindings(state: TeamState): ComplianceFinding[] {
     });
   }
   const idle = members
-    .filter((m) => inherentProjectRole[m.role.value] === null && Object.keys(m.projectRoles).length === 0)
+    .filter((m) => inherentProjectRole[m.role.value] === null && m.projectRoles.size === 0)
     .map((m) => m.userId);
   if (idle.length > 0) {
     findings.push({
@@ -231,9 +234,9 @@ export function summarizeAudit(
     teamId,
     from: window.from,
     to: window.to,
-    changes: { total: 0, byType: {}, byActor: {} },
+    changes: { total: 0, byType: counts(), byActor: counts() },
     privilegedGrants: [],
-    deniedAttempts: { total: 0, suppressed: 0, byActor: {}, attempts: [] },
+    deniedAttempts: { total: 0, suppressed: 0, byActor: counts(), attempts: [] },
     findings: [
       ...complianceFindings(stateAtEnd),
       ...overdueAccessReviewFinding(overdueAccessReviews(accessReviewLifecycle, window.to)),

@@ -5,6 +5,8 @@ export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
 export type { Rejection, Decision } from './team/rejection';
 export { evolve, foldTeam, initialTeamState } from './team/state';
 export type { TeamState, ActiveTeam, MemberState, ProjectState, Grant } from './team/state';
+export { encodeTeamState, decodeTeamState, teamStateToJson, teamStateFromJson } from './team/state-codec';
+export type { EncodedTeamState, EncodedMember } from './team/state-codec';
 export {
   decide,
   teamDecider,

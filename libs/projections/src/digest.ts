@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { effectivePermissions, type TeamState } from '@access-audit/domain';
+import { effectivePermissions, teamStateFromJson } from '@access-audit/domain';
 import { readModelNames, type ReadModelName } from './model';
 import type { StoredMemberEvent } from './projection';
 
@@ -46,9 +46,9 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
         'SELECT team_id, state_json FROM team_states ORDER BY team_id',
       );
       for (const { team_id: teamId, state_json: json } of teams.iterate()) {
-        const state = JSON.parse(json) as TeamState;
+        const state = teamStateFromJson(json);
         if (state.status !== 'active') continue;
-        for (const userId of Object.keys(state.members).sort()) {
+        for (const userId of [...state.members.keys()].sort()) {
           for (const grant of effectivePermissions(state, userId)) {
             line(hash, [teamId, userId, grant.projectId, grant.permission, canonicalJson(grant.via)]);
           }

@@ -5,6 +5,8 @@ import {
   initialTeamState,
   teamEventTypes,
   teamStreamPrefix,
+  teamStateFromJson,
+  teamStateToJson,
   type EffectivePermission,
   type Permission,
   type TeamEvent,
@@ -137,7 +139,7 @@ function sameVia(a: readonly Via[], b: readonly Via[]): boolean {
   return true;
 }
 
-const membersOf = (state: TeamState): string[] => (state.status === 'active' ? Object.keys(state.members) : []);
+const membersOf = (state: TeamState): string[] => (state.status === 'active' ? [...state.members.keys()] : []);
 
 const stored = ({ projectId, permission }: PermissionRef): StoredPermission => [projectId, permission];
 
@@ -217,7 +219,7 @@ export class AccessProjection {
     this.#processed = checkpoint?.processed ?? 0;
     for (const row of this.#statements.readTeams.iterate()) {
       this.#teams.set(row.team_id, {
-        state: JSON.parse(row.state_json) as TeamState,
+        state: teamStateFromJson(row.state_json),
         revision: row.revision,
         lastMs: row.last_ms,
       });
@@ -240,7 +242,7 @@ export class AccessProjection {
       batch.teams.set(teamId, this.#applyTeamEvent(batch, teamId, before, event));
     }
     for (const [teamId, team] of batch.teams) {
-      this.#statements.writeTeam.run(teamId, team.revision, team.lastMs, JSON.stringify(team.state));
+      this.#statements.writeTeam.run(teamId, team.revision, team.lastMs, teamStateToJson(team.state));
     }
     if (position !== undefined) this.#statements.writeCheckpoint.run(ACCESS_PROJECTION, position, processed);
     return { batch, processed, applied: { position, applied, changes: batch.changes } };

@@ -206,7 +206,7 @@ export class AccessQueries {
     }
     const state: TeamState = this.projection.team(teamId)?.state ?? { status: 'none' };
     if (state.status !== 'active') return [];
-    const userIds = userId !== undefined ? [userId] : Object.keys(state.members).sort();
+    const userIds = userId !== undefined ? [userId] : [...state.members.keys()].sort();
     return userIds.flatMap((user) =>
       effectivePermissions(state, user, projectId).map((grant) => ({ userId: user, ...grant })),
     );
@@ -228,7 +228,7 @@ export class AccessQueries {
     }
     const state = this.teamState(teamId);
     if (!state) return [];
-    return Object.keys(state.members)
+    return [...state.members.keys()]
       .sort()
       .map((userId) => ({ userId, ...checkPermission(state, userId, permission, projectId) }))
       .filter((answer) => answer.allowed)
@@ -329,19 +329,19 @@ export function teamViewOf(state: ActiveTeam): TeamView {
     id: state.id,
     name: state.name,
     plan: state.plan,
-    members: Object.values(state.members)
+    members: [...state.members.values()]
       .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
       .map((member) => ({
         userId: member.userId,
         role: member.role.value,
-        permissionGroups: (Object.keys(member.permissionGroups) as PermissionGroup[]).sort(),
+        permissionGroups: ([...member.permissionGroups.keys()] as PermissionGroup[]).sort(),
         projectRoles: Object.fromEntries(
-          Object.keys(member.projectRoles)
+          [...member.projectRoles.keys()]
             .sort()
-            .map((projectId) => [projectId, member.projectRoles[projectId]!.value]),
+            .map((projectId) => [projectId, member.projectRoles.get(projectId)!.value]),
         ),
       })),
-    projects: Object.values(state.projects)
+    projects: [...state.projects.values()]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((project) => ({ id: project.id, name: project.name, security: project.security })),
   };

@@ -61,7 +61,7 @@ const SECONDARY_INDEXES: Record<string, string> = {
  * The layout of the tables above (`PRAGMA user_version`). A database of another layout is emptied when opened, and the
  * runner rebuilds it from the log (nothing in it is anything but a projection of the log).
  */
-export const READ_MODEL_LAYOUT = 2;
+export const READ_MODEL_LAYOUT = 3;
 const LAYOUT_TABLES = [
   'checkpoint',
   'team_states',

@@ -190,8 +190,8 @@ function generate(plan: (typeof plans)[number], steps: Step[]): Generated {
   for (const { body: command, gapMs, actorIsOwner } of steps) {
     now += gapMs;
     const state = history.state;
-    const members = state.status === 'active' ? Object.keys(state.members).sort() : [];
-    const owner = members.find((m) => state.status === 'active' && state.members[m]!.role.value === 'owner') ?? 'u0';
+    const members = state.status === 'active' ? [...state.members.keys()].sort() : [];
+    const owner = members.find((m) => state.status === 'active' && state.members.get(m)!.role.value === 'owner') ?? 'u0';
     const actor = actorIsOwner ? owner : (members[now % members.length] ?? 'u0');
     const outcome = history.tryRun(actor, new Date(now).toISOString(), command);
     if (outcome.ok) record(outcome.events);

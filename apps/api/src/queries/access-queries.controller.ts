@@ -125,7 +125,7 @@ export class AccessQueriesController {
     await this.consistency.settle(query.minPosition);
     const team = this.access.assertTeamReader(principal, teamId);
     const at = atOf(query.at);
-    if (at === undefined && !team.projects[projectId]) {
+    if (at === undefined && !team.projects.has(projectId)) {
       throw new ProblemException(
         problem(404, problemTypes.notFound, `project ${projectId} does not exist`, { rule: ruleIds.projectExists }),
       );

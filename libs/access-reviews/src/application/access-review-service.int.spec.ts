@@ -233,7 +233,7 @@ describe('AccessReviewService over the event store', () => {
       }),
     ]);
     const state = await teamState();
-    expect(state.status === 'active' && Object.keys(state.members).sort()).toEqual([
+    expect(state.status === 'active' && [...state.members.keys()].sort()).toEqual([
       'cole',
       'dev',
       'mia',
@@ -292,7 +292,7 @@ describe('AccessReviewService over the event store', () => {
     });
     // Without a default decision an expiry applies nothing: cole is still a member.
     const afterExpiry = await teamState();
-    expect(afterExpiry.status === 'active' && afterExpiry.members['cole']?.role.value).toBe('contributor');
+    expect(afterExpiry.status === 'active' && afterExpiry.members.get('cole')?.role.value).toBe('contributor');
 
     ok(
       await service.open(

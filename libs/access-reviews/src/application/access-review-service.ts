@@ -500,10 +500,10 @@ export class AccessReviewService {
     });
   }
 
-  #decisionEventIds(stream: RecordedEvent[]): Record<string, string> {
-    const ids: Record<string, string> = {};
+  #decisionEventIds(stream: RecordedEvent[]): Map<string, string> {
+    const ids = new Map<string, string>();
     for (const event of stream) {
-      if (event.type === 'AccessReviewItemDecided') ids[(event.data as { itemId: string }).itemId] = event.id;
+      if (event.type === 'AccessReviewItemDecided') ids.set((event.data as { itemId: string }).itemId, event.id);
     }
     return ids;
   }

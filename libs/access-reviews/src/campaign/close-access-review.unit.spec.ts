@@ -25,7 +25,7 @@ function campaignWith(events: AccessReviewEvent[]): Campaign {
 
 function withDecisions(base: AccessReviewEvent[], ...decisions: Array<Parameters<typeof decideCommand>>) {
   let history = base;
-  const decisionEventIds: Record<string, string> = {};
+  const decisionEventIds = new Map<string, string>();
   for (const args of decisions) {
     history = [
       ...history,
@@ -33,7 +33,7 @@ function withDecisions(base: AccessReviewEvent[], ...decisions: Array<Parameters
         .when(decideCommand(...args))
         .thenAccepts(),
     ];
-    decisionEventIds[args[1]] = `evt-decision-${history.length}`;
+    decisionEventIds.set(args[1], `evt-decision-${history.length}`);
   }
   return { history, decisionEventIds };
 }
@@ -65,7 +65,7 @@ const reportAll = (campaign: Campaign): ItemOutcome[] =>
     now: DURING,
     team: enterpriseTeam(),
     openedEventId: OPENED_ID,
-    decisionEventIds: {},
+    decisionEventIds: new Map(),
   }).map((planned) => outcomeOf(planned, { ok: true, events: [] }));
 
 describe('planClosing', () => {
@@ -93,7 +93,7 @@ describe('planClosing', () => {
       action: 'revoke',
       decision: 'revoke',
       decidedBy: 'reviewer',
-      causationEventId: decisionEventIds['team_role:vic'],
+      causationEventId: decisionEventIds.get('team_role:vic'),
       command: {
         type: 'RemoveMember',
         teamId: TEAM,
@@ -205,7 +205,7 @@ describe('planClosing', () => {
         now: DURING,
         team: enterpriseTeam(),
         openedEventId: OPENED_ID,
-        decisionEventIds: {},
+        decisionEventIds: new Map(),
       }),
     );
     expect(plan['team_role:mia']).toMatchObject({
@@ -243,7 +243,7 @@ describe('planClosing', () => {
       now: AFTER_DUE,
       team: enterpriseTeam(),
       openedEventId: OPENED_ID,
-      decisionEventIds: {},
+      decisionEventIds: new Map(),
     });
     expect(plan.every((p) => p.action === 'revoke' && p.command.metadata.actorId === 'olga')).toBe(true);
   });
@@ -280,7 +280,7 @@ describe('planClosing', () => {
       itemId: 'team_role:vic',
       decision: 'revoke',
       decidedBy: 'reviewer',
-      causationEventId: decisionEventIds['team_role:vic'],
+      causationEventId: decisionEventIds.get('team_role:vic'),
       changedSinceSnapshot: false,
       result: 'revoked',
       enforcedBy: events,

@@ -30,7 +30,7 @@ export interface ClosingContext {
   /** Id of the event that opened the campaign (the cause of revocations by default decision). */
   openedEventId: string;
   /** Id of the decision in force per item. */
-  decisionEventIds: Readonly<Record<string, string>>;
+  decisionEventIds: ReadonlyMap<string, string>;
   /** Team events an earlier, interrupted closing already appended per item (found by causation). */
   enforcedEarlier?: ReadonlyMap<string, EnforcingEvent[]>;
 }
@@ -72,11 +72,11 @@ export function planClosing(campaign: Campaign, context: ClosingContext): Planne
       (a.itemId < b.itemId ? -1 : 1),
   );
   return items.map((item): PlannedItem => {
-    const recorded = campaign.decisions[item.itemId];
+    const recorded = campaign.decisions.get(item.itemId);
     const decision = recorded?.decision ?? campaign.defaultDecision ?? null;
     const decidedBy = recorded ? 'reviewer' : decision ? 'default' : null;
     const causationEventId = recorded
-      ? context.decisionEventIds[item.itemId]!
+      ? context.decisionEventIds.get(item.itemId)!
       : decision
         ? context.openedEventId
         : null;

@@ -57,7 +57,7 @@ describe('DecideAccessReviewItem', () => {
     expect(second).toMatchObject({ data: { decision: 'revoke', reviewerId: 'oscar', supersedes: 'keep' } });
     const state = foldAccessReview([...history, second!]);
     if (state.status === 'none') throw new Error('campaign exists');
-    expect(state.decisions['permission_group:dev:create_project']).toMatchObject({
+    expect(state.decisions.get('permission_group:dev:create_project')).toMatchObject({
       decision: 'revoke',
       reviewerId: 'oscar',
     });

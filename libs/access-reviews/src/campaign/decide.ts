@@ -46,7 +46,7 @@ function scopeProblem(scope: ReviewScope, team: TeamState): AccessReviewRejectio
         message: 'name at least one project',
       };
     }
-    const unknown = scope.projectIds.filter((id) => !team.projects[id]);
+    const unknown = scope.projectIds.filter((id) => !team.projects.has(id));
     if (unknown.length) {
       return {
         kind: 'invalid',
@@ -97,7 +97,7 @@ function openAccessReview(command: OpenAccessReview, state: AccessReviewState): 
   }
   const badScope = scopeProblem(scope, teamState);
   if (badScope) return reject(badScope);
-  const outsiders = reviewerIds.filter((id) => !teamState.members[id]);
+  const outsiders = reviewerIds.filter((id) => !teamState.members.has(id));
   if (outsiders.length) {
     return reject({
       kind: 'policy',
@@ -199,7 +199,7 @@ function decideItem(command: DecideAccessReviewItem, campaign: Campaign): Decisi
       ...(justification ? { justification } : {}),
       reviewerId,
       decidedAt: command.metadata.now,
-      supersedes: campaign.decisions[itemId]?.decision ?? null,
+      supersedes: campaign.decisions.get(itemId)?.decision ?? null,
     },
   });
 }

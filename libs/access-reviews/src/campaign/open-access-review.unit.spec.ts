@@ -106,10 +106,10 @@ describe('OpenAccessReview', () => {
     const base = openedData(opened()).population.digest.value;
     const team = enterpriseTeam();
     if (team.status !== 'active') throw new Error('fixture team is active');
-    const mia = team.members['mia']!;
+    const mia = team.members.get('mia')!;
     const regranted = {
       ...team,
-      members: { ...team.members, mia: { ...mia, role: { ...mia.role, grantedAt: OPENED_AT } } },
+      members: new Map(team.members).set('mia', { ...mia, role: { ...mia.role, grantedAt: OPENED_AT } }),
     };
     const other = openedData(opened({ team: { state: regranted, revision: TEAM_REVISION, position: '21' } })).population
       .digest;

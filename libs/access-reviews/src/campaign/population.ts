@@ -72,7 +72,7 @@ const byItemId = (a: PopulationItem, b: PopulationItem): number =>
 /** Every grant of `team` that `scope` covers, in itemId order. */
 export function snapshotPopulation(team: ActiveTeam, scope: ReviewScope): PopulationItem[] {
   const items: PopulationItem[] = [];
-  for (const member of Object.values(team.members)) {
+  for (const member of team.members.values()) {
     const inRoleScope = scope.kind !== 'roles' || scope.roles.includes(member.role.value);
     if (!inRoleScope) continue;
     if (scope.kind !== 'projects') {
@@ -86,7 +86,7 @@ export function snapshotPopulation(team: ActiveTeam, scope: ReviewScope): Popula
         grantedAt,
         privileged: privilegedTeamRoles.includes(role),
       });
-      for (const grant of Object.values(member.permissionGroups)) {
+      for (const grant of member.permissionGroups.values()) {
         if (!grant) continue;
         items.push({
           itemId: permissionGroupItemId(member.userId, grant.value),
@@ -99,7 +99,7 @@ export function snapshotPopulation(team: ActiveTeam, scope: ReviewScope): Popula
         });
       }
     }
-    for (const [projectId, grant] of Object.entries(member.projectRoles)) {
+    for (const [projectId, grant] of member.projectRoles) {
       if (scope.kind === 'projects' && !scope.projectIds.includes(projectId)) continue;
       items.push({
         itemId: projectRoleItemId(member.userId, projectId),
@@ -128,15 +128,15 @@ export function currentGrant(
   item: PopulationItem,
 ): { value: string; grantedBy: string; grantedAt: string } | null {
   if (team.status !== 'active') return null;
-  const member = team.members[item.userId];
+  const member = team.members.get(item.userId);
   if (!member) return null;
   switch (item.kind) {
     case 'team_role':
       return member.role;
     case 'project_role':
-      return member.projectRoles[item.projectId] ?? null;
+      return member.projectRoles.get(item.projectId) ?? null;
     case 'permission_group':
-      return member.permissionGroups[item.group] ?? null;
+      return member.permissionGroups.get(item.group) ?? null;
   }
 }
 

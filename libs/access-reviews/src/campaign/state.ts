@@ -22,7 +22,7 @@ export interface Campaign {
   snapshot: TeamSnapshotRef;
   population: { items: PopulationItem[]; digest: PopulationDigest };
   /** The decision in force per item (the last one recorded). */
-  decisions: Readonly<Record<string, ItemDecision>>;
+  decisions: ReadonlyMap<string, ItemDecision>;
   closed?: { by: string; at: string; outcomes: ItemOutcome[] };
 }
 
@@ -58,7 +58,7 @@ export function evolveAccessReview(state: AccessReviewState, event: AccessReview
       ...(defaultDecision ? { defaultDecision } : {}),
       snapshot,
       population,
-      decisions: {},
+      decisions: new Map(),
     };
   }
   if (state.status === 'none') return state;
@@ -66,7 +66,7 @@ export function evolveAccessReview(state: AccessReviewState, event: AccessReview
     case 'AccessReviewItemDecided': {
       const { itemId, decision, justification, reviewerId, decidedAt } = event.data;
       const recorded: ItemDecision = { decision, reviewerId, decidedAt, ...(justification ? { justification } : {}) };
-      return { ...state, decisions: { ...state.decisions, [itemId]: recorded } };
+      return { ...state, decisions: new Map(state.decisions).set(itemId, recorded) };
     }
     case 'AccessReviewCompleted':
       return {

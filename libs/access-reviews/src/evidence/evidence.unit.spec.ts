@@ -33,7 +33,10 @@ function recordedCampaign(): RecordedCampaignEvent[] {
     now: DURING,
     team: enterpriseTeam(),
     openedEventId: 'e0',
-    decisionEventIds: { 'team_role:vic': 'e2', 'permission_group:dev:create_project': 'e3' },
+    decisionEventIds: new Map([
+      ['team_role:vic', 'e2'],
+      ['permission_group:dev:create_project', 'e3'],
+    ]),
   });
   const outcomes: ItemOutcome[] = plan.map((planned) =>
     outcomeOf(planned, {

@@ -110,7 +110,7 @@ const baseOf = (command: TeamCommand): TeamEventBase => ({
 });
 
 const countRole = (team: ActiveTeam, role: TeamRole, except?: string): number =>
-  Object.values(team.members).filter((m) => m.role.value === role && m.userId !== except).length;
+  [...team.members.values()].filter((m) => m.role.value === role && m.userId !== except).length;
 
 function roleAllowedOnPlan(team: ActiveTeam, role: TeamRole, userId: string): Rejection | undefined {
   const rules = planRules[team.plan];
@@ -134,7 +134,7 @@ function roleAllowedOnPlan(team: ActiveTeam, role: TeamRole, userId: string): Re
 
 function memberOf(team: ActiveTeam, userId: string): MemberState | Rejection {
   return (
-    team.members[userId] ?? {
+    team.members.get(userId) ?? {
       kind: 'not_found',
       rule: ruleIds.memberInTeam,
       message: `${userId} is not a member of team ${team.id}`,
@@ -186,14 +186,14 @@ function endGrants(
     });
   }
   if (!keep.projectRoles) {
-    for (const projectId of Object.keys(member.projectRoles).sort()) {
+    for (const projectId of [...member.projectRoles.keys()].sort()) {
       events.push({
         type: 'ProjectRoleRevoked',
         data: {
           ...base,
           projectId,
           userId: member.userId,
-          before: { role: member.projectRoles[projectId]!.value },
+          before: { role: member.projectRoles.get(projectId)!.value },
           after: null,
           cause,
         },
@@ -228,7 +228,7 @@ export function planChangeConflicts(
 ): Array<{ userId: string; holds: string; message: string }> {
   const rules = planRules[plan];
   const conflicts: Array<{ userId: string; holds: string; message: string }> = [];
-  for (const member of Object.values(team.members)) {
+  for (const member of team.members.values()) {
     const role = member.role.value;
     if (!rules.teamRoles.includes(role)) {
       conflicts.push({ userId: member.userId, holds: role, message: `the ${role} role is not available on ${plan}` });
@@ -243,10 +243,10 @@ export function planChangeConflicts(
       }
     }
     if (!rules.projectRoles) {
-      for (const projectId of Object.keys(member.projectRoles)) {
+      for (const projectId of [...member.projectRoles.keys()]) {
         conflicts.push({
           userId: member.userId,
-          holds: `${projectId}:${member.projectRoles[projectId]!.value}`,
+          holds: `${projectId}:${member.projectRoles.get(projectId)!.value}`,
           message: `project roles are not available on ${plan}`,
         });
       }
@@ -285,7 +285,7 @@ function changePlan(command: ChangePlan, team: ActiveTeam): Decision<TeamEvent> 
 
 function addMember(command: AddMember, team: ActiveTeam): Decision<TeamEvent> {
   const { userId, role } = command.data;
-  if (team.members[userId]) {
+  if (team.members.has(userId)) {
     return reject({ kind: 'policy', rule: ruleIds.memberAlreadyInTeam, message: `${userId} is already a member` });
   }
   const refusal = roleAllowedOnPlan(team, role, userId);
@@ -319,7 +319,7 @@ function removeMember(command: RemoveMember, team: ActiveTeam): Decision<TeamEve
   const member = memberOf(team, command.data.userId);
   if (isRejection(member)) return reject(member);
   if (member.role.value === 'owner' && countRole(team, 'owner') === 1) return reject(lastOwnerRejection(member.userId));
-  const projectRoles = Object.fromEntries(Object.entries(member.projectRoles).map(([p, g]) => [p, g.value]));
+  const projectRoles = Object.fromEntries([...member.projectRoles].map(([p, g]) => [p, g.value]));
   const removed: TeamEvent = {
     type: 'MemberRemoved',
     data: {
@@ -352,7 +352,7 @@ function grantPermissionGroup(command: GrantPermissionGroup, team: ActiveTeam): 
   }
   const member = memberOf(team, userId);
   if (isRejection(member)) return reject(member);
-  if (member.permissionGroups[group]) return accept();
+  if (member.permissionGroups.has(group)) return accept();
   const refusal = groupRefusal(member.role.value, group);
   if (refusal) return reject(refusal);
   return accept({
@@ -365,7 +365,7 @@ function revokePermissionGroup(command: RevokePermissionGroup, team: ActiveTeam)
   const { userId, group } = command.data;
   const member = memberOf(team, userId);
   if (isRejection(member)) return reject(member);
-  if (!member.permissionGroups[group]) {
+  if (!member.permissionGroups.has(group)) {
     return reject({ kind: 'not_found', rule: ruleIds.groupNotHeld, message: `${userId} does not hold ${group}` });
   }
   return accept({
@@ -376,7 +376,7 @@ function revokePermissionGroup(command: RevokePermissionGroup, team: ActiveTeam)
 
 function createProject(command: CreateProject, team: ActiveTeam): Decision<TeamEvent> {
   const { projectId, name } = command.data;
-  if (team.projects[projectId]) {
+  if (team.projects.has(projectId)) {
     return reject({ kind: 'conflict', rule: ruleIds.projectIdFree, message: `project ${projectId} already exists` });
   }
   return accept({
@@ -386,15 +386,15 @@ function createProject(command: CreateProject, team: ActiveTeam): Decision<TeamE
 }
 
 function deleteProject(command: DeleteProject, team: ActiveTeam): Decision<TeamEvent> {
-  const project = team.projects[command.data.projectId]!;
+  const project = team.projects.get(command.data.projectId)!;
   const base = baseOf(command);
   const deleted: TeamEvent = {
     type: 'ProjectDeleted',
     data: { ...base, projectId: project.id, before: { name: project.name }, after: null },
   };
   const cause: CascadeCause = { type: 'ProjectDeleted', projectId: project.id };
-  const cascades: TeamEvent[] = Object.values(team.members)
-    .filter((m) => m.projectRoles[project.id])
+  const cascades: TeamEvent[] = [...team.members.values()]
+    .filter((m) => m.projectRoles.has(project.id))
     .sort((a, b) => a.userId.localeCompare(b.userId))
     .map((m) => ({
       type: 'ProjectRoleRevoked',
@@ -402,7 +402,7 @@ function deleteProject(command: DeleteProject, team: ActiveTeam): Decision<TeamE
         ...base,
         projectId: project.id,
         userId: m.userId,
-        before: { role: m.projectRoles[project.id]!.value },
+        before: { role: m.projectRoles.get(project.id)!.value },
         after: null,
         cause,
       },
@@ -428,7 +428,7 @@ function assignProjectRole(command: AssignProjectRole, team: ActiveTeam): Decisi
       message: `only contributors hold project roles; ${userId} is ${member.role.value}`,
     });
   }
-  const current = member.projectRoles[projectId];
+  const current = member.projectRoles.get(projectId);
   if (current?.value === role) return accept();
   return accept({
     type: 'ProjectRoleAssigned',
@@ -446,7 +446,7 @@ function revokeProjectRole(command: RevokeProjectRole, team: ActiveTeam): Decisi
   const { projectId, userId } = command.data;
   const member = memberOf(team, userId);
   if (isRejection(member)) return reject(member);
-  const current = member.projectRoles[projectId];
+  const current = member.projectRoles.get(projectId);
   if (!current) {
     return reject({
       kind: 'not_found',
@@ -626,7 +626,7 @@ function changeProjectSecurity(command: ChangeProjectSecurity, team: ActiveTeam)
   for (const change of command.data.changes) {
     const index = perSetting.get(change.setting) ?? 0;
     perSetting.set(change.setting, index + 1);
-    const project = (state as ActiveTeam).projects[command.data.projectId]!;
+    const project = (state as ActiveTeam).projects.get(command.data.projectId)!;
     const decision = decideSecurityChange(command, project.security, change, index);
     if (!decision.ok) return decision;
     events.push(...decision.events);
@@ -674,7 +674,7 @@ export function decide(command: TeamCommand, state: TeamState): Decision<TeamEve
   }
   const team = state;
   const projectId = projectIdOf(command);
-  if (projectId !== undefined && !team.projects[projectId]) {
+  if (projectId !== undefined && !team.projects.has(projectId)) {
     return reject({ kind: 'not_found', rule: ruleIds.projectExists, message: `project ${projectId} does not exist` });
   }
   const forbidden = authorize(command, team);

@@ -35,7 +35,7 @@ export interface EffectivePermission {
 export function projectRoleOf(member: MemberState, projectId: string): { role: ProjectRole; via: Via } | undefined {
   const inherent = inherentProjectRole[member.role.value];
   if (inherent) return { role: inherent, via: { kind: 'team_role', role: member.role.value, actsAs: inherent } };
-  const explicit = member.projectRoles[projectId];
+  const explicit = member.projectRoles.get(projectId);
   if (explicit) return { role: explicit.value, via: { kind: 'project_role', role: explicit.value, projectId } };
   return undefined;
 }
@@ -78,7 +78,7 @@ function projectLevelVia(
 
 function activeMember(state: TeamState, userId: string): { team: ActiveTeam; member: MemberState } | undefined {
   if (state.status !== 'active') return undefined;
-  const member = state.members[userId];
+  const member = state.members.get(userId);
   return member ? { team: state, member } : undefined;
 }
 
@@ -96,7 +96,7 @@ export function checkPermission(
   if (!found) return { allowed: false, via: [] };
   let via: Via[];
   if (isProjectPermission(permission)) {
-    if (projectId === undefined || !found.team.projects[projectId]) return { allowed: false, via: [] };
+    if (projectId === undefined || !found.team.projects.has(projectId)) return { allowed: false, via: [] };
     via = projectLevelVia(found.member, heldGroups(found.member), projectRoleOf(found.member, projectId), permission);
   } else {
     via = teamLevelVia(found.member, heldGroups(found.member), permission);
@@ -119,7 +119,7 @@ export function effectivePermissions(state: TeamState, userId: string, projectId
     if (via.length) result.push({ permission, projectId: null, via });
   }
   const projectIds =
-    projectId === undefined ? Object.keys(team.projects).sort() : team.projects[projectId] ? [projectId] : [];
+    projectId === undefined ? [...team.projects.keys()].sort() : team.projects.has(projectId) ? [projectId] : [];
   for (const pid of projectIds) {
     const acting = projectRoleOf(member, pid);
     for (const permission of projectPermissions) {

@@ -11,14 +11,14 @@ export interface Grant<T> {
 export interface MemberState {
   userId: string;
   role: Grant<TeamRole>;
-  permissionGroups: Readonly<Partial<Record<PermissionGroup, Grant<PermissionGroup>>>>;
+  permissionGroups: ReadonlyMap<PermissionGroup, Grant<PermissionGroup>>;
   /** Explicit project roles (contributors only), by project id. */
-  projectRoles: Readonly<Record<string, Grant<ProjectRole>>>;
+  projectRoles: ReadonlyMap<string, Grant<ProjectRole>>;
 }
 
 /** The groups a member holds, in policy order. */
 export const heldGroups = (member: MemberState): PermissionGroup[] =>
-  permissionGroups.filter((g) => member.permissionGroups[g] !== undefined);
+  permissionGroups.filter((g) => member.permissionGroups.has(g));
 
 export interface ProjectState {
   id: string;
@@ -33,24 +33,28 @@ export interface ActiveTeam {
   name: string;
   plan: Plan;
   createdAt: string;
-  members: Readonly<Record<string, MemberState>>;
-  projects: Readonly<Record<string, ProjectState>>;
+  /** Keyed by Map, never by property: any id may be `constructor` or `__proto__`. */
+  members: ReadonlyMap<string, MemberState>;
+  projects: ReadonlyMap<string, ProjectState>;
 }
 
 export type TeamState = { status: 'none' } | ActiveTeam;
 
 export const initialTeamState = (): TeamState => ({ status: 'none' });
 
-const without = <V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> => {
-  const copy = { ...record };
-  delete copy[key];
+const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> => new Map(map).set(key, value);
+
+const without = <K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> => {
+  if (!map.has(key)) return map;
+  const copy = new Map(map);
+  copy.delete(key);
   return copy;
 };
 
 function updateMember(team: ActiveTeam, userId: string, update: (m: MemberState) => MemberState): ActiveTeam {
-  const member = team.members[userId];
+  const member = team.members.get(userId);
   if (!member) return team;
-  return { ...team, members: { ...team.members, [userId]: update(member) } };
+  return { ...team, members: withEntry(team.members, userId, update(member)) };
 }
 
 function updateSecurity(
@@ -58,9 +62,9 @@ function updateSecurity(
   projectId: string,
   update: (s: ProjectSecurity) => ProjectSecurity,
 ): ActiveTeam {
-  const project = team.projects[projectId];
+  const project = team.projects.get(projectId);
   if (!project) return team;
-  return { ...team, projects: { ...team.projects, [projectId]: { ...project, security: update(project.security) } } };
+  return { ...team, projects: withEntry(team.projects, projectId, { ...project, security: update(project.security) }) };
 }
 
 type Protection = ProjectSecurity['deploymentProtection'];
@@ -77,15 +81,18 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
       name,
       plan,
       createdAt: occurredAt,
-      members: {
-        [ownerId]: {
-          userId: ownerId,
-          role: { value: 'owner', grantedBy: event.data.actorId, grantedAt: occurredAt },
-          permissionGroups: {},
-          projectRoles: {},
-        },
-      },
-      projects: {},
+      members: new Map([
+        [
+          ownerId,
+          {
+            userId: ownerId,
+            role: { value: 'owner', grantedBy: event.data.actorId, grantedAt: occurredAt },
+            permissionGroups: new Map(),
+            projectRoles: new Map(),
+          },
+        ],
+      ]),
+      projects: new Map(),
     };
   }
   if (state.status !== 'active') return state;
@@ -100,15 +107,12 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
     case 'MemberAdded':
       return {
         ...team,
-        members: {
-          ...team.members,
-          [event.data.userId]: {
-            userId: event.data.userId,
-            role: grant(event.data.after.role),
-            permissionGroups: {},
-            projectRoles: {},
-          },
-        },
+        members: withEntry(team.members, event.data.userId, {
+          userId: event.data.userId,
+          role: grant(event.data.after.role),
+          permissionGroups: new Map(),
+          projectRoles: new Map(),
+        }),
       };
     case 'TeamRoleChanged':
       return updateMember(team, event.data.userId, (m) => ({ ...m, role: grant(event.data.after.role) }));
@@ -117,7 +121,7 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
     case 'PermissionGroupGranted':
       return updateMember(team, event.data.userId, (m) => ({
         ...m,
-        permissionGroups: { ...m.permissionGroups, [event.data.group]: grant(event.data.group) },
+        permissionGroups: withEntry(m.permissionGroups, event.data.group, grant(event.data.group)),
       }));
     case 'PermissionGroupRevoked':
       return updateMember(team, event.data.userId, (m) => ({
@@ -127,22 +131,19 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
     case 'ProjectCreated':
       return {
         ...team,
-        projects: {
-          ...team.projects,
-          [event.data.projectId]: {
-            id: event.data.projectId,
-            name: event.data.name,
-            createdAt: event.data.occurredAt,
-            security: event.data.security,
-          },
-        },
+        projects: withEntry(team.projects, event.data.projectId, {
+          id: event.data.projectId,
+          name: event.data.name,
+          createdAt: event.data.occurredAt,
+          security: event.data.security,
+        }),
       };
     case 'ProjectDeleted':
       return { ...team, projects: without(team.projects, event.data.projectId) };
     case 'ProjectRoleAssigned':
       return updateMember(team, event.data.userId, (m) => ({
         ...m,
-        projectRoles: { ...m.projectRoles, [event.data.projectId]: grant(event.data.after.role) },
+        projectRoles: withEntry(m.projectRoles, event.data.projectId, grant(event.data.after.role)),
       }));
     case 'ProjectRoleRevoked':
       return updateMember(team, event.data.userId, (m) => ({

@@ -23,8 +23,8 @@ describe('checkAnswerSchema', () => {
     for (const event of fixture) {
       state = evolve(state, { type: event.type, data: event.data } as TeamEvent);
       if (state.status !== 'active') continue;
-      for (const userId of Object.keys(state.members)) {
-        for (const projectId of [...Object.keys(state.projects), undefined]) {
+      for (const userId of [...state.members.keys()]) {
+        for (const projectId of [...state.projects.keys(), undefined]) {
           for (const permission of permissions) {
             const answer = checkPermission(state, userId, permission, projectId);
             answers.set(JSON.stringify(answer), answer);

@@ -1,0 +1,49 @@
+import type { PermissionGroup, ProjectRole } from '../policy/policy';
+import type { ActiveTeam, Grant, MemberState, ProjectState, TeamState } from './state';
+
+/** A team state as plain JSON: every Map becomes its entries sorted by key, so equal states encode to equal text. */
+export interface EncodedMember {
+  userId: string;
+  role: MemberState['role'];
+  permissionGroups: Array<[PermissionGroup, Grant<PermissionGroup>]>;
+  projectRoles: Array<[string, Grant<ProjectRole>]>;
+}
+
+export type EncodedTeamState =
+  | { status: 'none' }
+  | (Omit<ActiveTeam, 'members' | 'projects'> & {
+      members: Array<[string, EncodedMember]>;
+      projects: Array<[string, ProjectState]>;
+    });
+
+const byKey = <K extends string, V>(map: ReadonlyMap<K, V>): Array<[K, V]> =>
+  [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+export function encodeTeamState(state: TeamState): EncodedTeamState {
+  if (state.status !== 'active') return state;
+  return {
+    ...state,
+    members: byKey(state.members).map(([userId, member]) => [
+      userId,
+      { ...member, permissionGroups: byKey(member.permissionGroups), projectRoles: byKey(member.projectRoles) },
+    ]),
+    projects: byKey(state.projects),
+  };
+}
+
+export function decodeTeamState(encoded: EncodedTeamState): TeamState {
+  if (encoded.status !== 'active') return encoded;
+  return {
+    ...encoded,
+    members: new Map(
+      encoded.members.map(([userId, member]) => [
+        userId,
+        { ...member, permissionGroups: new Map(member.permissionGroups), projectRoles: new Map(member.projectRoles) },
+      ]),
+    ),
+    projects: new Map(encoded.projects),
+  };
+}
+
+export const teamStateToJson = (state: TeamState): string => JSON.stringify(encodeTeamState(state));
+export const teamStateFromJson = (json: string): TeamState => decodeTeamState(JSON.parse(json) as EncodedTeamState);
