@@ -152,30 +152,33 @@ export type TeamEvent =
 
 export type TeamEventType = TeamEvent['type'];
 
-export const teamEventTypes: readonly TeamEventType[] = [
-  'TeamCreated',
-  'TeamRenamed',
-  'TeamPlanChanged',
-  'MemberAdded',
-  'TeamRoleChanged',
-  'MemberRemoved',
-  'PermissionGroupGranted',
-  'PermissionGroupRevoked',
-  'ProjectCreated',
-  'ProjectDeleted',
-  'ProjectRoleAssigned',
-  'ProjectRoleRevoked',
-  'FirewallChanged',
-  'IpBlockAdded',
-  'IpBlockRemoved',
-  'RateLimitRuleSet',
-  'RateLimitRuleRemoved',
-  'VercelAuthenticationChanged',
-  'PasswordProtectionChanged',
-  'PasswordRotated',
-  'BypassTokenRecorded',
-  'BypassTokenRevoked',
-];
+/** One key per event type: a type missing from (or unknown to) the union does not compile. */
+const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
+  TeamCreated: true,
+  TeamRenamed: true,
+  TeamPlanChanged: true,
+  MemberAdded: true,
+  TeamRoleChanged: true,
+  MemberRemoved: true,
+  PermissionGroupGranted: true,
+  PermissionGroupRevoked: true,
+  ProjectCreated: true,
+  ProjectDeleted: true,
+  ProjectRoleAssigned: true,
+  ProjectRoleRevoked: true,
+  FirewallChanged: true,
+  IpBlockAdded: true,
+  IpBlockRemoved: true,
+  RateLimitRuleSet: true,
+  RateLimitRuleRemoved: true,
+  VercelAuthenticationChanged: true,
+  PasswordProtectionChanged: true,
+  PasswordRotated: true,
+  BypassTokenRecorded: true,
+  BypassTokenRevoked: true,
+};
+
+export const teamEventTypes = Object.keys(teamEventTypeSet) as readonly TeamEventType[];
 
 /** The event store stream that holds one team's events. */
 export const teamStreamId = (teamId: string): string => `team-${teamId}`;
