@@ -1,33 +1,11 @@
 import { decide, evolve, initialTeamState, type TeamCommand, type TeamState } from '@access-audit/domain';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
-import { decideAccessReview } from '../campaign/decide';
+import { accessReviewDecider } from '../campaign/decide';
+import { DeciderSpecification } from '@access-audit/domain/testing';
 import type { AccessReviewEvent } from '../campaign/events';
-import type { AccessReviewRejection } from '../campaign/rejection';
-import { foldAccessReview } from '../campaign/state';
 
 /** given(events).when(command).then(events) | .thenRejects(rejection): Emmett-style decider specs for campaigns. */
-export function given(events: AccessReviewEvent[]) {
-  return {
-    when(command: AccessReviewCommand) {
-      const decision = decideAccessReview(command, foldAccessReview(events));
-      return {
-        then(expected: AccessReviewEvent[]) {
-          if (!decision.ok) throw new Error(`expected events, got rejection ${JSON.stringify(decision.rejection)}`);
-          expect(decision.events).toEqual(expected);
-        },
-        thenAccepts(): AccessReviewEvent[] {
-          if (!decision.ok) throw new Error(`expected acceptance, got rejection ${JSON.stringify(decision.rejection)}`);
-          return decision.events;
-        },
-        thenRejects(expected: Partial<AccessReviewRejection>): AccessReviewRejection {
-          if (decision.ok) throw new Error(`expected a rejection, got ${JSON.stringify(decision.events)}`);
-          expect(decision.rejection).toMatchObject(expected);
-          return decision.rejection;
-        },
-      };
-    },
-  };
-}
+export const given = DeciderSpecification.for(accessReviewDecider);
 
 export const TEAM = 'acme';
 export const REVIEW = 'q1-review';

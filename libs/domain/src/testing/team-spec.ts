@@ -1,34 +1,12 @@
-import { decide } from '../team/decide';
+import { teamDecider } from '../team/decide';
+import { DeciderSpecification } from './decider-specification';
 import type { CommandMetadata, TeamCommand } from '../team/commands';
 import type { TeamEvent, TeamEventBase } from '../team/events';
-import type { Rejection } from '../team/rejection';
-import { foldTeam } from '../team/state';
 import { defaultProjectSecurity } from '../team/decide';
 import { policyVersion, type PermissionGroup, type Plan, type ProjectRole, type TeamRole } from '../policy/policy';
 
 /** given(events).when(command).then(events) | .thenRejects(rejection) — Emmett-style decider specs. */
-export function given(events: TeamEvent[]) {
-  return {
-    when(command: TeamCommand) {
-      const decision = decide(command, foldTeam(events));
-      return {
-        then(expected: TeamEvent[]) {
-          if (!decision.ok) throw new Error(`expected events, got rejection ${JSON.stringify(decision.rejection)}`);
-          expect(decision.events).toEqual(expected);
-        },
-        thenRejects(expected: Partial<Rejection>) {
-          if (decision.ok) throw new Error(`expected a rejection, got ${JSON.stringify(decision.events)}`);
-          expect(decision.rejection).toMatchObject(expected);
-          return decision.rejection;
-        },
-        thenAccepts(): TeamEvent[] {
-          if (!decision.ok) throw new Error(`expected acceptance, got rejection ${JSON.stringify(decision.rejection)}`);
-          return decision.events;
-        },
-      };
-    },
-  };
-}
+export const given = DeciderSpecification.for(teamDecider);
 
 export const TEAM = 't1';
 export const NOW = '2026-03-03T10:00:00.000Z';
