@@ -1,10 +1,16 @@
 /** Three projects, named by the file suffix: *.unit.spec.ts, *.int.spec.ts, *.e2e.spec.ts. */
 const moduleNameMapper = {
   '^@access-audit/([a-z-]+)$': '<rootDir>/libs/$1/src',
-  '^@access-audit/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing',
+  '^@access-audit/([a-z-]+)/([a-z-]+)$': '<rootDir>/libs/$1/src/$2',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] };
-const base = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleNameMapper,
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore, type EventToAppend } from '@access-audit/event-store';
+import { type EventToAppend } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { SQLITE_PRAGMAS, SQLITE_SCHEMA } from '../libs/event-store/src/sqlite/schema';
 
 const SINGLE_APPENDS = 2_000;

@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
 import { permissions, type ActiveTeam, type Permission } from '@access-audit/domain';
-import { SqliteEventStore } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
 import { generateHistory, seededRandom } from './bench-history';
 

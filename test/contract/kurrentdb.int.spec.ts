@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { KurrentDBEventStore } from '@access-audit/event-store';
+import { KurrentDBEventStore } from '@access-audit/event-store/kurrentdb';
 import { eventStoreContract } from './event-store.contract';
 
 const KURRENTDB_IMAGE = process.env.KURRENTDB_IMAGE ?? 'kurrentplatform/kurrentdb:26.0';

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore, type RecordedEvent } from '@access-audit/event-store';
+import { type RecordedEvent } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 
 const REGISTER = join(__dirname, 'fixtures', 'ts-register.js');
 const APPEND_LOOP = join(__dirname, 'fixtures', 'append-loop.ts');

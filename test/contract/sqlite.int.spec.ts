@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import {
   DuplicateEventIdError,
   MemoryEventStore,
-  SqliteEventStore,
   type EventStore,
   type RecordedEvent,
 } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { eventStoreContract } from './event-store.contract';
 
 let directory: string;

@@ -32,8 +32,8 @@ function cliRunner(): {
 const fs = require('node:fs'); const path = require('node:path'); const Module = require('node:module');
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  const lib = /^@access-audit[/]([a-z-]+)$/.exec(request);
-  return resolveFilename.call(this, lib ? path.join(${JSON.stringify(root)}, 'libs', lib[1], 'src') : request, ...rest);
+  const lib = /^@access-audit[/]([a-z-]+)(?:[/]([a-z-]+))?$/.exec(request);
+  return resolveFilename.call(this, lib ? path.join(${JSON.stringify(root)}, 'libs', lib[1], 'src', lib[2] ?? '') : request, ...rest);
 };
 require.extensions['.ts'] = (module, filename) => {
   const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true };

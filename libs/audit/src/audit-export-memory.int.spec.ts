@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore, type EventToAppend } from '@access-audit/event-store';
+import { type EventToAppend } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { sealEntry } from './chain';
 import { auditEventTypes, auditStreamId, genesisHash } from './entry';
 import { auditEntryIdFor } from './ids';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteEventStore } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AuditLog } from './audit-log';
 import { auditStreamId, type AuditEntry } from './entry';
 import { CheckpointSigner } from './signing';

@@ -1,14 +1,10 @@
+/**
+ * The port, the in-memory store and the generic command path; no adapter's driver is loaded from here.
+ * Adapters: `@access-audit/event-store/sqlite`, `/kurrentdb`; opening the one `EVENT_STORE` names: `/open`.
+ */
 export * from './port';
 export { DuplicateEventIdError } from './internal/idempotency';
 export { MemoryEventStore } from './memory/memory-event-store';
-export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
-export { KurrentDBEventStore, type KurrentDBEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
-export {
-  openEventStore,
-  parseEventStoreLocation,
-  type EventStoreLocation,
-  type OpenEventStoreOptions,
-} from './open-event-store';
 export {
   handleCommand,
   loadStream,

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { EventStore } from './port';
-import { KurrentDBEventStore, type KurrentDBEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
+import type { KurrentDBEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
 import { MemoryEventStore } from './memory/memory-event-store';
-import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+import type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 
 export interface OpenEventStoreOptions {
   /** Folder of the embedded store's default file (`$DATA_DIR/events.db`). */
@@ -41,10 +41,14 @@ export async function openEventStore(
   switch (location.kind) {
     case 'memory':
       return new MemoryEventStore();
-    case 'sqlite':
+    case 'sqlite': {
       mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
+      const { SqliteEventStore } = await import('./sqlite/sqlite-event-store');
       return new SqliteEventStore(location.path, options.sqlite);
-    case 'kurrentdb':
+    }
+    case 'kurrentdb': {
+      const { KurrentDBEventStore } = await import('./kurrentdb/kurrentdb-event-store');
       return new KurrentDBEventStore(location.connectionString, options.kurrentdb);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessReadModels } from './access-read-models';
 import { appendFixture, parseFixture } from './fixture-file';
 import { verifyReadModels, type ReplayProgress } from './replay';

@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { openEventStore, StreamLocks, type EventStore } from '@access-audit/event-store';
+import { StreamLocks, type EventStore } from '@access-audit/event-store';
+import { openEventStore } from '@access-audit/event-store/open';
 import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.module';
 

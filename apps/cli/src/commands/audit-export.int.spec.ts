@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command } from './audit-export';
 
-jest.mock('@access-audit/event-store', () => {
-  const actual = jest.requireActual<typeof import('@access-audit/event-store')>('@access-audit/event-store');
-  return { ...actual, openEventStore: jest.fn(async () => new actual.MemoryEventStore()) };
+jest.mock('@access-audit/event-store/open', () => {
+  const { MemoryEventStore } =
+    jest.requireActual<typeof import('@access-audit/event-store')>('@access-audit/event-store');
+  return { openEventStore: jest.fn(async () => new MemoryEventStore()) };
 });
 
 describe('audit:export', () => {

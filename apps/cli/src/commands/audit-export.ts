@@ -9,7 +9,7 @@ import {
   type AuditFilter,
 } from '@access-audit/audit';
 import { teamStreamId } from '@access-audit/domain';
-import { openEventStore } from '@access-audit/event-store';
+import { openEventStore } from '@access-audit/event-store/open';
 import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
 import { idPattern } from '../../../api/src/http/ids';
 import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { MemoryEventStore, openEventStore, type EventStore } from '@access-audit/event-store';
+import { MemoryEventStore, type EventStore } from '@access-audit/event-store';
+import { openEventStore } from '@access-audit/event-store/open';
 import {
   AccessReadModels,
   appendFixture,

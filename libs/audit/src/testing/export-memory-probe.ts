@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SqliteEventStore } from '@access-audit/event-store';
+import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AuditLog, CheckpointSigner } from '@access-audit/audit';
 
 async function probe(path: string, teamId: string): Promise<void> {

@@ -6,14 +6,14 @@ import ts from 'typescript';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
-/** Resolves `@access-audit/<lib>` to the transpiled `libs/<lib>/src`, as tsconfig's paths do for the sources. */
+/** Resolves `@access-audit/<lib>[/<entry>]` to the transpiled `libs/<lib>/src[/<entry>]`, as tsconfig's paths do. */
 const aliasHook = `'use strict';
 const Module = require('node:module');
 const path = require('node:path');
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  const lib = /^@access-audit\\/([a-z-]+)$/.exec(request);
-  return resolve.call(this, lib ? path.join(__dirname, 'libs', lib[1], 'src') : request, ...rest);
+  const lib = /^@access-audit\\/([a-z-]+)(?:\\/([a-z-]+))?$/.exec(request);
+  return resolve.call(this, lib ? path.join(__dirname, 'libs', lib[1], 'src', lib[2] ?? '') : request, ...rest);
 };
 `;
 
