@@ -72,10 +72,18 @@ function setUpOpenApi(app: NestFastifyApplication, ui: boolean): void {
           'Errors are application/problem+json (RFC 9457). Mint a local token with `npm run token -- <userId>`.',
       )
       .setVersion('1')
+      // Relative to where the document is served: the API answers on the same origin.
+      .addServer('/')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
     { extraModels: [ProblemDto] },
   );
+  // The global AuthGuard lets only @Public() routes through without a token; they carry no ApiBearerAuth, and say so.
+  for (const operations of Object.values(document.paths))
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = operations[method];
+      if (operation) operation.security ??= [];
+    }
   SwaggerModule.setup('docs', app, document, {
     ui,
     jsonDocumentUrl: 'docs-json',

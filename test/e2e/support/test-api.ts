@@ -10,6 +10,7 @@
  *   await api.close();
  *
  * `close({ keepData: true })` keeps the temporary DATA_DIR so that `startTestApi({ dataDir })` can reopen it (restart tests).
+ * `close()` also fails unless every answer the app sent matches its OpenAPI document (see openapi-conformance.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { loadOrCreateJwtSecret } from '../../../apps/api/src/config/data-dir';
 import { createApiApp } from '../../../apps/api/src/create-app';
 import { EVENT_STORE } from '../../../apps/api/src/event-store/event-store.module';
 import { mintToken } from '../../../apps/cli/src/commands/token';
+import { conformanceProblems, recordAnswers } from './openapi-conformance';
 
 export interface TokenOptions {
   scopes?: string[];
@@ -72,6 +74,7 @@ export async function startTestApi(options: StartTestApiOptions = {}): Promise<T
   const config: ApiConfig = { ...loadApiConfig({ DATA_DIR: dataDir, ...options.env }), port: 0 };
   // No Swagger UI under Jest (see CreateApiAppOptions.docsUi); /docs-json is served as in production.
   const app = await createApiApp(config, { logger: ['error', 'fatal'], docsUi: false });
+  const answers = recordAnswers(app.getHttpAdapter().getInstance());
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || address === null) throw new Error('the test API is not listening');
@@ -117,9 +120,12 @@ export async function startTestApi(options: StartTestApiOptions = {}): Promise<T
       return result;
     },
     async close(closeOptions = {}) {
+      const document = (await http().get('/docs-json').expect(200)).body;
       await app.close();
       if (!closeOptions.keepData && basename(dataDir).startsWith(tempPrefix))
         rmSync(dataDir, { recursive: true, force: true });
+      // After close: streams still open (SSE) have ended and been recorded.
+      expect(conformanceProblems(document, answers)).toEqual([]);
     },
   };
 }

@@ -1,13 +1,11 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
@@ -39,7 +37,8 @@ import {
   OpenAccessReviewDto,
   type ReviewScopeDto,
 } from './dto/access-review.dto';
-import { problemContent } from '../http/problem.dto';
+import { QueryRoute, type ReadRouteAnswers } from '../queries/query-route';
+import { CampaignListDto, CampaignViewDto, SignedEvidenceDto } from './dto/access-review-answers.dto';
 
 const scopeOf = (dto: ReviewScopeDto | undefined): ReviewScope => {
   switch (dto?.kind) {
@@ -57,6 +56,14 @@ function valueOf<T>(result: ServiceResult<T>): T {
   if (!result.ok) throw accessReviewProblem(result.rejection);
   return result.value;
 }
+
+/** OpenAPI description of a campaign read: bearer auth and its problem answers. */
+const CampaignReadRoute = (
+  answers: ReadRouteAnswers = {
+    forbidden: 'Neither team.audit.view nor a named reviewer',
+    notFound: 'No such team or campaign (`rule`)',
+  },
+): MethodDecorator => QueryRoute(answers);
 
 /** Access-review campaigns (API.md "Access reviews"): the routes only translate; the campaign decider decides. */
 @ApiTags('access reviews')
@@ -97,16 +104,11 @@ export class AccessReviewsController {
   }
 
   @Get()
-  @ApiBearerAuth()
+  @CampaignReadRoute({ forbidden: 'Lacks team.audit.view', notFound: 'No such team (`rule`)' })
   @ApiOperation({
     summary: "The team's campaigns, oldest first, with status and whether an open one is past due (team.audit.view)",
   })
-  @ApiOkResponse({
-    description:
-      '`{ accessReviews: [{ reviewId, name, status, overdue, openedBy, openedAt, dueAt, reviewerIds, items, populationDigest, closedAt, position }] }`',
-  })
-  @ApiForbiddenResponse({ description: 'Lacks team.audit.view', content: problemContent })
-  @ApiNotFoundResponse({ description: 'No such team (`rule`)', content: problemContent })
+  @ApiOkResponse({ type: CampaignListDto })
   async list(
     @Param() { teamId }: TeamParams,
     @Query() _query: CampaignQueryDto,
@@ -118,11 +120,12 @@ export class AccessReviewsController {
   }
 
   @Get(':reviewId')
-  @ApiBearerAuth()
+  @CampaignReadRoute()
   @ApiOperation({ summary: 'The campaign, its items and their decisions (team.audit.view, or a named reviewer)' })
-  @ApiOkResponse({ description: 'Campaign with items, decisions in force, superseded decisions and outcomes' })
-  @ApiForbiddenResponse({ description: 'Neither team.audit.view nor a named reviewer', content: problemContent })
-  @ApiNotFoundResponse({ description: 'No such team or campaign (`rule`)', content: problemContent })
+  @ApiOkResponse({
+    type: CampaignViewDto,
+    description: 'Campaign with items, decisions in force, superseded decisions and outcomes',
+  })
   async get(
     @Param() ids: AccessReviewParams,
     @Query() _query: CampaignQueryDto,
@@ -178,15 +181,19 @@ export class AccessReviewsController {
   }
 
   @Get(':reviewId/evidence')
-  @ApiBearerAuth()
-  @ApiProduces('application/json', 'text/csv')
+  @CampaignReadRoute()
   @ApiOperation({
     summary:
       'The evidence: population with digest and snapshot revision, decisions with reviewer, time and justification (superseded ones too), applied revocations with their team events, the audit-chain head at completion; signed with the audit checkpoint key (JSON: `signature` over the canonical JSON of `evidence`; CSV: `X-Evidence-Signature` over the body)',
   })
-  @ApiOkResponse({ description: '`{ evidence, signature }` or CSV' })
-  @ApiForbiddenResponse({ description: 'Neither team.audit.view nor a named reviewer', content: problemContent })
-  @ApiNotFoundResponse({ description: 'No such team or campaign (`rule`)', content: problemContent })
+  @ApiExtraModels(SignedEvidenceDto)
+  @ApiOkResponse({
+    description: '`{ evidence, signature }`, or with format=csv the CSV the `X-Evidence-Signature` header signs',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SignedEvidenceDto) } },
+      'text/csv': { schema: { type: 'string' } },
+    },
+  })
   async evidence(
     @Param() ids: AccessReviewParams,
     @Query() query: EvidenceQueryDto,

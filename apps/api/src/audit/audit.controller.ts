@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuditLog, InvalidCursorError, type AuditFilter, type AuditSummary } from '@access-audit/audit';
 import { Principal, Public } from '../auth/principal';
@@ -37,8 +37,21 @@ export class AuditController {
       'and per refused command (`access.denied`: what was tried and which permission or rule refused it; rate-limited per actor, ' +
       '`denial.suppressedBefore` counts the attempts not recorded one by one). Needs team.audit.view.',
   })
-  @ApiProduces('application/json', 'application/x-ndjson', 'text/csv')
-  @ApiOkResponse({ type: AuditPageDto, headers: positionHeader })
+  @ApiExtraModels(AuditPageDto)
+  @ApiOkResponse({
+    headers: positionHeader,
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(AuditPageDto) } },
+      'application/x-ndjson': {
+        schema: {
+          type: 'string',
+          description:
+            'format=ndjson: one JSON record per line, oldest first: entries (AuditEntryDto) and signed checkpoints',
+        },
+      },
+      'text/csv': { schema: { type: 'string', description: 'format=csv: a header row, then one row per entry' } },
+    },
+  })
   async entries(
     @Param() { teamId }: TeamPathDto,
     @Query() query: AuditQueryDto,
@@ -115,8 +128,10 @@ export class AuditController {
   @ApiOperation({
     summary: 'The Ed25519 public key (PEM, SPKI) that verifies audit checkpoints and signed evidence; no token needed',
   })
-  @ApiProduces('application/x-pem-file')
-  @ApiOkResponse({ description: 'PEM text; `X-Key-Id` is the key id checkpoints name', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'PEM text; `X-Key-Id` is the key id checkpoints name',
+    content: { 'application/x-pem-file': { schema: { type: 'string' } } },
+  })
   async publicKey(@Res() reply: FastifyReply): Promise<void> {
     await reply.header('X-Key-Id', this.audit.keyId).type('application/x-pem-file').send(this.audit.publicKeyPem);
   }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { AuthenticationError, JwtVerifier } from './jwt-verifier';
+import { AuthenticationError, JwtVerifier, jwksRefetchCooldownMs } from './jwt-verifier';
 
 /** Verification against an identity provider's JWKS, served by a local HTTP server. */
 describe('JwtVerifier with AUTH_JWKS_URL', () => {
@@ -89,5 +89,78 @@ describe('JwtVerifier with AUTH_JWKS_URL', () => {
     const error = await down.verify(await sign()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).unavailable).toBe(true);
+  });
+});
+
+/** An identity provider that rotates its signing key, as a real one does (panva oidc-provider, Keycloak…). */
+describe('JwtVerifier when the identity provider rotates its key', () => {
+  let server: Server;
+  let jwksUrl: string;
+  let published: object[] = [];
+  let fetches = 0;
+
+  const keyPair = async (kid: string) => {
+    const pair = await generateKeyPair('ES256');
+    return { kid, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256' } };
+  };
+  const sign = (key: { kid: string; privateKey: KeyLike }, kid = key.kid) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject('alice')
+      .setExpirationTime('5m')
+      .sign(key.privateKey);
+  const accepted = (verifier: JwtVerifier, token: string) =>
+    verifier.verify(token).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof AuthenticationError && !error.unavailable) return false;
+        throw error;
+      },
+    );
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      fetches += 1;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('accepts a token signed by the new key within about a second of the rotation', async () => {
+    const [oldKey, newKey] = await Promise.all([keyPair('2026-01'), keyPair('2026-02')]);
+    published = [oldKey.jwk];
+    const verifier = new JwtVerifier({ kind: 'jwks', jwksUrl });
+    expect(await accepted(verifier, await sign(oldKey))).toBe(true);
+
+    published = [newKey.jwk, oldKey.jwk];
+    const rotatedAt = Date.now();
+    const token = await sign(newKey);
+    while (!(await accepted(verifier, token)) && Date.now() - rotatedAt < 5000) await sleep(50);
+    expect(Date.now() - rotatedAt).toBeLessThan(jwksRefetchCooldownMs + 500);
+  });
+
+  it('refetches for unknown kids at most once per cooldown', async () => {
+    const key = await keyPair('current');
+    published = [key.jwk];
+    const verifier = new JwtVerifier({ kind: 'jwks', jwksUrl });
+    expect(await accepted(verifier, await sign(key))).toBe(true);
+    fetches = 0;
+
+    const started = Date.now();
+    let attempts = 0;
+    while (Date.now() - started < 2 * jwksRefetchCooldownMs) {
+      // Each a different made-up kid, ten at a time: none of them may make a fetch of its own.
+      const batch = await Promise.all(Array.from({ length: 10 }, () => sign(key, `made-up-${attempts++}`)));
+      expect(await Promise.all(batch.map((token) => accepted(verifier, token)))).not.toContain(true);
+      await sleep(20);
+    }
+    const cooldownsElapsed = Math.ceil((Date.now() - started) / jwksRefetchCooldownMs);
+    expect(attempts).toBeGreaterThan(100);
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect(fetches).toBeLessThanOrEqual(cooldownsElapsed);
   });
 });

@@ -48,6 +48,12 @@ export const verifiedTokenCacheSize = 10_000;
  */
 export const verifiedTokenMaxAgeMs = 10 * 60_000;
 
+/**
+ * A token naming a `kid` the cached JWKS lacks refetches it, at most once per this long: a provider's key rotation is
+ * honoured within a second, and tokens with made-up kids cost the provider at most one request a second.
+ */
+export const jwksRefetchCooldownMs = 1000;
+
 interface VerifiedToken {
   principal: Principal;
   /** Before its `exp` (and the max age): after it, the token is verified again from scratch. */
@@ -102,7 +108,10 @@ export class JwtVerifier {
   constructor(auth: AuthConfig, secret?: string) {
     const algorithms = auth.kind === 'jwks' ? jwksAlgorithms : [localAlgorithm];
     if (auth.kind === 'jwks') {
-      this.#key = createRemoteJWKSet(new URL(auth.jwksUrl));
+      this.#key = createRemoteJWKSet(new URL(auth.jwksUrl), {
+        cooldownDuration: jwksRefetchCooldownMs,
+        cacheMaxAge: verifiedTokenMaxAgeMs,
+      });
     } else {
       if (!secret) throw new Error('HS256 verification needs a secret');
       this.#key = createSecretKey(Buffer.from(secret, 'utf8'));

@@ -7,13 +7,14 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ETagInterceptor } from './etag.interceptor';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { problemContent } from '../http/problem.dto';
+import { identityProviderUnavailable, problemContent } from '../http/problem.dto';
 
 /**
  * Marks a command route: `Idempotency-Key` and `If-Match` handling, `ETag` on the answer, and the OpenAPI description
@@ -63,4 +64,5 @@ export const CommandRoute = (): MethodDecorator =>
       description: 'Refused by the policy (`rule`: the POLICY rule id)',
       content: problemContent,
     }),
+    ApiServiceUnavailableResponse({ description: identityProviderUnavailable, content: problemContent }),
   );

@@ -6,6 +6,16 @@ export class FieldErrorDto {
   @ApiProperty({ example: 'role must be one of the following values: owner, member, …' }) message!: string;
 }
 
+export class PlanConflictDto {
+  @ApiProperty({ example: 'bob', description: 'The member, or `*` for a role limit' }) userId!: string;
+  @ApiProperty({ example: 'security', description: 'The role, group or `<projectId>:<projectRole>` held' })
+  holds!: string;
+  @ApiProperty({ example: 'the security role is not available on pro' }) message!: string;
+}
+
+/** A stream revision as the event store states an expectation: a number, or `no_stream` / `any`. */
+const revisionSchema = { oneOf: [{ type: 'integer' }, { type: 'string', enum: ['no_stream', 'any'] }] };
+
 /** OpenAPI schema of `application/problem+json` (RFC 9457) answers. */
 export class ProblemDto {
   @ApiProperty({ example: 'urn:access-audit:problem:policy-violation' }) type!: string;
@@ -17,7 +27,22 @@ export class ProblemDto {
   @ApiPropertyOptional({ example: 'team.members.invite', description: '403: the permission the actor lacks' })
   permission?: string;
   @ApiPropertyOptional({ example: 'plan.role-limit', description: '404, 409, 422: the POLICY rule id' }) rule?: string;
+  @ApiPropertyOptional({ example: 'web', description: '403: the project the permission was missing on' })
+  projectId?: string;
+  @ApiPropertyOptional({
+    type: [PlanConflictDto],
+    description: '422 on a plan change: every grant the new plan does not allow',
+  })
+  conflicts?: PlanConflictDto[];
+  @ApiPropertyOptional({ ...revisionSchema, description: '409 revision-mismatch: the revision expected (If-Match)' })
+  expectedRevision?: number | string;
+  @ApiPropertyOptional({ example: 7, description: "409 revision-mismatch: the team stream's revision now" })
+  currentRevision?: number;
 }
 
 /** OpenAPI `content` of every problem answer. */
 export const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+
+/** The 503 any authenticated route answers when the identity provider's keys (JWKS) cannot be fetched. */
+export const identityProviderUnavailable =
+  "the identity provider's keys could not be fetched; retry after `Retry-After`";

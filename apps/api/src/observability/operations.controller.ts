@@ -1,9 +1,31 @@
 import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/principal';
 import { MetricsService } from './metrics.service';
 import { ReadinessRegistry, type ReadinessReport } from './readiness';
+
+class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}
+
+class ReadinessCheckDto {
+  @ApiProperty({ example: 'event-store' }) name!: string;
+  @ApiProperty() ready!: boolean;
+  @ApiPropertyOptional({ description: 'Why the check is not ready (never an internal error message)' }) detail?: string;
+}
+
+class ReadinessDto {
+  @ApiProperty({ enum: ['ready', 'not_ready'] }) status!: string;
+  @ApiProperty({ type: [ReadinessCheckDto] }) checks!: ReadinessCheckDto[];
+}
 
 @ApiTags('operations')
 @Public()
@@ -16,15 +38,15 @@ export class OperationsController {
 
   @Get('healthz')
   @ApiOperation({ summary: 'The process is up' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ type: HealthDto })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
   @ApiOperation({ summary: 'The event store is reachable (and every other registered readiness check passes)' })
-  @ApiOkResponse({ schema: { example: { status: 'ready', checks: [{ name: 'event-store', ready: true }] } } })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; `checks` says which check failed' })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'Not ready; `checks` says which check failed' })
   async readyz(
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: string; checks: ReadinessReport['checks'] }> {
@@ -35,7 +57,10 @@ export class OperationsController {
 
   @Get('metrics')
   @ApiOperation({ summary: 'Prometheus metrics' })
-  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async prometheus(): Promise<string> {

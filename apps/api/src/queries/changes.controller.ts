@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   followChanges,
@@ -51,13 +51,25 @@ export class ChangesController {
       'JSON pages by default; with `Accept: text/event-stream`, Server-Sent Events that stay open (event `change`, `id` = position of the ' +
       'causing event on its last change) and resume after `Last-Event-ID`.',
   })
-  @ApiProduces('application/json', 'text/event-stream')
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,
     description: 'SSE: resume after this position (overrides `after`)',
   })
-  @ApiOkResponse({ type: ChangesPageDto, headers: positionHeader })
+  @ApiExtraModels(ChangesPageDto)
+  @ApiOkResponse({
+    headers: positionHeader,
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(ChangesPageDto) } },
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description:
+            'Server-Sent Events: `event: change`, `data:` one change (as in `changes[]`), `id:` its position',
+        },
+      },
+    },
+  })
   async changes(
     @Query() query: ChangesQueryDto,
     @Principal() principal: Principal,

@@ -7,13 +7,14 @@ import {
   ApiServiceUnavailableResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { problemContent } from '../http/problem.dto';
+import { identityProviderUnavailable, problemContent } from '../http/problem.dto';
 
 /** What a read route's 403, 404 and 503 mean on that route. */
 export interface ReadRouteAnswers {
   forbidden: string;
   notFound: string;
-  unavailable: string;
+  /** Besides the identity provider being unreachable, which every authenticated route may answer. */
+  unavailable?: string;
 }
 
 const queryAnswers: ReadRouteAnswers = {
@@ -31,7 +32,10 @@ export const QueryRoute = (answers: ReadRouteAnswers = queryAnswers): MethodDeco
     ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token', content: problemContent }),
     ApiForbiddenResponse({ description: answers.forbidden, content: problemContent }),
     ApiNotFoundResponse({ description: answers.notFound, content: problemContent }),
-    ApiServiceUnavailableResponse({ description: answers.unavailable, content: problemContent }),
+    ApiServiceUnavailableResponse({
+      description: [answers.unavailable, identityProviderUnavailable].filter(Boolean).join('; or '),
+      content: problemContent,
+    }),
   );
 
 /** The `X-Position` header every query answers with. */

@@ -10,6 +10,9 @@ export class AuditTargetDto {
   setting?: string;
 }
 
+/** A change entry's `before`, `after` and `cause`: an object, or null. */
+const changeValue = { type: 'object', additionalProperties: true, nullable: true } as const;
+
 export class AuditEntryDto {
   @ApiProperty({ description: "The audit event's id (UUID)" }) id!: string;
   @ApiProperty({ example: 'acme' }) teamId!: string;
@@ -23,9 +26,12 @@ export class AuditEntryDto {
   })
   action!: string;
   @ApiProperty({ type: AuditTargetDto }) target!: AuditTargetDto;
-  @ApiPropertyOptional({ description: 'change: the value before' }) before?: unknown;
-  @ApiPropertyOptional({ description: 'change: the value after' }) after?: unknown;
-  @ApiPropertyOptional({ description: 'change: what caused a cascaded change' }) cause?: unknown;
+  @ApiPropertyOptional({ ...changeValue, description: 'change: the value before (null when the change created it)' })
+  before?: unknown;
+  @ApiPropertyOptional({ ...changeValue, description: 'change: the value after (null when the change removed it)' })
+  after?: unknown;
+  @ApiPropertyOptional({ ...changeValue, description: 'change: what caused a cascaded change (null when none did)' })
+  cause?: unknown;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ description: '`{ ip, userAgent, requestId }` of the request' }) context!: unknown;
   @ApiPropertyOptional({
@@ -71,21 +77,65 @@ export class AuditVerificationDto {
   @ApiPropertyOptional({ type: ChainBreakDto, description: 'Where the chain first breaks' }) break?: ChainBreakDto;
 }
 
+export class PrivilegedGrantDto {
+  @ApiProperty({ description: 'The audit entry that recorded the grant' }) entryId!: string;
+  @ApiProperty({ example: 7 }) sequence!: number;
+  @ApiProperty({ example: '2026-03-03T10:00:00.000Z' }) time!: string;
+  @ApiProperty({ example: 'alice' }) actor!: string;
+  @ApiProperty({ example: 'bob' }) userId!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'project_role: the project; null otherwise' })
+  projectId!: string | null;
+  @ApiProperty({ enum: ['team_role', 'project_role', 'permission_group'] }) grant!: string;
+  @ApiProperty({ example: 'owner', description: 'The role or group granted' }) value!: string;
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+}
+
+export class OverdueAccessReviewDto {
+  @ApiProperty({ example: 'q1-2026' }) reviewId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ example: '2026-03-31T17:00:00.000Z' }) dueAt!: string;
+  @ApiProperty({ enum: ['expired', 'open'], description: '`open`: past due, its expiry not recorded yet' })
+  state!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'When the expiry was recorded; null while open' })
+  expiredAt!: string | null;
+  @ApiProperty({ type: [String] }) reviewerIds!: string[];
+}
+
+export class ComplianceFindingDto {
+  @ApiProperty({
+    enum: [
+      'owners.fewer-than-two',
+      'contributor.without-project-role',
+      'member.role-not-on-plan',
+      'access-review.overdue',
+    ],
+  })
+  finding!: string;
+  @ApiProperty({ description: 'The POLICY.md passage or rule id the check stands on' }) policy!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: [String], description: 'The users it is about (overdue campaigns: their reviewers)' })
+  userIds!: string[];
+  @ApiPropertyOptional({ type: [OverdueAccessReviewDto], description: '`access-review.overdue` only' })
+  accessReviews?: OverdueAccessReviewDto[];
+}
+
 export class AuditSummaryDto {
   @ApiProperty({ example: 'acme' }) teamId!: string;
   @ApiProperty({ type: String, nullable: true }) from!: string | null;
   @ApiProperty() to!: string;
   @ApiProperty({ description: '`{ total, byType, byActor }` of the changes in the window' }) changes!: unknown;
   @ApiProperty({
+    type: [PrivilegedGrantDto],
     description:
       'Owner, member and security roles, project_admin, and production permission groups granted in the window',
   })
-  privilegedGrants!: unknown[];
+  privilegedGrants!: PrivilegedGrantDto[];
   @ApiProperty({ description: '`{ total, suppressed, byActor, attempts }`: refused commands in the window' })
   deniedAttempts!: unknown;
   @ApiProperty({
+    type: [ComplianceFindingDto],
     description:
-      'On the team as it stood at `to`: fewer than two owners, contributors with no project role, members whose role the plan does not offer; and `access-review.overdue`: campaigns not completed by their due date as of `to` (`accessReviews: [{ reviewId, name, dueAt, state: expired|open, expiredAt, reviewerIds }]`)',
+      'On the team as it stood at `to`: fewer than two owners, contributors with no project role, members whose role the plan does not offer; and `access-review.overdue`: campaigns not completed by their due date as of `to` (`accessReviews`)',
   })
-  findings!: unknown[];
+  findings!: ComplianceFindingDto[];
 }
