@@ -18,7 +18,7 @@ import {
   type ReviewScope,
   type ServiceResult,
 } from '@access-audit/access-reviews';
-import { WrongExpectedRevisionError } from '@access-audit/event-store';
+import { WrongExpectedRevisionError, type EventStore } from '@access-audit/event-store';
 import { Principal } from '../auth/principal';
 import { CLOCK, type Clock } from '../commands/clock';
 import { CommandContext } from '../commands/command-context';
@@ -39,6 +39,8 @@ import {
   OpenAccessReviewDto,
   type ReviewScopeDto,
 } from './dto/access-review.dto';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { validationProblem } from '../http/problem';
 import { problemContent } from '../http/problem.dto';
 
 const scopeOf = (dto: ReviewScopeDto | undefined): ReviewScope => {
@@ -65,6 +67,7 @@ export class AccessReviewsController {
   constructor(
     private readonly reviews: AccessReviewService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   @Post()
@@ -109,9 +112,10 @@ export class AccessReviewsController {
   @ApiNotFoundResponse({ description: 'No such team (`rule`)', content: problemContent })
   async list(
     @Param() { teamId }: TeamParams,
-    @Query() _query: CampaignQueryDto,
+    @Query() query: CampaignQueryDto,
     @Principal() principal: Principal,
   ): Promise<{ accessReviews: CampaignSummary[] }> {
+    this.#checkPosition(query.minPosition);
     return {
       accessReviews: valueOf(await this.reviews.list(teamId, principal.userId, this.clock.now().toISOString())),
     };
@@ -125,10 +129,11 @@ export class AccessReviewsController {
   @ApiNotFoundResponse({ description: 'No such team or campaign (`rule`)', content: problemContent })
   async get(
     @Param() ids: AccessReviewParams,
-    @Query() _query: CampaignQueryDto,
+    @Query() query: CampaignQueryDto,
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<object> {
+    this.#checkPosition(query.minPosition);
     const view = valueOf(await this.reviews.view(ids, principal.userId, this.clock.now().toISOString()));
     void reply.header('X-Position', view.position).header('ETag', `"${view.streamRevision}"`);
     return view;
@@ -193,6 +198,7 @@ export class AccessReviewsController {
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<object | string> {
+    this.#checkPosition(query.minPosition);
     if (query.format === 'csv') {
       const csv = valueOf(await this.reviews.evidenceCsv(ids, principal.userId));
       void reply
@@ -207,6 +213,18 @@ export class AccessReviewsController {
     const signed = valueOf(await this.reviews.evidence(ids, principal.userId));
     void reply.header('X-Position', signed.position);
     return { evidence: signed.evidence, signature: signed.signature };
+  }
+
+  /** Campaigns are read from their stream, never behind: `minPosition` is only checked to be a position, as elsewhere. */
+  #checkPosition(minPosition: string | undefined): void {
+    if (minPosition === undefined) return;
+    try {
+      this.store.comparePositions(minPosition, minPosition);
+    } catch {
+      throw validationProblem([
+        { field: 'minPosition', rule: 'isPosition', message: 'minPosition must be a position this service returned' },
+      ]);
+    }
   }
 
   #context(context: TeamCommandContext, body: ReasonDto): AccessReviewCallContext {
