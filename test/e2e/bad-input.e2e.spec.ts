@@ -97,14 +97,14 @@ describe('bad input over HTTP', () => {
     return result;
   };
 
-  const send = (method: string, path: string, body: string, headers: Record<string, string> = {}) =>
-    api
-      .http()
-      [method.toLowerCase() as 'post'](path)
+  const send = (method: string, path: string, body: string, headers: Record<string, string> = {}) => {
+    const http = api.http();
+    return http[method.toLowerCase() as 'post'](path)
       .set('Authorization', `Bearer ${token}`)
       .set('Content-Type', 'application/json')
       .set(headers)
       .send(body);
+  };
 
   beforeAll(async () => {
     api = await startTestApi();
