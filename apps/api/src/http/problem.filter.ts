@@ -86,15 +86,9 @@ export function methodNotAllowed(exception: unknown, request: FastifyRequest): P
   const allowed = otherMethodsAt(request);
   if (allowed.length === 0) return undefined;
   const instance = request.url.split('?')[0];
+  const detail = `${instance} is served with ${allowed.join(', ')}, not ${request.method}`;
   return {
-    problem: problem(
-      405,
-      problemTypes.methodNotAllowed,
-      `${instance} is served with ${allowed.join(', ')}, not ${request.method}`,
-      {
-        instance,
-      },
-    ),
+    problem: problem(405, problemTypes.methodNotAllowed, detail, { instance }),
     headers: { Allow: allowed.join(', ') },
   };
 }
