@@ -27,6 +27,8 @@ import type { TeamCommandContext } from '../commands/execute-team-command';
 import { revisionConflictProblem } from '../commands/rejection-problem';
 import { ReasonDto } from '../commands/dto/common.dto';
 import { TeamParams } from '../commands/dto/teams.dto';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { validationProblem } from '../http/problem';
 import { accessReviewProblem } from './access-review-problem';
 import {
   AccessReviewAcceptedDto,
@@ -39,8 +41,6 @@ import {
   OpenAccessReviewDto,
   type ReviewScopeDto,
 } from './dto/access-review.dto';
-import { EVENT_STORE } from '../event-store/event-store.module';
-import { validationProblem } from '../http/problem';
 import { problemContent } from '../http/problem.dto';
 
 const scopeOf = (dto: ReviewScopeDto | undefined): ReviewScope => {
