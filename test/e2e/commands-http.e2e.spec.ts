@@ -175,7 +175,7 @@ describe('command API over HTTP', () => {
           }),
         [
           { field: 'firewall.enabled', rule: 'isBoolean' },
-          { field: 'rateLimitRules.set[0].limit', rule: 'isNumber' },
+          { field: 'rateLimitRules.set[0].limit', rule: 'isInt' },
         ],
       );
     });

@@ -5,6 +5,10 @@ import type { LogLevel } from '@nestjs/common';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config/api-config';
 import { ensureDataDir } from './config/data-dir';
+import { RouteMethods } from './http/allowed-methods';
+import { answerClientError, answerFrameworkError } from './http/framework-errors';
+import { pathParamMaxLength } from './http/ids';
+import { parseJsonBody } from './http/json-body';
 import { ProblemDto } from './http/problem.dto';
 import { requestIdFor } from './http/request-context';
 import { MetricsService } from './observability/metrics.service';
@@ -32,6 +36,11 @@ export async function createApiApp(
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: requestIdFor,
+    // Every id a DTO accepts fits in a path parameter: what can be created can be addressed.
+    routerOptions: { maxParamLength: pathParamMaxLength },
+    // What Fastify and Node refuse before routing is answered as problem+json too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.withConfig(config), adapter, {
     logger: options.logger ?? ['log', 'warn', 'error'],
@@ -43,10 +52,20 @@ export async function createApiApp(
   // Bodies are JSON only: text/plain and anything else is refused with 415.
   fastify.removeContentTypeParser('text/plain');
   // Bodiless routes (DELETE, PUT of a group) are often called with a JSON Content-Type anyway: no body is no body.
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body.length === 0 ? done(null, undefined) : parseJson(request, body.toString(), done),
-  );
+  // A body is a JSON object of bounded depth without prototype keys, checked here before anything recursive runs.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, parseJsonBody(body.toString()));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  // Which methods a path serves, so that a wrong method is 405 with Allow rather than 404.
+  const routeMethods = new RouteMethods();
+  fastify.decorate('routeMethods', routeMethods);
+  fastify.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);

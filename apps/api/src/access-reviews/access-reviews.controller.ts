@@ -16,7 +16,7 @@ import {
   type ReviewScope,
   type ServiceResult,
 } from '@access-audit/access-reviews';
-import { WrongExpectedRevisionError } from '@access-audit/event-store';
+import { WrongExpectedRevisionError, type EventStore } from '@access-audit/event-store';
 import { Principal } from '../auth/principal';
 import { CLOCK, type Clock } from '../commands/clock';
 import { CommandContext } from '../commands/command-context';
@@ -25,6 +25,8 @@ import type { TeamCommandContext } from '../commands/execute-team-command';
 import { revisionConflictProblem } from '../commands/rejection-problem';
 import { ReasonDto } from '../commands/dto/common.dto';
 import { TeamParams } from '../commands/dto/teams.dto';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { validationProblem } from '../http/problem';
 import { accessReviewProblem } from './access-review-problem';
 import {
   AccessReviewAcceptedDto,
@@ -72,6 +74,7 @@ export class AccessReviewsController {
   constructor(
     private readonly reviews: AccessReviewService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   @Post()
@@ -111,9 +114,10 @@ export class AccessReviewsController {
   @ApiOkResponse({ type: CampaignListDto })
   async list(
     @Param() { teamId }: TeamParams,
-    @Query() _query: CampaignQueryDto,
+    @Query() query: CampaignQueryDto,
     @Principal() principal: Principal,
   ): Promise<{ accessReviews: CampaignSummary[] }> {
+    this.#checkPosition(query.minPosition);
     return {
       accessReviews: valueOf(await this.reviews.list(teamId, principal.userId, this.clock.now().toISOString())),
     };
@@ -128,10 +132,11 @@ export class AccessReviewsController {
   })
   async get(
     @Param() ids: AccessReviewParams,
-    @Query() _query: CampaignQueryDto,
+    @Query() query: CampaignQueryDto,
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<object> {
+    this.#checkPosition(query.minPosition);
     const view = valueOf(await this.reviews.view(ids, principal.userId, this.clock.now().toISOString()));
     void reply.header('X-Position', view.position).header('ETag', `"${view.streamRevision}"`);
     return view;
@@ -200,6 +205,7 @@ export class AccessReviewsController {
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<object | string> {
+    this.#checkPosition(query.minPosition);
     if (query.format === 'csv') {
       const csv = valueOf(await this.reviews.evidenceCsv(ids, principal.userId));
       void reply
@@ -214,6 +220,18 @@ export class AccessReviewsController {
     const signed = valueOf(await this.reviews.evidence(ids, principal.userId));
     void reply.header('X-Position', signed.position);
     return { evidence: signed.evidence, signature: signed.signature };
+  }
+
+  /** Campaigns are read from their stream, never behind: `minPosition` is only checked to be a position, as elsewhere. */
+  #checkPosition(minPosition: string | undefined): void {
+    if (minPosition === undefined) return;
+    try {
+      this.store.comparePositions(minPosition, minPosition);
+    } catch {
+      throw validationProblem([
+        { field: 'minPosition', rule: 'isPosition', message: 'minPosition must be a position this service returned' },
+      ]);
+    }
   }
 
   #context(context: TeamCommandContext, body: ReasonDto): AccessReviewCallContext {

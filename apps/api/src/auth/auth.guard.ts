@@ -13,6 +13,25 @@ const unauthenticated = (detail: string, error?: 'invalid_request' | 'invalid_to
     'WWW-Authenticate': error ? `Bearer realm="access-audit", error="${error}"` : 'Bearer realm="access-audit"',
   });
 
+/** How many Authorization headers came (names and values alternate in `rawHeaders`), without allocating. */
+function authorizationHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
+}
+
+/** RFC 6750 §3.1: a request that repeats a parameter is `invalid_request`, answered 400. */
+const repeatedAuthorization = (): ProblemException =>
+  new ProblemException(
+    problem(400, problemTypes.validation, 'the request has more than one Authorization header', {
+      errors: [{ field: 'Authorization', rule: 'singleHeader', message: 'send exactly one Authorization header' }],
+    }),
+    { 'WWW-Authenticate': 'Bearer realm="access-audit", error="invalid_request"' },
+  );
+
 /**
  * The global guard: every route needs `Authorization: Bearer <JWT>` unless marked `@Public()`.
  * Machine readers (`access:read`) may only read: any other method is refused with 403 `command.issue`.
@@ -30,6 +49,8 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
       return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // Node keeps the first of several Authorization headers; which credential was meant is not ours to guess.
+    if (authorizationHeaderCount(request.raw.rawHeaders) > 1) throw repeatedAuthorization();
     const token = bearerTokenOf(request.headers.authorization);
     try {
       request.principal = await this.verifier.verify(token);

@@ -1,15 +1,25 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { Omittable } from './field-rules';
 
-/** Ids of teams, users, projects, rules and tokens: 1–128 characters, letters, digits and . _ : @ | -, starting with a letter or digit. */
-export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,127}$/;
+/** The one id length limit: body fields, path parameters and token subjects alike. */
 export const idMaxLength = 128;
+/** Ids of teams, users, projects, rules and tokens: 1–128 characters, letters, digits and . _ : @ | -, starting with a letter or digit. */
+export const idPattern = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,${idMaxLength - 1}}$`);
 export const nameMaxLength = 200;
 export const reasonMaxLength = 500;
+/** An access-review item id names a grant by its kind and ids (`project_role:<userId>:<projectId>`). */
+export const itemIdMaxLength = 600;
 
-const idMessage =
-  '$property must be 1-128 characters of letters, digits and . _ : @ | - (starting with a letter or digit)';
+/**
+ * The router's limit on one (decoded) path parameter, Fastify's `maxParamLength` (100 by default): the longest any
+ * route's DTO accepts, so every id that can be created can be addressed, and a longer one is refused by the DTO (400)
+ * or, past this, by the router (414).
+ */
+export const pathParamMaxLength = Math.max(idMaxLength, itemIdMaxLength);
+
+const idMessage = `$property must be 1-${idMaxLength} characters of letters, digits and . _ : @ | - (starting with a letter or digit)`;
 
 /** A required id (body field or path parameter). */
 export const IsId = (description: string, example = 'acme'): PropertyDecorator =>
@@ -20,11 +30,11 @@ export const IsId = (description: string, example = 'acme'): PropertyDecorator =
     Matches(idPattern, { message: idMessage }),
   );
 
-/** An optional id. */
+/** An optional id (null is not an id). */
 export const IsOptionalId = (description: string, example = 'acme'): PropertyDecorator =>
   applyDecorators(
     ApiPropertyOptional({ description, example, pattern: idPattern.source, maxLength: idMaxLength }),
-    IsOptional(),
+    Omittable(),
     IsString(),
     MaxLength(idMaxLength),
     Matches(idPattern, { message: idMessage }),

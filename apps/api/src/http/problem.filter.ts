@@ -1,5 +1,13 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  NotFoundException,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { otherMethodsAt } from './allowed-methods';
 import { problem, problemContentType, problemTypes, ProblemException, statusTitle, type Problem } from './problem';
 
 export interface ProblemResponse {
@@ -13,9 +21,12 @@ const typeByStatus: Record<number, string> = {
   403: problemTypes.forbidden,
   404: problemTypes.notFound,
   405: problemTypes.methodNotAllowed,
+  408: problemTypes.requestTimeout,
   409: problemTypes.conflict,
   413: problemTypes.payloadTooLarge,
+  414: problemTypes.uriTooLong,
   415: problemTypes.unsupportedMediaType,
+  431: problemTypes.headerFieldsTooLarge,
   503: problemTypes.unavailable,
 };
 
@@ -69,6 +80,19 @@ export function toProblemResponse(
   };
 }
 
+/** Nest's not-found answer (`Cannot GET /path`) for a path that some route serves with other methods: 405 with `Allow`. */
+export function methodNotAllowed(exception: unknown, request: FastifyRequest): ProblemResponse | undefined {
+  if (!(exception instanceof NotFoundException) || !/^Cannot /.test(exception.message)) return undefined;
+  const allowed = otherMethodsAt(request);
+  if (allowed.length === 0) return undefined;
+  const instance = request.url.split('?')[0];
+  const detail = `${instance} is served with ${allowed.join(', ')}, not ${request.method}`;
+  return {
+    problem: problem(405, problemTypes.methodNotAllowed, detail, { instance }),
+    headers: { Allow: allowed.join(', ') },
+  };
+}
+
 /** The one exception filter: every error answer is `application/problem+json` (RFC 9457). */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -78,7 +102,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { problem: body, headers } = toProblemResponse(exception, request);
+    const { problem: body, headers } = methodNotAllowed(exception, request) ?? toProblemResponse(exception, request);
     if (body.status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(

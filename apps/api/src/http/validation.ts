@@ -6,6 +6,7 @@ import {
   type ValidatorConstraintInterface,
   type ValidatorOptions,
 } from 'class-validator';
+import { unsafeShapeErrors } from './json-body';
 import { validationProblem, type FieldError } from './problem';
 
 const joinPath = (parent: string, property: string): string =>
@@ -113,6 +114,12 @@ function satisfies(object: Record<string, unknown>, rules: DtoRules, whitelist: 
  */
 class DtoRulesValidationPipe extends ValidationPipe {
   readonly #rules = new Map<DtoClass, DtoRules | undefined>();
+
+  /** Nest deletes `__proto__`, `constructor` and `prototype` keys in silence; here they are refused like any unknown field. */
+  protected override stripProtoKeys(value: unknown): void {
+    const errors = unsafeShapeErrors(value);
+    if (errors.length > 0) throw validationProblem(errors);
+  }
 
   protected override validate(
     object: object,

@@ -6,19 +6,19 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { Omittable } from '../../http/field-rules';
 import { teamRoleAliases, teamRoles, type TeamRole } from '@access-audit/domain';
 import type { ReviewScope } from '@access-audit/access-reviews';
 import { ReasonDto } from '../../commands/dto/common.dto';
 import { TeamParams } from '../../commands/dto/teams.dto';
 import { CommandAcceptedDto } from '../../commands/dto/command-accepted.dto';
-import { idMaxLength, idPattern, IsId, IsOptionalId, nameMaxLength } from '../../http/ids';
+import { idMaxLength, idPattern, IsId, IsOptionalId, itemIdMaxLength, nameMaxLength } from '../../http/ids';
 import { IsInstant } from '../../queries/dto/queries.dto';
 
 export const justificationMaxLength = 1000;
@@ -37,7 +37,7 @@ export class AccessReviewItemParams extends AccessReviewParams {
     example: 'team_role:bob',
   })
   @IsString()
-  @MaxLength(600)
+  @MaxLength(itemIdMaxLength)
   itemId!: string;
 }
 
@@ -51,7 +51,7 @@ export class ReviewScopeDto {
   kind!: ReviewScope['kind'];
 
   @ApiPropertyOptional({ type: [String], example: ['web'], description: 'With `kind: projects`' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(200)
   @IsString({ each: true })
@@ -64,7 +64,7 @@ export class ReviewScopeDto {
     example: ['owner', 'member'],
     description: 'With `kind: roles` (`viewer` = enterprise_viewer)',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @Transform(({ value }: { value: unknown }) =>
     Array.isArray(value)
@@ -109,7 +109,7 @@ export class OpenAccessReviewDto extends ReasonDto {
   dueAt!: string;
 
   @ApiPropertyOptional({ type: ReviewScopeDto, description: 'Default: the whole team' })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => ReviewScopeDto)
   scope?: ReviewScopeDto;
@@ -118,7 +118,7 @@ export class OpenAccessReviewDto extends ReasonDto {
     enum: ['revoke'],
     description: 'Undecided items are revoked at completion (or at expiry, as the opener); recorded in the campaign',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(['revoke'])
   defaultDecision?: 'revoke';
 }
@@ -132,7 +132,7 @@ export class DecideItemDto extends ReasonDto {
     maxLength: justificationMaxLength,
     description: 'Required on privileged grants (owner, member, security, project_admin, production groups)',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(justificationMaxLength)
   justification?: string;
@@ -140,14 +140,14 @@ export class DecideItemDto extends ReasonDto {
 
 export class EvidenceQueryDto {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
-  @IsOptional()
+  @Omittable()
   @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
 
   @ApiPropertyOptional({
     description: 'Accepted for symmetry with other queries; campaigns are read from their stream, never behind',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(200)
   minPosition?: string;
@@ -157,7 +157,7 @@ export class CampaignQueryDto {
   @ApiPropertyOptional({
     description: 'Accepted for symmetry with other queries; campaigns are read from their stream, never behind',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(200)
   minPosition?: string;

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { FromDecimalDigits, Omittable } from '../../http/field-rules';
 import { IsOptionalId } from '../../http/ids';
 import { IsInstant } from '../../queries/dto/queries.dto';
 
@@ -13,7 +13,7 @@ export class AuditReadOptionsDto {
     example: '42',
     maxLength: positionMaxLength,
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(positionMaxLength)
   minPosition?: string;
@@ -21,12 +21,12 @@ export class AuditReadOptionsDto {
 
 export class AuditWindowDto extends AuditReadOptionsDto {
   @ApiPropertyOptional({ description: 'Entries at or after this ISO-8601 instant', example: '2026-01-01T00:00:00Z' })
-  @IsOptional()
+  @Omittable()
   @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Entries at or before this ISO-8601 instant', example: '2026-03-31T23:59:59Z' })
-  @IsOptional()
+  @Omittable()
   @IsInstant()
   to?: string;
 }
@@ -49,7 +49,7 @@ export class AuditQueryDto extends AuditWindowDto {
       'An action (`team.member.role.updated`, `access.denied`) or a dotted prefix of actions (`team.member`, `project.security`)',
     example: 'team.member',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(200)
   @Matches(/^[a-z_]+(\.[a-z_]+)*$/, {
@@ -58,14 +58,14 @@ export class AuditQueryDto extends AuditWindowDto {
   type?: string;
 
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page (JSON only)' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(200)
   cursor?: string;
 
   @ApiPropertyOptional({ description: 'Page size (JSON only)', default: 100, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
+  @Omittable()
+  @FromDecimalDigits()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -77,7 +77,7 @@ export class AuditQueryDto extends AuditWindowDto {
     description:
       '`json`: cursor pages. `ndjson` / `csv`: the whole selection, streamed. An unfiltered `ndjson` export is the whole chain with its signed checkpoints (the last one signed for the export): `npm run audit:verify` checks it offline',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(auditAnswerFormats)
   format?: AuditAnswerFormat;
 }

@@ -1,6 +1,7 @@
 import { ApiBody, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { Omittable } from '../../http/field-rules';
 import { teamRoleAliases } from '@access-audit/domain';
 import { reasonMaxLength } from '../../http/ids';
 
@@ -10,7 +11,7 @@ export class ReasonDto {
     description: 'Why the change is made; recorded in every event it causes',
     maxLength: reasonMaxLength,
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(reasonMaxLength)
   reason?: string;

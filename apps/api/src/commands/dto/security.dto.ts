@@ -5,13 +5,16 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsNumber,
-  IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
+import { Omittable } from '../../http/field-rules';
 import { vercelAuthenticationScopes, type SecurityChange, type VercelAuthenticationScope } from '@access-audit/domain';
 import { IsId, idMaxLength, idPattern } from '../../http/ids';
 import { ReasonDto } from './common.dto';
@@ -22,6 +25,8 @@ const cidrMaxLength = 64;
 const pathMaxLength = 256;
 const fingerprintMaxLength = 256;
 const noteMaxLength = 500;
+// Far beyond any real rate limit, and a safe integer: 1e308 or 2^53+2 is a mistake, not a limit.
+const rateLimitMax = 1_000_000_000;
 
 export class FirewallDto {
   @ApiProperty({ example: true })
@@ -31,7 +36,7 @@ export class FirewallDto {
 
 export class IpBlocksDto {
   @ApiPropertyOptional({ type: [String], example: ['203.0.113.0/24'], description: 'IPv4 or IPv6 CIDRs to block' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(maxListSize)
   @IsString({ each: true })
@@ -39,7 +44,7 @@ export class IpBlocksDto {
   add?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['198.51.100.0/24'] })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(maxListSize)
   @IsString({ each: true })
@@ -57,7 +62,9 @@ export class RateLimitRuleDto {
   path!: string;
 
   @ApiProperty({ example: 100, description: 'Requests allowed per window (positive integer)' })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsInt()
+  @Min(1)
+  @Max(rateLimitMax)
   limit!: number;
 
   @ApiProperty({ example: 60, description: 'Window length, 1 to 86400 seconds' })
@@ -67,7 +74,7 @@ export class RateLimitRuleDto {
 
 export class RateLimitRulesDto {
   @ApiPropertyOptional({ type: [RateLimitRuleDto] })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(maxListSize)
   @ValidateNested({ each: true })
@@ -75,7 +82,7 @@ export class RateLimitRulesDto {
   set?: RateLimitRuleDto[];
 
   @ApiPropertyOptional({ type: [String], example: ['api-burst'], description: 'Rule ids to remove' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(maxListSize)
   @IsString({ each: true })
@@ -94,19 +101,19 @@ export class PasswordProtectionDto {
     example: false,
     description: 'The platform replaced the password (its value is never sent or stored)',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   rotated?: boolean;
 }
 
 export class DeploymentProtectionDto {
   @ApiPropertyOptional({ enum: vercelAuthenticationScopes, example: 'all' })
-  @IsOptional()
+  @Omittable()
   @IsIn(vercelAuthenticationScopes)
   vercelAuthentication?: VercelAuthenticationScope;
 
   @ApiPropertyOptional({ type: PasswordProtectionDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => PasswordProtectionDto)
   passwordProtection?: PasswordProtectionDto;
@@ -114,25 +121,25 @@ export class DeploymentProtectionDto {
 
 export class ChangeProjectSecurityDto extends ReasonDto {
   @ApiPropertyOptional({ type: FirewallDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => FirewallDto)
   firewall?: FirewallDto;
 
   @ApiPropertyOptional({ type: IpBlocksDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => IpBlocksDto)
   ipBlocks?: IpBlocksDto;
 
   @ApiPropertyOptional({ type: RateLimitRulesDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => RateLimitRulesDto)
   rateLimitRules?: RateLimitRulesDto;
 
   @ApiPropertyOptional({ type: DeploymentProtectionDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => DeploymentProtectionDto)
   deploymentProtection?: DeploymentProtectionDto;
@@ -176,13 +183,13 @@ export class RecordBypassTokenDto extends ReasonDto {
   tokenId!: string;
 
   @ApiPropertyOptional({ example: 'sha256:9f86d081…', maxLength: fingerprintMaxLength })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(fingerprintMaxLength)
   fingerprint?: string;
 
   @ApiPropertyOptional({ example: 'CI end-to-end tests', maxLength: noteMaxLength })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(noteMaxLength)
   note?: string;

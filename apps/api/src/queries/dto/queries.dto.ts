@@ -1,18 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  isISO8601,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  ValidateBy,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, isISO8601, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { FromDecimalDigits, Omittable } from '../../http/field-rules';
 import { permissions, type Permission } from '@access-audit/domain';
 import { instantMs } from '@access-audit/projections';
 import { IsId, IsOptionalId } from '../../http/ids';
@@ -51,7 +40,7 @@ export class ReadOptionsDto {
     example: '42',
     maxLength: positionMaxLength,
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(positionMaxLength)
   minPosition?: string;
@@ -60,7 +49,7 @@ export class ReadOptionsDto {
     description: 'Answer as things were at this ISO-8601 instant',
     example: '2025-03-03T12:00:00Z',
   })
-  @IsOptional()
+  @Omittable()
   @IsInstant()
   at?: string;
 }
@@ -99,7 +88,7 @@ export class ChangesQueryDto {
     description: 'Changes strictly after this position (`next` of the previous page, or any command position)',
     example: '42',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(positionMaxLength)
   after?: string;
@@ -113,15 +102,15 @@ export class ChangesQueryDto {
     minimum: 1,
     maximum: 1000,
   })
-  @IsOptional()
-  @Type(() => Number)
+  @Omittable()
+  @FromDecimalDigits()
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Wait (up to 5 s) until the change feed includes this position', example: '42' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(positionMaxLength)
   minPosition?: string;
