@@ -3,7 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccessReviewsModule } from './access-reviews/access-reviews.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import type { ApiConfig } from './config/api-config';
+import type { ApiConfig } from '@access-audit/config';
 import { ApiConfigModule } from './config/api-config.module';
 import { CommandsModule } from './commands/commands.module';
 import { EventStoreModule } from './event-store/event-store.module';

@@ -3,8 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { LogLevel } from '@nestjs/common';
 import { AppModule } from './app.module';
-import type { ApiConfig } from './config/api-config';
-import { ensureDataDir } from './config/data-dir';
+import { type ApiConfig, ensureDataDir } from '@access-audit/config';
 import { RouteMethods } from './http/allowed-methods';
 import { answerClientError, answerFrameworkError } from './http/framework-errors';
 import { pathParamMaxLength } from './http/ids';

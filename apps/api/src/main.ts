@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadApiConfig } from './config/api-config';
+import { ConfigError, loadApiConfig } from '@access-audit/config';
 import { createApiApp } from './create-app';
 
 async function main(): Promise<void> {

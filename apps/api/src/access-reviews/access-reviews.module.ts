@@ -4,7 +4,7 @@ import { loadCheckpointSigner, type AuditLog } from '@access-audit/audit';
 import type { EventStore, StreamLocks } from '@access-audit/event-store';
 import { AUDIT_LOG } from '../audit/audit-log.provider';
 import { CommandsModule } from '../commands/commands.module';
-import type { ApiConfig } from '../config/api-config';
+import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
 import { AccessReviewsController } from './access-reviews.controller';

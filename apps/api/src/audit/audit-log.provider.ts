@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { AuditLog, loadCheckpointSigner } from '@access-audit/audit';
 import type { EventStore } from '@access-audit/event-store';
-import type { ApiConfig } from '../config/api-config';
+import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ReadinessRegistry } from '../observability/readiness';

@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import type { ApiConfig } from '../config/api-config';
+import { type ApiConfig, loadOrCreateJwtSecret } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
-import { loadOrCreateJwtSecret } from '../config/data-dir';
 import { AuthGuard } from './auth.guard';
 import { JwtVerifier } from './jwt-verifier';
 

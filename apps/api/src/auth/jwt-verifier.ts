@@ -7,7 +7,7 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import type { AuthConfig } from '../config/api-config';
+import type { AuthConfig } from '@access-audit/config';
 import { idPattern } from '../http/ids';
 import { readerScope, type Principal } from './principal';
 

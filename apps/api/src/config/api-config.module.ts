@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { ApiConfig } from './api-config';
+import type { ApiConfig } from '@access-audit/config';
 
 /** Injection token of the `ApiConfig` (`@Inject(API_CONFIG) config: ApiConfig`). */
 export const API_CONFIG = Symbol('API_CONFIG');

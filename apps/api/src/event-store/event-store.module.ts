@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { StreamLocks, type EventStore } from '@access-audit/event-store';
 import { openEventStore } from '@access-audit/event-store/open';
-import type { ApiConfig } from '../config/api-config';
+import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 
 /** Injection token of the process's one `EventStore` (`@Inject(EVENT_STORE) store: EventStore`). */

@@ -3,14 +3,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
 import { Omittable } from './field-rules';
 
-/** The one id length limit: body fields, path parameters and token subjects alike. */
-export const idMaxLength = 128;
-/** Ids of teams, users, projects, rules and tokens: 1–128 characters, letters, digits and . _ : @ | -, starting with a letter or digit. */
-export const idPattern = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,${idMaxLength - 1}}$`);
-export const nameMaxLength = 200;
-export const reasonMaxLength = 500;
-/** An access-review item id names a grant by its kind and ids (`project_role:<userId>:<projectId>`). */
-export const itemIdMaxLength = 600;
+import { idMaxLength, idPattern, itemIdMaxLength } from '@access-audit/config';
+
+export { idMaxLength, idPattern, itemIdMaxLength, nameMaxLength, reasonMaxLength } from '@access-audit/config';
 
 /**
  * The router's limit on one (decoded) path parameter, Fastify's `maxParamLength` (100 by default): the longest any

@@ -10,11 +10,10 @@ import {
 } from '@nestjs/common';
 import type { EventStore } from '@access-audit/event-store';
 import { AccessReadModels } from '@access-audit/projections';
-import type { ApiConfig } from '../config/api-config';
+import { type ApiConfig, readModelPath } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ReadinessRegistry } from '../observability/readiness';
-import { readModelPath } from './read-model-path';
 
 /** Injection token of the process's access read models (`@Inject(ACCESS_READ_MODELS) models: AccessReadModels`). */
 export const ACCESS_READ_MODELS = Symbol('ACCESS_READ_MODELS');

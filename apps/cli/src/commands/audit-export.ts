@@ -10,8 +10,7 @@ import {
 } from '@access-audit/audit';
 import { teamStreamId } from '@access-audit/domain';
 import { openEventStore } from '@access-audit/event-store/open';
-import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
-import { idPattern } from '../../../api/src/http/ids';
+import { ConfigError, loadApiConfig, idPattern } from '@access-audit/config';
 import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 interface ExportArgs {

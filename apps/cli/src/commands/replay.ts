@@ -15,8 +15,7 @@ import {
   type ReplayProgress,
   type VerifyResult,
 } from '@access-audit/projections';
-import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
-import { readModelPath } from '../../../api/src/queries/read-model-path';
+import { ConfigError, loadApiConfig, readModelPath } from '@access-audit/config';
 import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 interface ReplayArgs {

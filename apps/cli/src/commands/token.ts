@@ -1,7 +1,5 @@
 import { SignJWT } from 'jose';
-import { ConfigError, loadApiConfig } from '../../../api/src/config/api-config';
-import { loadOrCreateJwtSecret } from '../../../api/src/config/data-dir';
-import { idPattern } from '../../../api/src/http/ids';
+import { ConfigError, loadApiConfig, loadOrCreateJwtSecret, idPattern } from '@access-audit/config';
 import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
 
 export interface MintTokenOptions {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ApiConfig } from '../config/api-config';
+import type { ApiConfig } from './api-config';
 
 export const readModelFileName = 'read-models.db';
 
