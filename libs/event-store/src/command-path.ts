@@ -35,6 +35,8 @@ export interface HandleCommandOptions<Event extends DomainEvent> {
   maxRetries?: number;
   /** Serializes commands on one stream within this process. */
   locks?: StreamLocks;
+  /** Reads a stored event as the decider's event; `undefined` skips it. Default: its `{ type, data }` as they are. */
+  decode?: (recorded: RecordedEvent) => Event | undefined;
 }
 
 export type CommandOutcome<State, Rejection> =
@@ -49,15 +51,21 @@ export interface LoadedStream<State> {
   position: string | undefined;
 }
 
-/** Folds a whole stream (no snapshots). Stored events are read back as `{ type, data }` of the domain event. */
+const asStored = <Event>(event: RecordedEvent): Event => ({ type: event.type, data: event.data }) as Event;
+
+/** Folds a whole stream (no snapshots), each stored event read through `decode`. */
 export async function loadStream<State, Event extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<State, never, Event, unknown>, 'initialState' | 'evolve'>,
+  decode: (recorded: RecordedEvent) => Event | undefined = asStored,
 ): Promise<LoadedStream<State>> {
   const events = await store.readStream(streamId);
   let state = decider.initialState();
-  for (const event of events) state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+  for (const recorded of events) {
+    const event = decode(recorded);
+    if (event !== undefined) state = decider.evolve(state, event);
+  }
   const last = events[events.length - 1];
   return { state, revision: last ? last.revision : -1, position: last?.position };
 }
@@ -88,7 +96,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent, Reject
   const maxRetries = options.maxRetries ?? 5;
   const nextEventId = options.eventIds ?? randomUUID;
   for (let retry = 0; ; retry++) {
-    const loaded = await loadStream(store, streamId, decider);
+    const loaded = await loadStream(store, streamId, decider, options.decode);
     if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
       throw new WrongExpectedRevisionError(streamId, options.expectedRevision, loaded.revision);
     }

@@ -8,11 +8,12 @@ import { IdempotencyStore } from './idempotency/idempotency-store';
 import { MembersController } from './members.controller';
 import { ProjectsController } from './projects.controller';
 import { SecurityController } from './security.controller';
+import { teamCommandsProvider, TEAM_COMMANDS } from './team-commands.provider';
 import { TeamsController } from './teams.controller';
 
 /**
- * Every team command route of API.md. Other modules issue team commands through the CommandBus
- * (`new ExecuteTeamCommand(...)`) and reuse `@CommandRoute()` for their own command routes.
+ * Every team command route of API.md. Other modules issue team commands through `TEAM_COMMANDS` (the application
+ * layer's `TeamCommands`) and reuse `@CommandRoute()` for their own command routes.
  */
 @Module({
   imports: [CqrsModule.forRoot()],
@@ -23,7 +24,8 @@ import { TeamsController } from './teams.controller';
     IdempotencyInterceptor,
     ETagInterceptor,
     { provide: CLOCK, useValue: systemClock },
+    teamCommandsProvider,
   ],
-  exports: [IdempotencyStore, IdempotencyInterceptor, ETagInterceptor, CLOCK],
+  exports: [IdempotencyStore, IdempotencyInterceptor, ETagInterceptor, CLOCK, TEAM_COMMANDS],
 })
 export class CommandsModule {}

@@ -1,25 +1,7 @@
 import { Command } from '@nestjs/cqrs';
-import type { TeamCommand } from '@access-audit/domain';
-import type { RequestContext } from '@access-audit/event-store';
+import type { TeamCommandContext, TeamCommandInput } from '@access-audit/application';
 
-type WithoutMetadata<C> = C extends TeamCommand ? Omit<C, 'metadata'> : never;
-
-/** A team command as the edge builds it; actor, time and reason are added from the context. */
-export type TeamCommandInput = WithoutMetadata<TeamCommand>;
-
-/** Who and what caused the command; recorded in the metadata of every event it appends. */
-export interface TeamCommandContext {
-  /** The authenticated caller (JWT `sub`), never a body field. */
-  actorId: string;
-  reason?: string;
-  requestContext?: RequestContext;
-  /** Ties every event of one request (or one workflow) together; the request id for HTTP commands. */
-  correlationId: string;
-  /** What caused these events (a request id, or an event id such as a review decision). Default: correlationId. */
-  causationId?: string;
-  /** From `If-Match`: the team stream's revision the caller saw; a mismatch is 409, never retried. */
-  expectedRevision?: number;
-}
+export type { TeamCommandContext, TeamCommandInput } from '@access-audit/application';
 
 /** The success body of every command route (API.md "Commands"). */
 export interface TeamCommandAccepted {
@@ -30,7 +12,7 @@ export interface TeamCommandAccepted {
   events: Array<{ id: string; type: string }>;
 }
 
-/** Runs one team command through the event-store command path with the domain's decider. */
+/** One team command of an HTTP route, for the CommandBus; its handler issues it through the application layer. */
 export class ExecuteTeamCommand extends Command<TeamCommandAccepted> {
   constructor(
     readonly command: TeamCommandInput,

@@ -1,0 +1,32 @@
+import type { Provider } from '@nestjs/common';
+import { TeamCommands } from '@access-audit/application';
+import type { EventStore, StreamLocks } from '@access-audit/event-store';
+import { DENIAL_RECORDER, type DenialRecorder } from '../audit/denial-recorder';
+import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
+import { MetricsService } from '../observability/metrics.service';
+import { CLOCK, type Clock } from './clock';
+
+/** Injection token of the application layer's `TeamCommands`, the one way in for every team command of this process. */
+export const TEAM_COMMANDS = Symbol('TEAM_COMMANDS');
+
+export const teamCommandsProvider: Provider = {
+  provide: TEAM_COMMANDS,
+  inject: [EVENT_STORE, STREAM_LOCKS, CLOCK, MetricsService, { token: DENIAL_RECORDER, optional: true }],
+  useFactory: (
+    store: EventStore,
+    locks: StreamLocks,
+    clock: Clock,
+    metrics: MetricsService,
+    denials?: DenialRecorder,
+  ) =>
+    new TeamCommands({
+      store,
+      locks,
+      now: () => clock.now(),
+      observer: {
+        handled: (type, outcome) => metrics.commandHandled(type, outcome),
+        appended: (e) => metrics.appended(e),
+      },
+      ...(denials ? { denials } : {}),
+    }),
+};

@@ -1,0 +1,10 @@
+/** The application layer: how every entry point issues team commands. */
+export {
+  TeamCommands,
+  type CommandObserver,
+  type DenialSink,
+  type TeamCommandContext,
+  type TeamCommandInput,
+  type TeamCommandOutcome,
+  type TeamCommandsDeps,
+} from './team-commands';

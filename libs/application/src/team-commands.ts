@@ -1,0 +1,121 @@
+import { teamDecider, teamStreamId, type Rejection, type TeamCommand } from '@access-audit/domain';
+import {
+  handleCommand,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type RecordedEvent,
+  type RequestContext,
+  type StreamLocks,
+} from '@access-audit/event-store';
+import { decodeTeamEvent } from '@access-audit/team-stream';
+
+type WithoutMetadata<C> = C extends TeamCommand ? Omit<C, 'metadata'> : never;
+
+/** A team command as an entry point builds it; actor, time and reason come from the context. */
+export type TeamCommandInput = WithoutMetadata<TeamCommand>;
+
+/** Who and what caused the command; recorded in the metadata of every event it appends. */
+export interface TeamCommandContext {
+  /** The authenticated caller (a JWT `sub`, a campaign's completer, a directory), never a body field. */
+  actorId: string;
+  reason?: string;
+  requestContext?: RequestContext;
+  /** Ties every event of one request (or one workflow) together; the request id for HTTP commands. */
+  correlationId: string;
+  /** What caused these events (a request id, or an event id such as a review decision). Default: correlationId. */
+  causationId?: string;
+  /** The team stream's revision the caller saw (HTTP `If-Match`); a mismatch is a conflict, never retried. */
+  expectedRevision?: number;
+}
+
+export type TeamCommandOutcome =
+  | { ok: true; position: string; streamRevision: number; events: RecordedEvent[] }
+  /** The domain refused it; nothing was appended to the team stream (the denial record aside). */
+  | { ok: false; kind: 'refused'; rejection: Rejection; streamRevision: number; command: TeamCommand }
+  /** The stream was not at the revision the caller pinned (or kept moving past every retry). */
+  | { ok: false; kind: 'conflict'; error: WrongExpectedRevisionError; pinned: boolean };
+
+/** Counts what happened to each command and what it appended (the API's Prometheus metrics, for one). */
+export interface CommandObserver {
+  handled(type: TeamCommand['type'], outcome: 'accepted' | 'rejected' | 'conflict' | 'error'): void;
+  appended(events: ReadonlyArray<{ type: string }>): void;
+}
+
+/** Where a refused command is recorded (the audit log's denial record); never throws. */
+export interface DenialSink {
+  record(
+    command: TeamCommand,
+    rejection: Rejection,
+    context: { requestContext?: RequestContext; teamStreamRevision?: number },
+  ): Promise<void>;
+}
+
+export interface TeamCommandsDeps {
+  store: EventStore;
+  /** Serializes commands on one team within this process. */
+  locks: StreamLocks;
+  /** Where commands get their time from (`metadata.now`); the domain never reads a clock. */
+  now: () => Date;
+  observer?: CommandObserver;
+  denials?: DenialSink;
+}
+
+/**
+ * Issuing a team command, the one way every entry point does it (HTTP, review completion, the CLI, directory sync):
+ * the context becomes the command's metadata and its events' metadata; load, fold, decide, append with the expected
+ * revision (retried on a conflict with another instance unless the caller pinned it); metrics; the denial record.
+ */
+export class TeamCommands {
+  constructor(private readonly deps: TeamCommandsDeps) {}
+
+  async issue(input: TeamCommandInput, context: TeamCommandContext): Promise<TeamCommandOutcome> {
+    const { store, locks, observer, denials } = this.deps;
+    const command = {
+      ...input,
+      metadata: {
+        actorId: context.actorId,
+        now: this.deps.now().toISOString(),
+        ...(context.reason !== undefined ? { reason: context.reason } : {}),
+      },
+    } as TeamCommand;
+    let outcome;
+    try {
+      outcome = await handleCommand(store, teamStreamId(input.teamId), teamDecider, command, {
+        locks,
+        decode: decodeTeamEvent,
+        ...(context.expectedRevision !== undefined ? { expectedRevision: context.expectedRevision } : {}),
+        metadata: {
+          actorId: context.actorId,
+          correlationId: context.correlationId,
+          causationId: context.causationId ?? context.correlationId,
+          ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+        },
+      });
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) {
+        observer?.handled(input.type, 'conflict');
+        return { ok: false, kind: 'conflict', error, pinned: context.expectedRevision !== undefined };
+      }
+      observer?.handled(input.type, 'error');
+      throw error;
+    }
+    if (!outcome.ok) {
+      observer?.handled(input.type, 'rejected');
+      // Evidence of the attempt goes to the team's audit stream only; the team stream stays untouched.
+      await denials?.record(command, outcome.rejection, {
+        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+        teamStreamRevision: outcome.streamRevision,
+      });
+      return {
+        ok: false,
+        kind: 'refused',
+        rejection: outcome.rejection,
+        streamRevision: outcome.streamRevision,
+        command,
+      };
+    }
+    observer?.handled(input.type, 'accepted');
+    observer?.appended(outcome.events);
+    return { ok: true, position: outcome.position, streamRevision: outcome.streamRevision, events: outcome.events };
+  }
+}
