@@ -273,7 +273,10 @@ export class AuditLog {
     );
   }
 
-  /** The team folded from its stream, with the events that occurred at or before `at`. */
+  /**
+   * The team folded from its stream, with the events that occurred at or before `at`. Throws UnauditableEventError,
+   * naming the event, when the stream holds one that cannot be folded.
+   */
   async teamStateAt(teamId: string, at?: string): Promise<TeamState> {
     const limit = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
     let state = initialTeamState();
@@ -281,8 +284,12 @@ export class AuditLog {
       const events = await this.#store.readStream(teamStreamId(teamId), { fromRevision: revision, limit: batchSize });
       for (const event of events) {
         const teamEvent = { type: event.type, data: event.data } as TeamEvent;
-        if (Date.parse(teamEvent.data.occurredAt) > limit) return state;
-        state = evolve(state, teamEvent);
+        try {
+          if (Date.parse(teamEvent.data.occurredAt) > limit) return state;
+          state = evolve(state, teamEvent);
+        } catch (error) {
+          throw new UnauditableEventError(teamId, event, error, 'the team cannot be folded past it');
+        }
       }
       if (events.length < batchSize) return state;
       revision = events[events.length - 1].revision + 1;

@@ -67,8 +67,8 @@ export interface AuditedEventRef {
 }
 
 /**
- * An audited event whose entry cannot be built (its data is malformed): retrying cannot help, so the audit log
- * quarantines its team instead of waiting on it (see AuditLog).
+ * An audited event the audit log cannot use, its data being malformed: its entry cannot be built (retrying cannot help,
+ * so the audit log quarantines its team instead of waiting on it, see AuditLog), or the team cannot be folded past it.
  */
 export class UnauditableEventError extends Error {
   readonly event: AuditedEventRef;
@@ -77,9 +77,10 @@ export class UnauditableEventError extends Error {
     readonly teamId: string,
     event: RecordedEvent,
     cause: unknown,
+    what = 'its audit entry cannot be built',
   ) {
     super(
-      `the audit entry of event ${event.id} (${event.type}, position ${event.position}) of team ${teamId} cannot be built: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `event ${event.id} (${event.type}, position ${event.position}) of team ${teamId}: ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
     this.name = 'UnauditableEventError';
@@ -271,7 +272,7 @@ export class AuditTrail {
     const id = auditEntryIdFor(event.id);
     const metadata: EventMetadata = { ...metadataOf(event.metadata.requestContext), causationId: event.id };
     const build = (tail: AuditTail): UnsealedAuditEntry | undefined =>
-      alreadyRecorded(tail)
+      alreadyRecorded(tail) || !hasActorAndTime(base)
         ? undefined
         : {
             kind: 'change',
@@ -433,6 +434,17 @@ export class AuditTrail {
     }
     return tail;
   }
+}
+
+/** Every entry names who and when; an event without them is malformed (thrown, so that it is never chained). */
+function hasActorAndTime(base: { actorId?: unknown; occurredAt?: unknown } | null): true {
+  if (
+    typeof base?.actorId !== 'string' ||
+    typeof base.occurredAt !== 'string' ||
+    Number.isNaN(Date.parse(base.occurredAt))
+  )
+    throw new TypeError('the event names no actor or no valid occurredAt');
+  return true;
 }
 
 const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);
