@@ -186,11 +186,14 @@ describe('a team event that cannot be applied quarantines its team only', () => 
     new AccessProjection(live, (a, b) => store.comparePositions(a, b)).apply(await collect(store));
 
     const rebuilt = openReadModelDatabase(':memory:');
-    await rebuildReadModels(store, rebuilt, { batchSize: 2 });
-    const projection = new AccessProjection(rebuilt, (a, b) => store.comparePositions(a, b));
-    expect(projection.quarantinedTeams()).toEqual([
+    const result = await rebuildReadModels(store, rebuilt, { batchSize: 2 });
+    const quarantined = [
       { teamId: 'bad', event: { id: poison.id, type: 'MemberAdded', position: poison.position, streamRevision: 2 } },
-    ]);
+    ];
+    expect(result.quarantined).toEqual(quarantined);
+    expect(new AccessProjection(rebuilt, (a, b) => store.comparePositions(a, b)).quarantinedTeams()).toEqual(
+      quarantined,
+    );
     const verified = await verifyReadModels(store, live, openReadModelDatabase(':memory:'));
     expect(verified.mismatched).toEqual([]);
     live.close();
