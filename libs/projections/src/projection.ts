@@ -212,6 +212,7 @@ export class AccessProjection {
   readonly #teams = new Map<string, ProjectedTeam>();
   readonly #grantSets = new Map<string, number>();
   readonly #quarantined = new Map<string, QuarantinedTeam>();
+  readonly #resetListeners: Array<() => void> = [];
   readonly #statements: Statements;
   readonly #applyBatch: (events: readonly RecordedEvent[], eventByEvent: boolean) => BatchResult;
   /** Inside a batch's transaction: a savepoint. */
@@ -313,6 +314,12 @@ export class AccessProjection {
       for (const table of readModelTables) this.db.exec(`DELETE FROM ${table}`);
     })();
     this.#load();
+    for (const listener of this.#resetListeners) listener();
+  }
+
+  /** Called after a reset: whatever was cached by row id (grant sets) no longer holds. */
+  onReset(listener: () => void): void {
+    this.#resetListeners.push(listener);
   }
 
   #load(): void {
