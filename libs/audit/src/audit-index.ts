@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '@access-audit/event-store';
+import type { AuditQuarantine } from './audit-log';
 import { auditEventTypes, auditStreamPrefix, type AuditCheckpoint, type AuditEntry } from './entry';
 
 /** The filters of `GET /v1/teams/{teamId}/audit`. */
@@ -147,6 +148,16 @@ export class AuditIndex {
    * team event at or before it has its entry indexed too. */
   get maxSourcePosition(): string | undefined {
     return this.#statements.readState.get('maxSourcePosition');
+  }
+
+  /** The teams the audit log holds quarantined (kept here so that a restart reads the log again from before them). */
+  get quarantined(): AuditQuarantine[] {
+    const stored = this.#statements.readState.get('quarantine');
+    return stored === undefined ? [] : (JSON.parse(stored) as AuditQuarantine[]);
+  }
+
+  set quarantined(teams: AuditQuarantine[]) {
+    this.#statements.writeState.run('quarantine', JSON.stringify(teams));
   }
 
   /** Indexes events of the global log (anything but audit-stream events is ignored); idempotent. */

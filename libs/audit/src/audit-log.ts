@@ -10,7 +10,14 @@ import {
 } from '@access-audit/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@access-audit/event-store';
 import { AuditIndex, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
-import { AuditTrail, type AuditTrailOptions, type RecordOutcome } from './audit-trail';
+import {
+  AuditTrail,
+  auditedTeamOf,
+  UnauditableEventError,
+  type AuditedEventRef,
+  type AuditTrailOptions,
+  type RecordOutcome,
+} from './audit-trail';
 import type { DeniedCommand } from './denial';
 import { auditStreamId, auditStreamPrefix, type AuditRecord } from './entry';
 import { exportStream, type AuditExportFormat } from './export';
@@ -38,8 +45,23 @@ const batchSize = 500;
 export const auditedStreamPrefixes = [teamStreamPrefix, accessReviewStreamPrefix];
 
 /**
+ * A team whose audit entries stopped at an event whose entry cannot be built: its later events wait behind it, its audit
+ * answers are refused, and every other team's entries go on. Names the event, never its data.
+ */
+export interface AuditQuarantine {
+  teamId: string;
+  event: AuditedEventRef;
+  /** The team's last recorded source position when it was quarantined (null: none); a restart reads the log after it. */
+  resumeAfter: string | null;
+}
+
+/**
  * The audit log of every team: the projection that turns team events into entries of `audit-<teamId>`, the query index
  * over those streams, and the reads (pages, exports, verification, summary) the API and the CLI serve.
+ *
+ * An event whose entry cannot be built quarantines its team (see AuditQuarantine) instead of stalling every team. The
+ * quarantine is kept in the index; on start the projection reads the log again from before the earliest one, so the
+ * failing event is tried once more: it quarantines its team again, or, if it is recorded now, the team moves on.
  */
 export class AuditLog {
   readonly trail: AuditTrail;
@@ -53,6 +75,7 @@ export class AuditLog {
   readonly #progress = new EventEmitter().setMaxListeners(0);
   readonly #subscriptions: Subscription[] = [];
   readonly #loops: Promise<void>[] = [];
+  readonly #quarantine = new Map<string, AuditQuarantine>();
   #running = false;
 
   constructor(options: AuditLogOptions) {
@@ -81,10 +104,11 @@ export class AuditLog {
   async start(): Promise<void> {
     if (this.#running) return;
     await this.#catchUpIndex();
+    this.#loadQuarantine();
     this.#running = true;
     const projection = this.#store.subscribe({
       streamPrefixes: auditedStreamPrefixes,
-      after: this.index.maxSourcePosition,
+      after: this.#resumePosition(),
     });
     const indexer = this.#store.subscribe({ streamPrefixes: [auditStreamPrefix], after: this.index.position });
     this.#subscriptions.push(projection, indexer);
@@ -101,13 +125,23 @@ export class AuditLog {
   /** Without live subscriptions (the CLI): records every team event that has no entry yet, and indexes everything. */
   async catchUp(): Promise<void> {
     await this.#catchUpIndex();
+    this.#loadQuarantine();
     for await (const event of this.#store.readAll({
       streamPrefixes: auditedStreamPrefixes,
-      after: this.index.maxSourcePosition,
+      after: this.#resumePosition(),
     })) {
-      await this.trail.recordEvent(event);
+      await this.#record(event, false);
     }
     await this.#catchUpIndex();
+  }
+
+  /** Why the team's audit entries stopped, if they did. */
+  quarantine(teamId: string): AuditQuarantine | undefined {
+    return this.#quarantine.get(teamId);
+  }
+
+  quarantinedTeams(): AuditQuarantine[] {
+    return [...this.#quarantine.values()];
   }
 
   /**
@@ -116,7 +150,8 @@ export class AuditLog {
    * the chain shows the denial after the state that refused it.
    */
   async recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
-    if (this.#running) {
+    // A quarantined team's change entries wait behind its failed event: there is nothing to wait for.
+    if (this.#running && !this.#quarantine.has(denied.teamId)) {
       const seen = denied.teamStreamRevision ?? (await this.#store.streamRevision(teamStreamId(denied.teamId)));
       await this.#waitFor(
         async () => (await this.trail.tail(denied.teamId)).lastSourceRevision >= seen,
@@ -131,13 +166,19 @@ export class AuditLog {
     return this.index.maxSourcePosition;
   }
 
-  /** Whether the entry of every audited event (team or campaign) at or before `position` is indexed. */
+  /** Whether the entry of every audited event (team or campaign) at or before `position` is indexed, quarantined teams aside. */
   async isIndexedThrough(position: string): Promise<boolean> {
     const head = await this.#store.headPosition();
     if (head === undefined || this.#store.comparePositions(position, head) > 0) return false;
     const indexed = this.index.maxSourcePosition;
     if (indexed !== undefined && this.#store.comparePositions(indexed, position) >= 0) return true;
-    for await (const next of this.#store.readAll({ streamPrefixes: auditedStreamPrefixes, after: indexed, limit: 1 })) {
+    for await (const next of this.#store.readAll({
+      streamPrefixes: auditedStreamPrefixes,
+      after: indexed,
+      ...(this.#quarantine.size === 0 ? { limit: 1 } : {}),
+    })) {
+      const teamId = auditedTeamOf(next);
+      if (teamId !== undefined && this.#quarantine.has(teamId)) continue;
       return this.#store.comparePositions(next.position, position) > 0;
     }
     return true;
@@ -232,7 +273,10 @@ export class AuditLog {
     );
   }
 
-  /** The team folded from its stream, with the events that occurred at or before `at`. */
+  /**
+   * The team folded from its stream, with the events that occurred at or before `at`. Throws UnauditableEventError,
+   * naming the event, when the stream holds one that cannot be folded.
+   */
   async teamStateAt(teamId: string, at?: string): Promise<TeamState> {
     const limit = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
     let state = initialTeamState();
@@ -240,8 +284,12 @@ export class AuditLog {
       const events = await this.#store.readStream(teamStreamId(teamId), { fromRevision: revision, limit: batchSize });
       for (const event of events) {
         const teamEvent = { type: event.type, data: event.data } as TeamEvent;
-        if (Date.parse(teamEvent.data.occurredAt) > limit) return state;
-        state = evolve(state, teamEvent);
+        try {
+          if (Date.parse(teamEvent.data.occurredAt) > limit) return state;
+          state = evolve(state, teamEvent);
+        } catch (error) {
+          throw new UnauditableEventError(teamId, event, error, 'the team cannot be folded past it');
+        }
       }
       if (events.length < batchSize) return state;
       revision = events[events.length - 1].revision + 1;
@@ -295,21 +343,73 @@ export class AuditLog {
   async #runProjection(subscription: Subscription): Promise<void> {
     try {
       for await (const event of subscription) {
-        while (this.#running) {
-          try {
-            await this.trail.recordEvent(event);
-            this.#progress.emit('progress');
-            break;
-          } catch (error) {
-            if (!this.#running) return;
-            this.#onError(`audit: recording event ${event.id} (${event.type}) failed; retrying`, error);
-            await delay(this.#retryDelayMs);
-          }
-        }
+        if (!(await this.#record(event, true))) return;
       }
     } catch (error) {
       if (this.#running) this.#onError('audit: the projection subscription ended', error);
     }
+  }
+
+  /**
+   * Records one audited event. A store failure is retried while the projection runs (`live`; the CLI gives up); an event
+   * whose entry cannot be built quarantines its team. A quarantined team's events are skipped, except the one that
+   * failed (read again after a restart), which lifts the quarantine once it is recorded. False once stopped.
+   */
+  async #record(event: RecordedEvent, live: boolean): Promise<boolean> {
+    const teamId = auditedTeamOf(event);
+    const held = teamId === undefined ? undefined : this.#quarantine.get(teamId);
+    if (held && held.event.id !== event.id) return true;
+    for (;;) {
+      if (live && !this.#running) return false;
+      try {
+        await this.trail.recordEvent(event);
+        if (held) this.#setQuarantine(held.teamId, undefined);
+        this.#progress.emit('progress');
+        return true;
+      } catch (error) {
+        if (error instanceof UnauditableEventError) {
+          await this.#quarantineTeam(error);
+          return true;
+        }
+        if (!live) throw error;
+        if (!this.#running) return false;
+        this.#onError(`audit: recording event ${event.id} (${event.type}) failed; retrying`, error);
+        await delay(this.#retryDelayMs);
+      }
+    }
+  }
+
+  async #quarantineTeam(error: UnauditableEventError): Promise<void> {
+    let resumeAfter: string | null = null;
+    try {
+      resumeAfter = (await this.trail.tail(error.teamId)).lastSourcePosition ?? null;
+    } catch {
+      // Unknown: a restart reads the log from the start.
+    }
+    this.#setQuarantine(error.teamId, { teamId: error.teamId, event: error.event, resumeAfter });
+    this.#onError(`audit: team ${error.teamId} quarantined; the other teams' entries go on`, error);
+  }
+
+  #setQuarantine(teamId: string, quarantine: AuditQuarantine | undefined): void {
+    if (quarantine) this.#quarantine.set(teamId, quarantine);
+    else this.#quarantine.delete(teamId);
+    this.index.quarantined = [...this.#quarantine.values()];
+  }
+
+  #loadQuarantine(): void {
+    this.#quarantine.clear();
+    for (const quarantine of this.index.quarantined) this.#quarantine.set(quarantine.teamId, quarantine);
+  }
+
+  /** Where the projection reads on from: after the last recorded source, or before the earliest quarantined team's. */
+  #resumePosition(): string | undefined {
+    let after = this.index.maxSourcePosition;
+    if (after === undefined) return undefined;
+    for (const { resumeAfter } of this.#quarantine.values()) {
+      if (resumeAfter === null) return undefined;
+      if (this.#store.comparePositions(resumeAfter, after) < 0) after = resumeAfter;
+    }
+    return after;
   }
 
   async #runIndexer(subscription: Subscription): Promise<void> {

@@ -23,7 +23,7 @@ import {
   type UnsealedAuditEntry,
 } from './entry';
 import { auditEntryIdFor, checkpointIdFor } from './ids';
-import { describeReviewEvent } from './review-actions';
+import { accessReviewStreamPrefix, describeReviewEvent } from './review-actions';
 import type { CheckpointSigner } from './signing';
 
 export interface AuditTrailOptions {
@@ -57,6 +57,51 @@ export type RecordOutcome =
 
 const tailScanWindow = 128;
 
+/** The audited event an error names: never its data. */
+export interface AuditedEventRef {
+  id: string;
+  type: string;
+  position: string;
+  streamId: string;
+  streamRevision: number;
+}
+
+/**
+ * An audited event the audit log cannot use, its data being malformed: its entry cannot be built (retrying cannot help,
+ * so the audit log quarantines its team instead of waiting on it, see AuditLog), or the team cannot be folded past it.
+ */
+export class UnauditableEventError extends Error {
+  readonly event: AuditedEventRef;
+
+  constructor(
+    readonly teamId: string,
+    event: RecordedEvent,
+    cause: unknown,
+    what = 'its audit entry cannot be built',
+  ) {
+    super(
+      `event ${event.id} (${event.type}, position ${event.position}) of team ${teamId}: ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.name = 'UnauditableEventError';
+    this.event = {
+      id: event.id,
+      type: event.type,
+      position: event.position,
+      streamId: event.streamId,
+      streamRevision: event.revision,
+    };
+  }
+}
+
+/** The team whose audit stream records the event: from a team stream's id, or a campaign event's `teamId`. */
+export function auditedTeamOf(event: RecordedEvent): string | undefined {
+  if (event.streamId.startsWith(teamStreamPrefix)) return event.streamId.slice(teamStreamPrefix.length);
+  if (!event.streamId.startsWith(accessReviewStreamPrefix)) return undefined;
+  const teamId = (event.data as { teamId?: unknown } | null)?.teamId;
+  return typeof teamId === 'string' ? teamId : undefined;
+}
+
 /**
  * Writes the team audit streams: one hash-chained entry per team event and per access-review campaign event (exactly
  * once, even across crashes and between instances), rate-limited denial entries, and signed checkpoints. Appends always
@@ -88,7 +133,7 @@ export class AuditTrail {
    */
   async recordTeamEvent(event: RecordedEvent): Promise<RecordOutcome> {
     if (!isTeamEventType(event.type)) return { recorded: false, why: 'not_audited' };
-    const teamId = (event.data as TeamEvent['data']).teamId;
+    const teamId = event.streamId.slice(teamStreamPrefix.length);
     return this.#locks.run(teamId, async () => {
       const tail = await this.#tail(teamId);
       if (event.revision <= tail.lastSourceRevision) return { recorded: false, why: 'already_recorded' };
@@ -103,7 +148,13 @@ export class AuditTrail {
    */
   async recordEvent(event: RecordedEvent): Promise<RecordOutcome> {
     if (event.streamId.startsWith(teamStreamPrefix)) return this.recordTeamEvent(event);
-    const review = describeReviewEvent(event.streamId, event.type, event.data);
+    let review: ReturnType<typeof describeReviewEvent>;
+    try {
+      review = describeReviewEvent(event.streamId, event.type, event.data);
+    } catch (error) {
+      // describeReviewEvent reads the campaign's team id before anything else can throw.
+      throw new UnauditableEventError(auditedTeamOf(event)!, event, error);
+    }
     if (!review) return { recorded: false, why: 'not_audited' };
     return this.#locks.run(review.teamId, () =>
       this.#recordChange(review.teamId, event, review.change, review.data, (tail) =>
@@ -196,10 +247,16 @@ export class AuditTrail {
 
   #recordTeamChange(teamId: string, event: RecordedEvent): Promise<RecordOutcome> {
     const teamEvent = { type: event.type, data: event.data } as TeamEvent;
+    let change: AccessChange;
+    try {
+      change = describeTeamEvent(teamEvent);
+    } catch (error) {
+      throw new UnauditableEventError(teamId, event, error);
+    }
     return this.#recordChange(
       teamId,
       event,
-      describeTeamEvent(teamEvent),
+      change,
       teamEvent.data,
       (tail) => event.streamId === teamStreamId(teamId) && event.revision <= tail.lastSourceRevision,
     );
@@ -214,8 +271,8 @@ export class AuditTrail {
   ): Promise<RecordOutcome> {
     const id = auditEntryIdFor(event.id);
     const metadata: EventMetadata = { ...metadataOf(event.metadata.requestContext), causationId: event.id };
-    return this.#append(teamId, id, auditEventTypes.entryRecorded, metadata, (tail) =>
-      alreadyRecorded(tail)
+    const build = (tail: AuditTail): UnsealedAuditEntry | undefined =>
+      alreadyRecorded(tail) || !hasActorAndTime(base)
         ? undefined
         : {
             kind: 'change',
@@ -240,24 +297,40 @@ export class AuditTrail {
               streamRevision: event.revision,
               position: event.position,
             },
-          },
+          };
+    return this.#append(
+      teamId,
+      id,
+      auditEventTypes.entryRecorded,
+      metadata,
+      build,
+      (error) => new UnauditableEventError(teamId, event, error),
     );
   }
 
-  /** Appends the entry `build` makes from the current tail (undefined: nothing to record any more), then signs if due. */
+  /**
+   * Appends the entry `build` makes from the current tail (undefined: nothing to record any more), then signs if due.
+   * `malformed` names what an entry that cannot be built or sealed is (the data it was built from is at fault).
+   */
   async #append(
     teamId: string,
     id: string,
     type: string,
     metadata: EventMetadata,
     build: (tail: AuditTail) => UnsealedAuditEntry | undefined,
+    malformed: (error: unknown) => Error = (error) => error as Error,
   ): Promise<RecordOutcome> {
     const streamId = auditStreamId(teamId);
     for (let attempt = 0; ; attempt++) {
       const tail = await this.#tail(teamId);
-      const unsealed = build(tail);
-      if (!unsealed) return { recorded: false, why: 'already_recorded' };
-      const entry = sealEntry(unsealed);
+      let entry: AuditEntry;
+      try {
+        const unsealed = build(tail);
+        if (!unsealed) return { recorded: false, why: 'already_recorded' };
+        entry = sealEntry(unsealed);
+      } catch (error) {
+        throw malformed(error);
+      }
       try {
         const result = await this.store.append(streamId, [{ id, type, data: entry, metadata }], expectedOf(tail));
         this.#tails.set(teamId, { ...this.#advance(tail, entry, teamId), revision: result.streamRevision });
@@ -361,6 +434,17 @@ export class AuditTrail {
     }
     return tail;
   }
+}
+
+/** Every entry names who and when; an event without them is malformed (thrown, so that it is never chained). */
+function hasActorAndTime(base: { actorId?: unknown; occurredAt?: unknown } | null): true {
+  if (
+    typeof base?.actorId !== 'string' ||
+    typeof base.occurredAt !== 'string' ||
+    Number.isNaN(Date.parse(base.occurredAt))
+  )
+    throw new TypeError('the event names no actor or no valid occurredAt');
+  return true;
 }
 
 const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);

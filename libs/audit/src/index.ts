@@ -16,7 +16,15 @@ export {
 export { ChainVerifier, verifyRecords, type ChainBreak, type ChainVerification, type RecordLocation } from './verify';
 export { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
 export { commandTarget, deniedTeamCommand, type DeniedCommand } from './denial';
-export { AuditTrail, type AuditTrailOptions, type AuditTail, type RecordOutcome } from './audit-trail';
+export {
+  AuditTrail,
+  UnauditableEventError,
+  auditedTeamOf,
+  type AuditTrailOptions,
+  type AuditTail,
+  type AuditedEventRef,
+  type RecordOutcome,
+} from './audit-trail';
 export { AuditIndex, InvalidCursorError, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
 export {
   auditExportFormats,
@@ -37,7 +45,7 @@ export {
   type PrivilegedGrant,
   type DeniedAttempt,
 } from './summary';
-export { AuditLog, type AuditLogOptions } from './audit-log';
+export { AuditLog, type AuditLogOptions, type AuditQuarantine } from './audit-log';
 export { verifyNdjson } from './verify-ndjson';
 export { accessReviewStreamPrefix, accessReviewActionTypes, accessReviewActions } from './review-actions';
 export { auditedStreamPrefixes } from './audit-log';

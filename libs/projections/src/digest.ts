@@ -90,6 +90,12 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
           return [row.position, row.team_id, row.user_id, JSON.stringify(granted), JSON.stringify(revoked)];
         },
       ),
+    'quarantined-teams': () =>
+      digestRows(
+        db,
+        'SELECT team_id, event_id, event_type, position, stream_revision FROM quarantined_teams ORDER BY team_id',
+        (row) => [row.team_id, row.event_id, row.event_type, row.position, row.stream_revision],
+      ),
   };
   return Object.fromEntries(readModelNames.map((name) => [name, digests[name]()])) as Record<ReadModelName, string>;
 }

@@ -1,6 +1,6 @@
 export { AccessReadModels } from './access-read-models';
 export { AccessProjection, ACCESS_PROJECTION } from './projection';
-export type { AppliedBatch, ProjectedTeam } from './projection';
+export type { AppliedBatch, ProjectedTeam, QuarantinedTeam } from './projection';
 export { AccessQueries, InvalidPositionError, teamViewOf } from './queries';
 export type { ChangesPage, CheckAnswer, PermissionSelection, TeamView } from './queries';
 export { ProjectionRunner } from './runner';

@@ -61,5 +61,6 @@ export const readModelNames = [
   'temporal-index',
   'member-history',
   'change-feed',
+  'quarantined-teams',
 ] as const;
 export type ReadModelName = (typeof readModelNames)[number];

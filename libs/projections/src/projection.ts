@@ -17,7 +17,7 @@ import type { RecordedEvent } from '@access-audit/event-store';
 import { instantMs } from './instants';
 import type { ChangeCause, MemberHistoryEntry, PermissionChange, PermissionRef } from './model';
 import { permissionScope, subjectOf } from './permission-scope';
-import { OPEN_END, TEAM_LEVEL } from './schema';
+import { OPEN_END, readModelTables, TEAM_LEVEL } from './schema';
 
 /** The checkpoint row of the access read models. */
 export const ACCESS_PROJECTION = 'access';
@@ -42,13 +42,45 @@ export type StoredMemberEvent = Omit<MemberHistoryEntry, 'position' | 'granted' 
   revoked: StoredPermission[];
 };
 
+/**
+ * A team whose read models stopped at an event that could not be applied (a poison event): its later events are skipped
+ * and its queries refused, while every other team's read models move on. Names the event, never its data.
+ */
+export interface QuarantinedTeam {
+  teamId: string;
+  event: { id: string; type: string; position: string; streamRevision: number };
+}
+
 export interface AppliedBatch {
   /** The checkpoint after the batch. */
   position: string | undefined;
   /** Events of the batch that were new (after the checkpoint). */
   applied: number;
   changes: PermissionChange[];
+  /** Teams this batch quarantined, with why their event failed. */
+  quarantined: Array<{ team: QuarantinedTeam; error: unknown }>;
 }
+
+/** SQLite errors an event's own content can cause (a key it makes collide, a value too big): retrying cannot help. */
+const eventCausedSqliteErrors: ReadonlySet<string> = new Set([
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_NOTNULL',
+  'SQLITE_MISMATCH',
+  'SQLITE_TOOBIG',
+]);
+
+/**
+ * A failure of the read-model database itself (busy, full, I/O…): no event is to blame, so the batch is retried whole.
+ * Known by its code: the addon's SqliteError class need not be the one this module instance sees.
+ */
+function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') && !eventCausedSqliteErrors.has(code);
+}
+
+/** Thrown to roll a probe back. */
+const probeDone = Symbol('probe done');
 
 type Statements = ReturnType<typeof prepareStatements>;
 
@@ -87,6 +119,13 @@ function prepareStatements(db: Database.Database) {
     ),
     insertMemberEvent: db.prepare<[string, string, string, number, number, string]>(
       'INSERT INTO member_events (position, team_id, user_id, at_ms, changed, entry_json) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    readQuarantine: db.prepare<
+      [],
+      { team_id: string; event_id: string; event_type: string; position: string; stream_revision: number }
+    >('SELECT team_id, event_id, event_type, position, stream_revision FROM quarantined_teams'),
+    quarantine: db.prepare<[string, string, string, string, number]>(
+      'INSERT INTO quarantined_teams (team_id, event_id, event_type, position, stream_revision) VALUES (?, ?, ?, ?, ?)',
     ),
   };
 }
@@ -148,6 +187,13 @@ interface BatchState {
   teams: Map<string, ProjectedTeam>;
   grantSets: Map<string, number>;
   changes: PermissionChange[];
+  quarantined: Map<string, { team: QuarantinedTeam; error: unknown }>;
+}
+
+interface BatchResult {
+  batch: BatchState;
+  applied: AppliedBatch;
+  processed: number;
 }
 
 /** Grant set ids remembered from committed rows; forgotten wholesale beyond this many (they are looked up again). */
@@ -160,16 +206,24 @@ const grantSetCacheSize = 50_000;
  *
  * Keeps the folded state of every team in memory (loaded from the database on construction) for current answers;
  * the database holds the temporal index, member histories with the change feed, and the folded states themselves.
+ *
+ * An event that cannot be applied quarantines its team (see QuarantinedTeam): the batch is applied again event by
+ * event, each in its own savepoint, so the failed event leaves no partial rows and the other teams' events go through.
  */
 export class AccessProjection {
   readonly #teams = new Map<string, ProjectedTeam>();
   readonly #grantSets = new Map<string, number>();
+  readonly #quarantined = new Map<string, QuarantinedTeam>();
+  readonly #resetListeners: Array<() => void> = [];
   readonly #statements: Statements;
-  readonly #applyBatch: (events: readonly RecordedEvent[]) => {
-    batch: BatchState;
-    applied: AppliedBatch;
-    processed: number;
-  };
+  readonly #applyBatch: (events: readonly RecordedEvent[], eventByEvent: boolean) => BatchResult;
+  /** Inside a batch's transaction: a savepoint. */
+  readonly #applyInSavepoint: (
+    batch: BatchState,
+    teamId: string,
+    previous: ProjectedTeam | undefined,
+    event: RecordedEvent,
+  ) => ProjectedTeam;
   #position: string | undefined;
   #processed = 0;
 
@@ -178,7 +232,13 @@ export class AccessProjection {
     readonly comparePositions: (a: string, b: string) => number,
   ) {
     this.#statements = prepareStatements(db);
-    this.#applyBatch = db.transaction((events: readonly RecordedEvent[]) => this.#applyInTransaction(events));
+    this.#applyBatch = db.transaction((events: readonly RecordedEvent[], eventByEvent: boolean) =>
+      this.#applyInTransaction(events, eventByEvent),
+    );
+    this.#applyInSavepoint = db.transaction(
+      (batch: BatchState, teamId: string, previous: ProjectedTeam | undefined, event: RecordedEvent) =>
+        this.#applyTeamEvent(batch, teamId, previous, event),
+    );
     this.#load();
   }
 
@@ -200,20 +260,80 @@ export class AccessProjection {
     return [...this.#teams.keys()];
   }
 
-  /** Applies the events (in log order) in one transaction; returns what changed. */
+  /** Why the team's read models are not to be answered from, if they are quarantined. */
+  quarantine(teamId: string): QuarantinedTeam | undefined {
+    return this.#quarantined.get(teamId);
+  }
+
+  quarantinedTeams(): QuarantinedTeam[] {
+    return [...this.#quarantined.values()];
+  }
+
+  /**
+   * Applies the events (in log order) in one transaction; returns what changed. When an event fails, the batch is
+   * applied again event by event, and the team of each failing event is quarantined (the checkpoint still moves on).
+   */
   apply(events: readonly RecordedEvent[]): AppliedBatch {
-    if (events.length === 0) return { position: this.#position, applied: 0, changes: [] };
-    const { batch, applied, processed } = this.#applyBatch(events);
+    if (events.length === 0) return { position: this.#position, applied: 0, changes: [], quarantined: [] };
+    let result: BatchResult;
+    try {
+      result = this.#applyBatch(events, false);
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      result = this.#applyBatch(events, true);
+    }
+    const { batch, applied, processed } = result;
     for (const [teamId, team] of batch.teams) this.#teams.set(teamId, team);
     for (const [json, id] of batch.grantSets) this.#rememberGrantSet(json, id);
+    for (const [teamId, { team }] of batch.quarantined) this.#quarantined.set(teamId, team);
     this.#position = applied.position;
     this.#processed = processed;
     return applied;
   }
 
+  /**
+   * Applies a quarantined team's failing event again to the team as projected, keeping nothing: undefined when it
+   * applies now, else why it still fails.
+   */
+  probe(teamId: string, event: RecordedEvent): { error: unknown } | undefined {
+    const batch: BatchState = { teams: new Map(), grantSets: new Map(), changes: [], quarantined: new Map() };
+    try {
+      this.db.transaction(() => {
+        this.#applyTeamEvent(batch, teamId, this.#teams.get(teamId), event);
+        throw probeDone;
+      })();
+    } catch (error) {
+      if (error === probeDone) return undefined;
+      if (isStorageFailure(error)) throw error;
+      return { error };
+    }
+    return undefined;
+  }
+
+  /** Empties every read model and the checkpoint, for the runner to rebuild them from the start of the log. */
+  reset(): void {
+    this.db.transaction(() => {
+      for (const table of readModelTables) this.db.exec(`DELETE FROM ${table}`);
+    })();
+    this.#load();
+    for (const listener of this.#resetListeners) listener();
+  }
+
+  /** Called after a reset: whatever was cached by row id (grant sets) no longer holds. */
+  onReset(listener: () => void): void {
+    this.#resetListeners.push(listener);
+  }
+
   #load(): void {
     this.#teams.clear();
     this.#grantSets.clear();
+    this.#quarantined.clear();
+    for (const row of this.#statements.readQuarantine.iterate()) {
+      this.#quarantined.set(row.team_id, {
+        teamId: row.team_id,
+        event: { id: row.event_id, type: row.event_type, position: row.position, streamRevision: row.stream_revision },
+      });
+    }
     const checkpoint = this.#statements.readCheckpoint.get(ACCESS_PROJECTION);
     this.#position = checkpoint?.position;
     this.#processed = checkpoint?.processed ?? 0;
@@ -226,8 +346,8 @@ export class AccessProjection {
     }
   }
 
-  #applyInTransaction(events: readonly RecordedEvent[]) {
-    const batch: BatchState = { teams: new Map(), grantSets: new Map(), changes: [] };
+  #applyInTransaction(events: readonly RecordedEvent[], eventByEvent: boolean): BatchResult {
+    const batch: BatchState = { teams: new Map(), grantSets: new Map(), changes: [], quarantined: new Map() };
     let position = this.#position;
     let processed = this.#processed;
     let applied = 0;
@@ -238,14 +358,39 @@ export class AccessProjection {
       applied += 1;
       if (!event.streamId.startsWith(teamStreamPrefix) || !knownTeamEventTypes.has(event.type)) continue;
       const teamId = event.streamId.slice(teamStreamPrefix.length);
+      // A quarantined team's state stops before its failed event: what follows would be folded on the wrong state.
+      if (this.#quarantined.has(teamId) || batch.quarantined.has(teamId)) continue;
       const before = batch.teams.get(teamId) ?? this.#teams.get(teamId);
-      batch.teams.set(teamId, this.#applyTeamEvent(batch, teamId, before, event));
+      if (eventByEvent) this.#applyOrQuarantine(batch, teamId, before, event);
+      else batch.teams.set(teamId, this.#applyTeamEvent(batch, teamId, before, event));
     }
     for (const [teamId, team] of batch.teams) {
       this.#statements.writeTeam.run(teamId, team.revision, team.lastMs, teamStateToJson(team.state));
     }
     if (position !== undefined) this.#statements.writeCheckpoint.run(ACCESS_PROJECTION, position, processed);
-    return { batch, processed, applied: { position, applied, changes: batch.changes } };
+    return {
+      batch,
+      processed,
+      applied: { position, applied, changes: batch.changes, quarantined: [...batch.quarantined.values()] },
+    };
+  }
+
+  /** Applies one event in its own savepoint; if it fails, undoes what it added to the batch and quarantines its team. */
+  #applyOrQuarantine(batch: BatchState, teamId: string, before: ProjectedTeam | undefined, event: RecordedEvent) {
+    const undo = { changes: batch.changes.length, grantSets: batch.grantSets.size };
+    try {
+      batch.teams.set(teamId, this.#applyInSavepoint(batch, teamId, before, event));
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      batch.changes.length = undo.changes;
+      for (const json of [...batch.grantSets.keys()].slice(undo.grantSets)) batch.grantSets.delete(json);
+      const team: QuarantinedTeam = {
+        teamId,
+        event: { id: event.id, type: event.type, position: event.position, streamRevision: event.revision },
+      };
+      this.#statements.quarantine.run(teamId, event.id, event.type, event.position, event.revision);
+      batch.quarantined.set(teamId, { team, error });
+    }
   }
 
   #applyTeamEvent(

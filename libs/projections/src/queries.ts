@@ -116,6 +116,7 @@ export class AccessQueries {
   readonly #grantSets = new Map<number, GrantSet>();
 
   constructor(private readonly projection: AccessProjection) {
+    projection.onReset(() => this.#grantSets.clear());
     const db = projection.db;
     const at = 'from_ms <= @at AND to_ms > @at';
     const columns = 'user_id, project_id, grants_id';

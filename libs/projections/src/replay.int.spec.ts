@@ -46,6 +46,7 @@ describe('replay --verify (library)', () => {
       'temporal-index',
       'member-history',
       'change-feed',
+      'quarantined-teams',
     ]);
     expect(progress.length).toBeGreaterThan(3);
     expect(progress.at(-1)!.events).toBe(result.events);

@@ -3,7 +3,7 @@ import { teamStreamPrefix } from '@access-audit/domain';
 import type { EventStore, RecordedEvent } from '@access-audit/event-store';
 import { digestReadModels } from './digest';
 import { readModelNames, type ReadModelName } from './model';
-import { ACCESS_PROJECTION, AccessProjection } from './projection';
+import { ACCESS_PROJECTION, AccessProjection, type QuarantinedTeam } from './projection';
 import { createSecondaryIndexes, dropSecondaryIndexes } from './schema';
 
 export interface ReplayProgress {
@@ -26,6 +26,8 @@ export interface ReplayResult {
   position: string | undefined;
   elapsedMs: number;
   eventsPerSecond: number;
+  /** Teams whose event failed again in the rebuild. */
+  quarantined: QuarantinedTeam[];
 }
 
 /** Rebuilds every read model into `db` (expected empty) from the start of the log. */
@@ -67,6 +69,7 @@ export async function rebuildReadModels(
     position: projection.position,
     elapsedMs,
     eventsPerSecond: elapsedMs > 0 ? (projection.processed / elapsedMs) * 1000 : 0,
+    quarantined: projection.quarantinedTeams(),
   };
 }
 
@@ -103,7 +106,7 @@ export async function verifyReadModels(
   const snapshot = live.transaction(() => ({ checkpoint: readCheckpoint(live), digests: digestReadModels(live) }))();
   const replay = snapshot.checkpoint
     ? await rebuildReadModels(store, scratch, { ...options, until: snapshot.checkpoint.position })
-    : { events: 0, position: undefined, elapsedMs: 0, eventsPerSecond: 0 };
+    : { events: 0, position: undefined, elapsedMs: 0, eventsPerSecond: 0, quarantined: [] };
   const rebuiltDigests = digestReadModels(scratch);
   const checkpointText = (c: ReturnType<typeof readCheckpoint>) =>
     c ? `${c.position} (${c.processed} events)` : 'none';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { teamStreamPrefix } from '@access-audit/domain';
+import { teamStreamId, teamStreamPrefix } from '@access-audit/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@access-audit/event-store';
-import type { AccessProjection, AppliedBatch } from './projection';
+import type { AccessProjection, AppliedBatch, QuarantinedTeam } from './projection';
 
 export interface ProjectionRunnerOptions {
   /** Most events per read-model transaction. Default 1000. */
@@ -9,6 +9,8 @@ export interface ProjectionRunnerOptions {
   /** Wait before resubscribing after a failure. Default 1000 ms. */
   retryDelayMs?: number;
   onError?: (error: unknown) => void;
+  /** A team was quarantined: applying `team.event` failed with `error`. Default: console.error. */
+  onQuarantine?: (team: QuarantinedTeam, error: unknown) => void;
 }
 
 const IDLE = Symbol('idle');
@@ -18,15 +20,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Feeds the projection from the global log: subscribes to the team streams after the stored checkpoint, applies
  * events in batches (a batch ends when the subscription has nothing more at hand, or at `batchSize`), and
- * resubscribes from the checkpoint after a failure.
+ * resubscribes from the checkpoint after a failure. An event that fails quarantines its team only (see AccessProjection).
+ *
+ * On start, each quarantined team's failing event is applied again (and rolled back): if it still fails, the quarantine
+ * stands; if it applies now (the cause was fixed), the read models are emptied and rebuilt from the start of the log,
+ * since the team's later events were skipped and cannot be slotted back in between the other teams'.
  */
 export class ProjectionRunner {
   readonly #committed = new EventEmitter().setMaxListeners(0);
   readonly #batchSize: number;
   readonly #retryDelayMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onQuarantine: (team: QuarantinedTeam, error: unknown) => void;
   #subscription: Subscription | undefined;
   #loop: Promise<void> | undefined;
+  /** Settles once the quarantined teams were checked on start: until then the checkpoint may yet be reset. */
+  #rechecked: Promise<void> = Promise.resolve();
   #stopping = false;
   #lastError: unknown;
 
@@ -38,6 +47,13 @@ export class ProjectionRunner {
     this.#batchSize = options.batchSize ?? 1000;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
     this.#onError = options.onError ?? ((error) => console.error('projection runner:', error));
+    this.#onQuarantine =
+      options.onQuarantine ??
+      ((team, error) =>
+        console.error(
+          `projection runner: team ${team.teamId} quarantined at event ${team.event.id} (${team.event.type}, position ${team.event.position}):`,
+          error,
+        ));
   }
 
   get running(): boolean {
@@ -52,6 +68,7 @@ export class ProjectionRunner {
   start(): void {
     if (this.#loop) return;
     this.#stopping = false;
+    this.#rechecked = this.#recheckQuarantine();
     this.#loop = this.#run();
   }
 
@@ -70,6 +87,7 @@ export class ProjectionRunner {
 
   /** Whether the read models reflect every team event in the log right now. */
   async caughtUp(): Promise<boolean> {
+    await this.#rechecked;
     const after = this.projection.position;
     for await (const pending of this.store.readAll({
       streamPrefixes: [teamStreamPrefix],
@@ -94,6 +112,7 @@ export class ProjectionRunner {
    */
   async waitUntilReflects(position: string, timeoutMs: number): Promise<boolean> {
     this.store.comparePositions(position, position);
+    await this.#rechecked;
     if (this.reflects(position)) return true;
     const deadline = Date.now() + timeoutMs;
     let wake: () => void = () => undefined;
@@ -128,6 +147,7 @@ export class ProjectionRunner {
   }
 
   async #run(): Promise<void> {
+    await this.#rechecked;
     while (!this.#stopping) {
       try {
         const after = this.projection.position;
@@ -143,6 +163,28 @@ export class ProjectionRunner {
       } finally {
         await this.#subscription?.stop();
         this.#subscription = undefined;
+      }
+    }
+  }
+
+  /** Applies each quarantined team's failing event again; rebuilds everything if one of them applies now. */
+  async #recheckQuarantine(): Promise<void> {
+    for (const team of this.projection.quarantinedTeams()) {
+      try {
+        const [event] = await this.store.readStream(teamStreamId(team.teamId), {
+          fromRevision: team.event.streamRevision,
+          limit: 1,
+        });
+        const failure = event?.id === team.event.id ? this.projection.probe(team.teamId, event) : undefined;
+        if (failure) {
+          this.#onQuarantine(team, failure.error);
+          continue;
+        }
+        this.projection.reset();
+        return;
+      } catch (error) {
+        // The quarantine stands; the next start checks again.
+        this.#onError(error);
       }
     }
   }
@@ -178,6 +220,7 @@ export class ProjectionRunner {
     const applied = this.projection.apply(batch);
     batch.length = 0;
     this.#lastError = undefined;
+    for (const { team, error } of applied.quarantined) this.#onQuarantine(team, error);
     if (applied.applied > 0) this.#committed.emit('commit', applied);
   }
 }

@@ -38,6 +38,15 @@ CREATE TABLE IF NOT EXISTS grant_intervals (
   to_position   TEXT,
   PRIMARY KEY (team_id, user_id, project_id, from_ms)
 ) WITHOUT ROWID;
+-- Teams whose read models stopped at an event that could not be applied: their later events are skipped, their queries
+-- answer 503. Written in the batch that met the event, with the checkpoint; a rebuild meets the event again.
+CREATE TABLE IF NOT EXISTS quarantined_teams (
+  team_id         TEXT PRIMARY KEY,
+  event_id        TEXT NOT NULL,
+  event_type      TEXT NOT NULL,
+  position        TEXT NOT NULL,
+  stream_revision INTEGER NOT NULL
+);
 -- One row per event and member it concerns: the member's history, and (changed = 1) the change feed.
 CREATE TABLE IF NOT EXISTS member_events (
   seq        INTEGER PRIMARY KEY,
@@ -62,6 +71,15 @@ const SECONDARY_INDEXES: Record<string, string> = {
  * runner rebuilds it from the log (nothing in it is anything but a projection of the log).
  */
 export const READ_MODEL_LAYOUT = 3;
+/** Every table of the current layout (emptied by a reset). */
+export const readModelTables = [
+  'checkpoint',
+  'team_states',
+  'grant_sets',
+  'grant_intervals',
+  'member_events',
+  'quarantined_teams',
+] as const;
 const LAYOUT_TABLES = [
   'checkpoint',
   'team_states',
@@ -70,6 +88,7 @@ const LAYOUT_TABLES = [
   'grant_sets',
   'grant_intervals',
   'member_events',
+  'quarantined_teams',
 ];
 
 export const READ_MODEL_SCHEMA =

@@ -12,7 +12,8 @@ import type { EventStore } from '@access-audit/event-store';
 import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
-import { ReadinessRegistry } from '../observability/readiness';
+import { MetricsService } from '../observability/metrics.service';
+import { quarantineNote, ReadinessRegistry } from '../observability/readiness';
 
 /** Injection token of the process's audit log (`@Inject(AUDIT_LOG) audit: AuditLog`). */
 export const AUDIT_LOG = Symbol('AUDIT_LOG');
@@ -45,16 +46,21 @@ export class AuditLifecycle implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(AUDIT_LOG) private readonly audit: AuditLog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly readiness: ReadinessRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.audit.start();
+    this.metrics.countQuarantinedTeams('audit', () => this.audit.quarantinedTeams().length);
     this.readiness.register({
       name: 'audit',
       check: async () => {
         const head = await this.store.headPosition();
         if (head === undefined || (await this.audit.isIndexedThrough(head))) {
-          return { ready: true, detail: `indexed through ${this.audit.indexedThrough ?? 'the start'}` };
+          return {
+            ready: true,
+            detail: `indexed through ${this.audit.indexedThrough ?? 'the start'}${quarantineNote(this.audit.quarantinedTeams().length)}`,
+          };
         }
         return { ready: false, detail: 'recording and indexing audit entries' };
       },

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLog } from '@access-audit/audit';
+import { AuditLog, UnauditableEventError } from '@access-audit/audit';
 import { checkPermission, ruleIds } from '@access-audit/domain';
 import { readerScope, type Principal } from '../auth/principal';
 import { problem, ProblemException, problemTypes } from '../http/problem';
+import { teamQuarantinedProblem } from '../http/quarantine-problem';
 import { AUDIT_LOG } from './audit-log.provider';
 
 /** The one permission that reads a team's audit log (POLICY.md team-level permissions: owner, enterprise_viewer, security). */
@@ -26,7 +27,13 @@ export class AuditReadAccess {
         ),
       );
     }
-    const team = await this.audit.teamStateAt(teamId);
+    // Before folding the team stream: the event that quarantined the team may be one that cannot be folded either.
+    const quarantined = this.audit.quarantine(teamId);
+    if (quarantined) throw teamQuarantinedProblem('audit', teamId, quarantined.event);
+    const team = await this.audit.teamStateAt(teamId).catch((error: unknown) => {
+      if (error instanceof UnauditableEventError) throw teamQuarantinedProblem('audit', teamId, error.event);
+      throw error;
+    });
     if (team.status !== 'active') {
       throw new ProblemException(
         problem(404, problemTypes.notFound, `team ${teamId} does not exist`, { rule: ruleIds.teamExists }),

@@ -176,6 +176,7 @@ function AuditReadRoute(): MethodDecorator {
   return QueryRoute({
     forbidden: 'Only team.audit.view reads the audit log (`permission: team.audit.view`); access:read tokens never do',
     notFound: 'No such team',
-    unavailable: '`minPosition` not indexed within 5 s; retry after `Retry-After`',
+    unavailable:
+      '`minPosition` not indexed within 5 s (retry after `Retry-After`); or the team is quarantined at an event that could not be applied (`teamId`, `event`)',
   });
 }

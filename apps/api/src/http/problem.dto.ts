@@ -17,6 +17,13 @@ export class PlanConflictDto {
 const revisionSchema = { oneOf: [{ type: 'integer' }, { type: 'string', enum: ['no_stream', 'any'] }] };
 
 /** OpenAPI schema of `application/problem+json` (RFC 9457) answers. */
+export class QuarantinedEventDto {
+  @ApiProperty({ example: '0b5c6f2e-8d7a-4c1e-9a52-3f1d2e4b6a70' }) id!: string;
+  @ApiProperty({ example: 'MemberAdded' }) type!: string;
+  @ApiProperty({ example: '1042', description: 'Opaque position in the global log' }) position!: string;
+  @ApiProperty({ example: 2 }) streamRevision!: number;
+}
+
 export class ProblemDto {
   @ApiProperty({ example: 'urn:access-audit:problem:policy-violation' }) type!: string;
   @ApiProperty({ example: 'Unprocessable Content' }) title!: string;
@@ -38,6 +45,15 @@ export class ProblemDto {
   expectedRevision?: number | string;
   @ApiPropertyOptional({ example: 7, description: "409 revision-mismatch: the team stream's revision now" })
   currentRevision?: number;
+  @ApiPropertyOptional({ example: 'evil', description: '503 team-quarantined: the team whose read models stopped' })
+  teamId?: string;
+  @ApiPropertyOptional({ enum: ['access', 'audit'], description: '503 team-quarantined: the read model that stopped' })
+  readModel?: 'access' | 'audit';
+  @ApiPropertyOptional({
+    type: QuarantinedEventDto,
+    description: '503 team-quarantined: the event that could not be applied (never its data)',
+  })
+  event?: QuarantinedEventDto;
 }
 
 /** OpenAPI `content` of every problem answer. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Outcome label of `commands_total`. */
 export type CommandOutcome = 'accepted' | 'rejected' | 'conflict' | 'error';
@@ -11,6 +11,7 @@ export type CommandOutcome = 'accepted' | 'rejected' | 'conflict' | 'error';
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  readonly #quarantineCounts = new Map<string, () => number>();
 
   readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -34,6 +35,17 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Counted when scraped, so applying events pays nothing for it. */
+  readonly quarantinedTeams = new Gauge({
+    name: 'access_audit_quarantined_teams',
+    help: 'Teams whose read models stopped at an event that could not be applied (their answers are 503), by projection',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [projection, count] of this.#quarantineCounts) this.quarantinedTeams.set({ projection }, count());
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // promtool check metrics: only counters end in _total. prom-client's nodejs_active_{handles,requests,resources}_total
@@ -44,6 +56,11 @@ export class MetricsService {
 
   commandHandled(type: string, outcome: CommandOutcome): void {
     this.commands.inc({ type, outcome });
+  }
+
+  /** `count` is read at each scrape: how many teams the projection (`access`, `audit`) holds quarantined. */
+  countQuarantinedTeams(projection: string, count: () => number): void {
+    this.#quarantineCounts.set(projection, count);
   }
 
   appended(events: ReadonlyArray<{ type: string }>): void {

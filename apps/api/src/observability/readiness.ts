@@ -15,6 +15,13 @@ export interface ReadinessReport {
 
 const checkTimeoutMs = 2000;
 
+/**
+ * What a ready check adds when teams are quarantined (their answers are 503, every other team is served). `/readyz` is
+ * public, so it counts them; the log and the teams' own answers name them.
+ */
+export const quarantineNote = (count: number): string =>
+  count === 0 ? '' : `; ${count} team(s) quarantined at an event that could not be applied (their answers are 503)`;
+
 const logger = new Logger('Readiness');
 
 /** `/readyz` is public: a failing check's error is logged, never shown. */

@@ -21,7 +21,8 @@ const queryAnswers: ReadRouteAnswers = {
   forbidden:
     'Reading needs team.view or team.audit.view on the team (or the access:read scope); anyone reads their own permissions (`permission`)',
   notFound: 'No such team (or project)',
-  unavailable: '`minPosition` not reached within 5 s; retry after `Retry-After`',
+  unavailable:
+    '`minPosition` not reached within 5 s (retry after `Retry-After`); or the team is quarantined at an event that could not be applied (`teamId`, `event`)',
 };
 
 /** OpenAPI description shared by the read routes: bearer auth and the problem answers a read can get. */

@@ -4,6 +4,7 @@ import type { AccessReadModels } from '@access-audit/projections';
 import type { Principal } from '../auth/principal';
 import { readerScope } from '../auth/principal';
 import { problem, ProblemException, problemTypes } from '../http/problem';
+import { teamQuarantinedProblem } from '../http/quarantine-problem';
 import { ACCESS_READ_MODELS } from './read-models.provider';
 
 /** Team-wide answers need one of these (POLICY.md team-level permissions), checked on the team as it is now. */
@@ -17,8 +18,11 @@ const teamReadPermissions = ['team.view', 'team.audit.view'] as const;
 export class ReadAccess {
   constructor(@Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels) {}
 
-  /** The team as it is now; 404 when it does not exist. */
+  /** The team as it is now; 404 when it does not exist, 503 when its read models are quarantined. */
   existingTeam(teamId: string): ActiveTeam {
+    // Before any permission check: a quarantined team's state is stale, so it answers nothing, not even who may read.
+    const quarantined = this.models.projection.quarantine(teamId);
+    if (quarantined) throw teamQuarantinedProblem('access', teamId, quarantined.event);
     const team = this.models.queries.teamState(teamId);
     if (!team) {
       throw new ProblemException(

@@ -13,7 +13,8 @@ import { AccessReadModels } from '@access-audit/projections';
 import { type ApiConfig, readModelPath } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
-import { ReadinessRegistry } from '../observability/readiness';
+import { MetricsService } from '../observability/metrics.service';
+import { quarantineNote, ReadinessRegistry } from '../observability/readiness';
 
 /** Injection token of the process's access read models (`@Inject(ACCESS_READ_MODELS) models: AccessReadModels`). */
 export const ACCESS_READ_MODELS = Symbol('ACCESS_READ_MODELS');
@@ -28,6 +29,10 @@ export const accessReadModelsProvider: Provider = {
       onError: (error) =>
         logger.error(
           `projection failed, retrying from the checkpoint: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      onQuarantine: ({ teamId, event }, error) =>
+        logger.error(
+          `team ${teamId} quarantined: applying its event ${event.id} (${event.type}, position ${event.position}) failed: ${error instanceof Error ? error.message : String(error)}; every other team goes on`,
         ),
     }),
 };
@@ -61,15 +66,21 @@ export class ProjectionLifecycle
     @Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels,
     private readonly readiness: ReadinessRegistry,
     private readonly streams: OpenStreams,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
     this.models.start();
+    this.metrics.countQuarantinedTeams('access', () => this.models.projection.quarantinedTeams().length);
     this.readiness.register({
       name: 'projections',
       check: async () => {
+        // Ready while other teams are served: a quarantined team's queries answer 503 themselves, naming it.
         if (await this.models.runner.caughtUp())
-          return { ready: true, detail: `caught up at ${this.models.queries.position ?? 'the start'}` };
+          return {
+            ready: true,
+            detail: `caught up at ${this.models.queries.position ?? 'the start'}${quarantineNote(this.models.projection.quarantinedTeams().length)}`,
+          };
         const failing = this.models.runner.lastError !== undefined;
         return {
           ready: false,

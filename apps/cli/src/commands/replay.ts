@@ -13,6 +13,7 @@ import {
   rebuildReadModels,
   verifyReadModels,
   type ReplayProgress,
+  type ReplayResult,
   type VerifyResult,
 } from '@access-audit/projections';
 import { ConfigError, loadApiConfig, readModelPath } from '@access-audit/config';
@@ -40,6 +41,15 @@ function parseArgs(args: string[]): ReplayArgs {
 }
 
 const number = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Names each team whose event failed in the rebuild (their queries answer 503). */
+function reportQuarantined(quarantined: ReplayResult['quarantined']): void {
+  for (const { teamId, event } of quarantined) {
+    process.stderr.write(
+      `team ${teamId} is quarantined: event ${event.id} (${event.type}, position ${event.position}, stream revision ${event.streamRevision}) could not be applied; its queries answer 503\n`,
+    );
+  }
+}
 
 /** A progress bar on a terminal; a plain line about once a second otherwise (logs, CI). */
 function progressReporter(total: number | undefined): { report: (p: ReplayProgress) => void; done: () => void } {
@@ -79,6 +89,7 @@ function printVerdict(result: VerifyResult): number {
   out.write(
     `rebuilt ${number(result.events)} events in ${(result.elapsedMs / 1000).toFixed(2)} s (${number(result.eventsPerSecond)} events/s)\n`,
   );
+  reportQuarantined(result.quarantined);
   for (const m of result.models) {
     const shown = m.model === 'checkpoint' ? m.live : m.live.slice(0, 16);
     out.write(
@@ -139,6 +150,7 @@ async function rebuild(store: EventStore, livePath: string): Promise<number> {
   process.stdout.write(
     `rebuilt ${number(result.events)} events into ${livePath} (${number(result.eventsPerSecond)} events/s)\n`,
   );
+  reportQuarantined(result.quarantined);
   return 0;
 }
 

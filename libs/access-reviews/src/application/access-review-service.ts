@@ -201,18 +201,23 @@ export class AccessReviewService {
       await this.#assertExpectedRevision(input, context);
       // An overdue campaign is marked expired first; the decision is then refused as too late.
       const expiry = await this.#expireIfDue(input, context);
-      const command: AccessReviewCommand = {
-        type: 'DecideAccessReviewItem',
-        teamId: input.teamId,
-        reviewId: input.reviewId,
-        data: {
-          itemId: input.itemId,
-          decision: input.decision,
-          ...(input.justification !== undefined ? { justification: input.justification } : {}),
-        },
-        metadata: commandMetadataOf(context),
-      };
-      return this.#handleCampaignCommand(command, context, expiry ? undefined : context.expectedRevision);
+      // The reviewer's standing is read from the team stream under its lock: no removal lands between check and append.
+      return this.#locks.run(teamStreamId(input.teamId), async () => {
+        const team = await loadStream(this.#store, teamStreamId(input.teamId), teamDecider);
+        const command: AccessReviewCommand = {
+          type: 'DecideAccessReviewItem',
+          teamId: input.teamId,
+          reviewId: input.reviewId,
+          data: {
+            itemId: input.itemId,
+            decision: input.decision,
+            ...(input.justification !== undefined ? { justification: input.justification } : {}),
+            team: team.state,
+          },
+          metadata: commandMetadataOf(context),
+        };
+        return this.#handleCampaignCommand(command, context, expiry ? undefined : context.expectedRevision);
+      });
     });
   }
 

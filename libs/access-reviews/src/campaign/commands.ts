@@ -40,9 +40,10 @@ export type OpenAccessReview = Cmd<
   }
 >;
 
+/** `team`: the team folded from its stream when the decision is made, for the reviewer's standing (current membership). */
 export type DecideAccessReviewItem = Cmd<
   'DecideAccessReviewItem',
-  { itemId: string; decision: ReviewDecision; justification?: string }
+  { itemId: string; decision: ReviewDecision; justification?: string; team: TeamState }
 >;
 
 /** Records the end of a campaign once its revocations went through the team command path (see `planClosing`). */

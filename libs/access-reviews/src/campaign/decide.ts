@@ -10,6 +10,7 @@ import type {
 import type { AccessReviewEvent, AccessReviewEventBase, ItemOutcome } from './events';
 import { populationDigest, snapshotPopulation, type ReviewScope } from './population';
 import type { AccessReviewDecision, AccessReviewRejection } from './rejection';
+import { isCurrentMember, removedReviewerRefusal, reviewerStanding } from './reviewer-authority';
 import { accessReviewRuleIds as rules } from './rules';
 import { evolveAccessReview, initialAccessReviewState, type AccessReviewState, type Campaign } from './state';
 
@@ -97,7 +98,7 @@ function openAccessReview(command: OpenAccessReview, state: AccessReviewState): 
   }
   const badScope = scopeProblem(scope, teamState);
   if (badScope) return reject(badScope);
-  const outsiders = reviewerIds.filter((id) => !teamState.members.has(id));
+  const outsiders = reviewerIds.filter((id) => !isCurrentMember(teamState, id));
   if (outsiders.length) {
     return reject({
       kind: 'policy',
@@ -151,15 +152,18 @@ function decideItem(command: DecideAccessReviewItem, campaign: Campaign): Decisi
   const { itemId, decision } = command.data;
   const justification = command.data.justification?.trim();
   const reviewerId = command.metadata.actorId;
-  const closed = notOpen(campaign, command.metadata.now);
-  if (closed) return reject(closed);
-  if (!campaign.reviewerIds.includes(reviewerId)) {
+  // Authority first, against the team as it is now: a removed reviewer learns nothing more of the campaign.
+  const standing = reviewerStanding(campaign, command.data.team, reviewerId);
+  if (standing === 'not_named') {
     return reject({
       kind: 'forbidden',
       rule: rules.namedReviewer,
       message: `${reviewerId} is not a named reviewer of access review ${campaign.reviewId}`,
     });
   }
+  if (standing === 'removed') return reject(removedReviewerRefusal(campaign, reviewerId));
+  const closed = notOpen(campaign, command.metadata.now);
+  if (closed) return reject(closed);
   const item = campaign.population.items.find((candidate) => candidate.itemId === itemId);
   if (!item) {
     return reject({
@@ -210,17 +214,19 @@ export function completionRefusal(
   command: { teamId: string; reviewId: string; metadata: AccessReviewCommandMetadata; team: TeamState },
 ): AccessReviewRejection | undefined {
   if (state.status === 'none') return campaignMissing(command);
-  const closed = notOpen(state, command.metadata.now);
-  if (closed) return closed;
   const actorId = command.metadata.actorId;
-  if (!state.reviewerIds.includes(actorId) && !isOwner(command.team, actorId)) {
-    return {
-      kind: 'forbidden',
-      rule: rules.completedByOwnerOrReviewer,
-      message: `${actorId} is neither an owner nor a named reviewer of access review ${state.reviewId}`,
-    };
+  if (!isOwner(command.team, actorId)) {
+    const standing = reviewerStanding(state, command.team, actorId);
+    if (standing === 'removed') return removedReviewerRefusal(state, actorId);
+    if (standing === 'not_named') {
+      return {
+        kind: 'forbidden',
+        rule: rules.completedByOwnerOrReviewer,
+        message: `${actorId} is neither an owner nor a named reviewer of access review ${state.reviewId}`,
+      };
+    }
   }
-  return undefined;
+  return notOpen(state, command.metadata.now);
 }
 
 function outcomesProblem(campaign: Campaign, outcomes: readonly ItemOutcome[]): AccessReviewRejection | undefined {

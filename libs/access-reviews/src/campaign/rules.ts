@@ -11,6 +11,7 @@ export const accessReviewRuleIds = {
   beforeDue: 'access-review.before-due',
   itemExists: 'access-review.item-exists',
   namedReviewer: 'access-review.named-reviewer',
+  reviewerIsCurrentMember: 'access-review.reviewer-is-current-member',
   sodOwnAccess: 'access-review.sod.own-access',
   sodOwnGrant: 'access-review.sod.own-grant',
   justificationRequired: 'access-review.justification-required',

@@ -17,8 +17,9 @@ export const AFTER_DUE = '2026-04-01T08:00:00.000Z';
 /** Applies team commands through the real team decider, as the team stream would have recorded them. */
 export function teamThrough(
   commands: Array<[type: TeamCommand['type'], actorId: string, data: object, at?: string]>,
+  from: TeamState = initialTeamState(),
 ): TeamState {
-  let state = initialTeamState();
+  let state = from;
   for (const [type, actorId, data, at] of commands) {
     const command = {
       type,
@@ -88,10 +89,11 @@ export const decideCommand = (
   decision: 'keep' | 'revoke',
   justification?: string,
   now = DURING,
+  team: TeamState = enterpriseTeam(),
 ): AccessReviewCommand => ({
   type: 'DecideAccessReviewItem',
   teamId: TEAM,
   reviewId: REVIEW,
-  data: { itemId, decision, ...(justification !== undefined ? { justification } : {}) },
+  data: { itemId, decision, ...(justification !== undefined ? { justification } : {}), team },
   metadata: { actorId, now },
 });

@@ -1,0 +1,34 @@
+import { problem, ProblemException } from './problem';
+
+/** Problem type of a team whose read models stopped at an event that could not be applied. */
+export const teamQuarantinedType = 'urn:access-audit:problem:team-quarantined';
+
+/** The failed event as a quarantine names it: never its data. */
+export interface QuarantinedEventRef {
+  id: string;
+  type: string;
+  position: string;
+  streamRevision: number;
+}
+
+/**
+ * 503 for every answer about a quarantined team (`readModel`: the access read models or the audit log): names the team
+ * and the event that failed. No Retry-After: it lasts until the cause is fixed and the service restarted or rebuilt.
+ */
+export const teamQuarantinedProblem = (
+  readModel: 'access' | 'audit',
+  teamId: string,
+  event: QuarantinedEventRef,
+): ProblemException =>
+  new ProblemException(
+    problem(
+      503,
+      teamQuarantinedType,
+      `team ${teamId} is quarantined: its ${readModel === 'access' ? 'read models' : 'audit log'} cannot go past event ${event.id} (${event.type}, position ${event.position}, stream revision ${event.streamRevision}), which could not be applied; every other team is served`,
+      {
+        teamId,
+        readModel,
+        event: { id: event.id, type: event.type, position: event.position, streamRevision: event.streamRevision },
+      },
+    ),
+  );
