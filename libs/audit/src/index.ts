@@ -27,6 +27,7 @@ export {
   auditCsvColumns,
   type AuditExportFormat,
 } from './export';
+export { spreadsheetSafeCsvOptions } from './csv';
 export {
   summarizeAudit,
   complianceFindings,
