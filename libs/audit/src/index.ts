@@ -16,7 +16,15 @@ export {
 export { ChainVerifier, verifyRecords, type ChainBreak, type ChainVerification, type RecordLocation } from './verify';
 export { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
 export { commandTarget, deniedTeamCommand, type DeniedCommand } from './denial';
-export { AuditTrail, type AuditTrailOptions, type AuditTail, type RecordOutcome } from './audit-trail';
+export {
+  AuditTrail,
+  defaultCheckpointEvery,
+  defaultCheckpointMaxAgeMs,
+  type AuditTrailOptions,
+  type AuditTail,
+  type RecordOutcome,
+  type WitnessedHead,
+} from './audit-trail';
 export { AuditIndex, InvalidCursorError, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
 export {
   auditExportFormats,
@@ -38,7 +46,23 @@ export {
   type PrivilegedGrant,
   type DeniedAttempt,
 } from './summary';
-export { AuditLog, type AuditLogOptions } from './audit-log';
-export { verifyNdjson } from './verify-ndjson';
+export { AuditLog, type AuditLogOptions, type AuditIntegrityFailure } from './audit-log';
+export { verifyNdjson, type VerifyNdjsonOptions } from './verify-ndjson';
+export {
+  AuditVerifier,
+  verifyAuditStream,
+  type AuditVerification,
+  type AuditVerifierOptions,
+  type UnsignedTail,
+} from './verify-audit';
+export {
+  SourceVerifier,
+  type SourceVerification,
+  type SourceMismatch,
+  type SourceMismatchKind,
+  type SourceFieldDifference,
+  type SourceEventRef,
+} from './verify-sources';
+export { deriveChange, isAuditedSource, type DerivedChange } from './source-entry';
 export { accessReviewStreamPrefix, accessReviewActionTypes, accessReviewActions } from './review-actions';
 export { auditedStreamPrefixes } from './audit-log';
