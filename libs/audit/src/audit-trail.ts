@@ -439,7 +439,7 @@ export class AuditTrail {
         }
         await sources.push(event.data, location);
         const entry = event.data as AuditEntry;
-        if (witnessed && entry.sequence === witnessed.sequence && entry.kind !== undefined) {
+        if (witnessed && event.type !== auditEventTypes.checkpointSigned && entry.sequence === witnessed.sequence) {
           if (entry.hash !== witnessed.hash)
             return `entry ${witnessed.sequence} is not the entry this service recorded: the chain was rewritten`;
           witnessedSeen = true;
