@@ -185,6 +185,19 @@ export class AuditIndex {
     }
   }
 
+  /** Teams whose last indexed entry comes after their last indexed checkpoint (left unsigned, e.g. by a crash). */
+  teamsWithUnsignedTail(): string[] {
+    return this.#db
+      .prepare<[], string>(
+        `SELECT e.team_id FROM (SELECT team_id, MAX(sequence) AS head FROM audit_entries GROUP BY team_id) e
+         LEFT JOIN (SELECT team_id, MAX(sequence) AS signed FROM audit_checkpoints GROUP BY team_id) c
+           ON c.team_id = e.team_id
+         WHERE c.signed IS NULL OR c.signed < e.head`,
+      )
+      .pluck()
+      .all();
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }

@@ -4,9 +4,10 @@ import { parse } from 'csv-parse/sync';
 import { MemoryEventStore } from '@access-audit/event-store';
 import { AuditLog } from './audit-log';
 import { deniedTeamCommand } from './denial';
-import type { AuditEntry } from './entry';
+import { auditEventTypes, auditStreamId, type AuditCheckpoint, type AuditEntry } from './entry';
 import { CheckpointSigner } from './signing';
 import { at, enterpriseHistory, mustRun, run } from './testing/audit-fixtures';
+import { verifyAuditStream } from './verify-audit';
 import { verifyNdjson } from './verify-ndjson';
 
 const signer = CheckpointSigner.generate();
@@ -280,5 +281,69 @@ describe('AuditLog', () => {
     await audit.catchUp();
     expect(audit.page('acme', {}, 100).entries).toHaveLength(13);
     expect(await audit.verify('acme')).toMatchObject({ valid: true, entries: 13 });
+  });
+
+  const checkpointsOf = async (teamId = 'acme'): Promise<AuditCheckpoint[]> =>
+    (await store.readStream(auditStreamId(teamId)))
+      .filter((event) => event.type === auditEventTypes.checkpointSigned)
+      .map((event) => event.data as AuditCheckpoint);
+
+  it('signs the unsigned tail once its oldest entry has waited the age bound, with no export and far below 100 entries', async () => {
+    const maxAgeMs = 2_000;
+    await audit.stop();
+    audit = new AuditLog({ store, signer, indexPath: ':memory:', checkpointMaxAgeMs: maxAgeMs });
+    await audit.start();
+    await enterpriseHistory(store);
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    expect(await checkpointsOf()).toEqual([]);
+    expect((await audit.verify('acme')).unsignedTail).toMatchObject({ entries: 10, since: expect.any(String) });
+    for (let waited = 0; (await checkpointsOf()).length === 0 && waited < 6_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const [checkpoint] = await checkpointsOf();
+    expect(checkpoint).toMatchObject({ sequence: 10 });
+    const [first] = await store.readStream(auditStreamId('acme'), { limit: 1 });
+    const waited = Date.parse(checkpoint!.signedAt) - Date.parse(first!.recordedAt);
+    // Signed when due (the tick is a tenth of the age), not before and not long after.
+    expect(waited).toBeGreaterThanOrEqual(maxAgeMs - 200);
+    expect(waited).toBeLessThan(maxAgeMs + 1_000);
+    expect(await audit.verify('acme')).toMatchObject({ valid: true, signedThrough: 10, unsignedTail: { entries: 0 } });
+  });
+
+  it('signs every unsigned tail on a clean stop, and on start what a crashed process left unsigned', async () => {
+    await enterpriseHistory(store);
+    await audit.waitUntilIndexed(await lastPosition(), 5_000);
+    expect(await checkpointsOf()).toEqual([expect.objectContaining({ sequence: 5 })]);
+    await audit.stop();
+    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([5, 10]);
+
+    // A process that records without stopping cleanly (catchUp, then gone) leaves entry 11 unsigned…
+    await mustRun(store, {
+      type: 'AddMember',
+      teamId: 'acme',
+      data: { userId: 'erin', role: 'member' },
+      metadata: at('alice'),
+    });
+    const crashed = open();
+    await crashed.catchUp();
+    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([5, 10]);
+    // …and the next start signs it before it records anything.
+    audit = open();
+    await audit.start();
+    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([5, 10, 11]);
+  });
+
+  it('reports an unsigned tail older than the age bound (checkpoints removed or signing refused) as invalid', async () => {
+    await audit.stop();
+    audit = new AuditLog({ store, signer, indexPath: ':memory:' });
+    await enterpriseHistory(store);
+    await audit.catchUp();
+    expect(await audit.verify('acme')).toMatchObject({ valid: true, unsignedTail: { entries: 10 } });
+    const later = new Date(Date.now() + 5 * 60_000);
+    const stale = await verifyAuditStream(store, 'acme', signer.publicKey, { now: () => later });
+    expect(stale).toMatchObject({ valid: false, unsignedTail: { entries: 10 } });
+    expect(stale.unsignedTail.beyondBound).toMatch(
+      /entry 1, the first after no signed checkpoint, was recorded at .* signs within 60 s/,
+    );
   });
 });

@@ -24,7 +24,7 @@ import { exportStream, type AuditExportFormat } from './export';
 import type { CheckpointSigner } from './signing';
 import { accessReviewActions, accessReviewStreamPrefix } from './review-actions';
 import { summarizeAudit, type AuditSummary } from './summary';
-import { ChainVerifier, type ChainVerification } from './verify';
+import { verifyAuditStream, type AuditVerification } from './verify-audit';
 
 export interface AuditLogOptions extends AuditTrailOptions {
   store: EventStore;
@@ -37,6 +37,12 @@ export interface AuditLogOptions extends AuditTrailOptions {
   retryDelayMs?: number;
   /** Longest a denial waits for the entries of the changes before it. Default 1000 ms. */
   denialOrderWaitMs?: number;
+}
+
+/** A team whose audit log did not verify: by `verify`, or before signing a checkpoint. */
+export interface AuditIntegrityFailure {
+  detectedAt: string;
+  reason: string;
 }
 
 const batchSize = 500;
@@ -76,6 +82,10 @@ export class AuditLog {
   readonly #subscriptions: Subscription[] = [];
   readonly #loops: Promise<void>[] = [];
   readonly #quarantine = new Map<string, AuditQuarantine>();
+  readonly #integrityFailures = new Map<string, AuditIntegrityFailure>();
+  readonly #clock: () => Date;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #signing: Promise<void> | undefined;
   #running = false;
 
   constructor(options: AuditLogOptions) {
@@ -84,8 +94,21 @@ export class AuditLog {
     this.#onError = options.onError ?? ((message, error) => console.error(message, error));
     this.#retryDelayMs = options.retryDelayMs ?? 500;
     this.#denialOrderWaitMs = options.denialOrderWaitMs ?? 1000;
-    this.trail = new AuditTrail(options.store, options.signer, options);
+    this.#clock = options.clock ?? (() => new Date());
+    this.trail = new AuditTrail(options.store, options.signer, {
+      ...options,
+      onSigningRefused: (teamId, reason) => {
+        this.#integrityFailures.set(teamId, { detectedAt: this.#clock().toISOString(), reason });
+        this.#onError(`audit: no checkpoint signed for team ${teamId}`, new Error(reason));
+        options.onSigningRefused?.(teamId, reason);
+      },
+    });
     this.index = new AuditIndex(options.indexPath, (a, b) => options.store.comparePositions(a, b));
+  }
+
+  /** Teams whose audit log did not verify, the last time it was verified or a checkpoint was due (by team id). */
+  get integrityFailures(): ReadonlyMap<string, AuditIntegrityFailure> {
+    return this.#integrityFailures;
   }
 
   get publicKeyPem(): string {
@@ -105,6 +128,7 @@ export class AuditLog {
     if (this.#running) return;
     await this.#catchUpIndex();
     this.#loadQuarantine();
+    await this.#signLeftUnsigned();
     this.#running = true;
     const projection = this.#store.subscribe({
       streamPrefixes: auditedStreamPrefixes,
@@ -113,12 +137,22 @@ export class AuditLog {
     const indexer = this.#store.subscribe({ streamPrefixes: [auditStreamPrefix], after: this.index.position });
     this.#subscriptions.push(projection, indexer);
     this.#loops.push(this.#runProjection(projection), this.#runIndexer(indexer));
+    // Ticks often enough that no unsigned entry waits longer than the bound.
+    const { maxAgeMs } = this.trail.checkpointBound;
+    const tickMs = Math.max(10, Math.min(1000, Math.floor(maxAgeMs / 10)));
+    this.#checkpointTimer = setInterval(() => void this.#signDue(maxAgeMs - tickMs), tickMs).unref();
   }
 
+  /** Stops recording and indexing; on the way out signs every unsigned tail, so a clean stop leaves none. */
   async stop(): Promise<void> {
+    const wasRunning = this.#running;
     this.#running = false;
+    clearInterval(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.stop()));
     await Promise.all(this.#loops.splice(0));
+    await this.#signing;
+    if (wasRunning) await this.#signDue(0);
     this.index.close();
   }
 
@@ -126,6 +160,7 @@ export class AuditLog {
   async catchUp(): Promise<void> {
     await this.#catchUpIndex();
     this.#loadQuarantine();
+    await this.#signLeftUnsigned();
     for await (const event of this.#store.readAll({
       streamPrefixes: auditedStreamPrefixes,
       after: this.#resumePosition(),
@@ -219,36 +254,22 @@ export class AuditLog {
     return this.#auditRecords(teamId, through);
   }
 
-  /** Recomputes the team's chain and checkpoint signatures from the audit stream in the event store. */
-  async verify(teamId: string): Promise<ChainVerification> {
-    const verifier = new ChainVerifier(this.#signer.publicKey);
-    const streamId = auditStreamId(teamId);
-    for (let revision = 0; ;) {
-      let events: RecordedEvent[];
-      try {
-        events = await this.#store.readStream(streamId, { fromRevision: revision, limit: batchSize });
-      } catch {
-        // A stored event that cannot be read: go one by one to name it.
-        events = [];
-        for (const last = await this.#store.streamRevision(streamId); revision <= last; revision++) {
-          try {
-            const [event] = await this.#store.readStream(streamId, { fromRevision: revision, limit: 1 });
-            if (event && !verifier.push(event.data, { streamRevision: event.revision })) return verifier.result();
-            if (event) revision = event.revision;
-          } catch (error) {
-            verifier.unreadable(`the stored event cannot be read: ${(error as Error).message}`, {
-              streamRevision: revision,
-            });
-            return verifier.result();
-          }
-        }
-      }
-      for (const event of events) {
-        if (!verifier.push(event.data, { streamRevision: event.revision })) return verifier.result();
-      }
-      if (events.length < batchSize) return verifier.result();
-      revision = events[events.length - 1].revision + 1;
-    }
+  /**
+   * Recomputes the team's chain and checkpoint signatures from the audit stream in the event store, each change entry
+   * from its source event, and checks the unsigned tail against its bound and the head this process appended.
+   */
+  async verify(teamId: string): Promise<AuditVerification> {
+    const witnessed = this.trail.witnessedHead(teamId);
+    const recordedThrough = this.index.maxSourcePosition;
+    const result = await verifyAuditStream(this.#store, teamId, this.#signer.publicKey, {
+      bound: this.trail.checkpointBound,
+      now: this.#clock,
+      ...(witnessed ? { witnessed } : {}),
+      ...(recordedThrough !== undefined ? { recordedThrough } : {}),
+    });
+    if (result.valid) this.#integrityFailures.delete(teamId);
+    else this.#integrityFailures.set(teamId, { detectedAt: this.#clock().toISOString(), reason: failureOf(result) });
+    return result;
   }
 
   /**
@@ -322,6 +343,25 @@ export class AuditLog {
       if (events.length < limit) return;
       revision = events[events.length - 1].revision + 1;
     }
+  }
+
+  /** Signs the tails an earlier process left unsigned (it stopped between an entry and its checkpoint). */
+  async #signLeftUnsigned(): Promise<void> {
+    for (const teamId of this.index.teamsWithUnsignedTail()) this.trail.noteUnsigned(teamId);
+    await this.#signDue(0);
+  }
+
+  /** One signing round at a time; a failure is reported and the next round tries again. */
+  async #signDue(olderThanMs: number): Promise<void> {
+    if (this.#signing) return this.#signing;
+    this.#signing = this.trail
+      .signDue(olderThanMs)
+      .then(
+        () => undefined,
+        (error: unknown) => this.#onError('audit: signing due checkpoints failed', error),
+      )
+      .finally(() => (this.#signing = undefined));
+    return this.#signing;
   }
 
   async #catchUpIndex(): Promise<void> {
@@ -422,6 +462,14 @@ export class AuditLog {
       if (this.#running) this.#onError('audit: the index subscription ended', error);
     }
   }
+}
+
+/** One line on what failed first: the chain, the sources, or the unsigned tail. */
+function failureOf(result: AuditVerification): string {
+  if (result.break) return `the chain breaks at entry ${result.break.sequence}: ${result.break.reason}`;
+  const first = result.sources?.mismatches[0];
+  if (first) return `${first.kind} entry${first.sequence === null ? '' : ` at ${first.sequence}`}: ${first.reason}`;
+  return result.unsignedTail.beyondBound ?? 'the audit log does not verify';
 }
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -113,6 +113,30 @@ describe('AuditTrail', () => {
     expect(await verifyStream(store)).toMatchObject({ valid: true, signedThrough: 10, checkpoints: 3 });
   });
 
+  it('never appends past the bound unsigned: a tail a crashed process left at the bound is signed before the next entry', async () => {
+    const events = await teamEvents(store);
+    const crashed = new AuditTrail(store, signer, { checkpointEvery: 100 });
+    for (const event of events.slice(0, 4)) await crashed.recordTeamEvent(event);
+    const next = new AuditTrail(store, signer, { checkpointEvery: 4 });
+    for (const event of events.slice(4)) await next.recordTeamEvent(event);
+    const records = (await auditEvents(store)).map((e) => e.data as AuditEntry | AuditCheckpoint);
+    expect(records.map((r) => `${r.kind === 'checkpoint' ? 'c' : 'e'}${r.sequence}`)).toEqual([
+      'e1',
+      'e2',
+      'e3',
+      'e4',
+      'c4',
+      'e5',
+      'e6',
+      'e7',
+      'e8',
+      'c8',
+      'e9',
+      'e10',
+    ]);
+    expect(await verifyStream(store)).toMatchObject({ valid: true, signedThrough: 8 });
+  });
+
   it('records a denied command in the audit stream only, naming what was tried and what refused it', async () => {
     const trail = new AuditTrail(store, signer);
     for (const event of await teamEvents(store)) await trail.recordTeamEvent(event);

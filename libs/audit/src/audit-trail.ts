@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { policyVersion, teamStreamId, teamStreamPrefix, type TeamEvent } from '@access-audit/domain';
+import { policyVersion, teamStreamId, teamStreamPrefix } from '@access-audit/domain';
 import {
   DuplicateEventIdError,
   StreamLocks,
@@ -8,7 +8,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@access-audit/event-store';
-import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
+import { isTeamEventType } from './actions';
 import { sealEntry } from './chain';
 import type { DeniedCommand } from './denial';
 import { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
@@ -19,21 +19,38 @@ import {
   genesisHash,
   type AuditCheckpoint,
   type AuditEntry,
-  type AuditRequestContext,
   type UnsealedAuditEntry,
 } from './entry';
-import { auditEntryIdFor, checkpointIdFor } from './ids';
+import { checkpointIdFor } from './ids';
 import { accessReviewStreamPrefix, describeReviewEvent } from './review-actions';
-import type { CheckpointSigner } from './signing';
+import { verifyCheckpointSignature, type CheckpointSigner } from './signing';
+import { contextOf, deriveChange, type DerivedChange } from './source-entry';
+import { ChainVerifier } from './verify';
+import { SourceVerifier } from './verify-sources';
+
+/** The unsigned tail's bound: a checkpoint at the latest after this many entries… */
+export const defaultCheckpointEvery = 100;
+/** …or once the oldest unsigned entry has waited this long (see `signDue`). */
+export const defaultCheckpointMaxAgeMs = 60_000;
 
 export interface AuditTrailOptions {
   /** A signed checkpoint after this many entries. Default 100. */
   checkpointEvery?: number;
+  /** A signed checkpoint once the oldest unsigned entry is this old, when `signDue` runs. Default 60 s. */
+  checkpointMaxAgeMs?: number;
   denialRateLimit?: DenialRateLimitOptions;
-  /** Time of checkpoints. Default: the system clock. */
+  /** Time of checkpoints and of their due dates. Default: the system clock. */
   clock?: () => Date;
   /** Appends retried after another writer (another instance) appended first. Default 20. */
   maxRetries?: number;
+  /** Told when a checkpoint is not signed because the entries it would vouch for do not verify (why, in words). */
+  onSigningRefused?: (teamId: string, reason: string) => void;
+}
+
+/** The head of a team's chain as this trail last appended it: what the store must still hold at that sequence. */
+export interface WitnessedHead {
+  sequence: number;
+  hash: string;
 }
 
 /** The end of a team's audit stream, as the next append needs it. */
@@ -56,6 +73,7 @@ export type RecordOutcome =
   | { recorded: false; why: 'already_recorded' | 'rate_limited' | 'no_team' | 'not_audited' };
 
 const tailScanWindow = 128;
+const segmentBatch = 500;
 
 /** The audited event an error names: never its data. */
 export interface AuditedEventRef {
@@ -107,24 +125,41 @@ export function auditedTeamOf(event: RecordedEvent): string | undefined {
  * once, even across crashes and between instances), rate-limited denial entries, and signed checkpoints. Appends always
  * name the revision they expect; a conflict reloads the stream's end and tries again. A denial is chained where the
  * stream stands when it is recorded (the audit log lets the entries of the changes before it in first, see AuditLog).
+ *
+ * Before signing, the entries since the previous checkpoint are verified: their chain from that checkpoint's signed
+ * head, each change entry against its source event, and the head against the one this trail appended. A checkpoint
+ * therefore never vouches for entries rewritten since they were recorded, as far as these checks can tell.
  */
 export class AuditTrail {
   readonly #locks = new StreamLocks();
   readonly #tails = new Map<string, AuditTail>();
+  readonly #witnessed = new Map<string, WitnessedHead>();
+  /** Teams whose chain has unsigned entries, and since when (clock ms). */
+  readonly #unsignedSince = new Map<string, number>();
+  readonly #refusals = new Map<string, { sequence: number; reason: string }>();
   readonly #rateLimiter: DenialRateLimiter;
   readonly #checkpointEvery: number;
+  readonly #checkpointMaxAgeMs: number;
   readonly #clock: () => Date;
   readonly #maxRetries: number;
+  readonly #onSigningRefused: (teamId: string, reason: string) => void;
 
   constructor(
     private readonly store: EventStore,
     private readonly signer: CheckpointSigner,
     options: AuditTrailOptions = {},
   ) {
-    this.#checkpointEvery = options.checkpointEvery ?? 100;
+    this.#checkpointEvery = options.checkpointEvery ?? defaultCheckpointEvery;
+    this.#checkpointMaxAgeMs = options.checkpointMaxAgeMs ?? defaultCheckpointMaxAgeMs;
     this.#rateLimiter = new DenialRateLimiter(options.denialRateLimit);
     this.#clock = options.clock ?? (() => new Date());
     this.#maxRetries = options.maxRetries ?? 20;
+    this.#onSigningRefused = options.onSigningRefused ?? (() => undefined);
+  }
+
+  /** The unsigned tail's bound this trail keeps. */
+  get checkpointBound(): { entries: number; maxAgeMs: number } {
+    return { entries: this.#checkpointEvery, maxAgeMs: this.#checkpointMaxAgeMs };
   }
 
   /**
@@ -156,8 +191,9 @@ export class AuditTrail {
       throw new UnauditableEventError(auditedTeamOf(event)!, event, error);
     }
     if (!review) return { recorded: false, why: 'not_audited' };
+    const derived = deriveChange(event)!;
     return this.#locks.run(review.teamId, () =>
-      this.#recordChange(review.teamId, event, review.change, review.data, (tail) =>
+      this.#recordChange(review.teamId, event, derived, (tail) =>
         tail.lastSourcePosition === undefined
           ? false
           : this.store.comparePositions(event.position, tail.lastSourcePosition) <= 0,
@@ -211,8 +247,9 @@ export class AuditTrail {
   }
 
   /**
-   * Signs the chain's head unless a checkpoint already covers it. Returns the audit stream's revision afterwards (the end
-   * of a complete export), or -1 when the team has no audit stream.
+   * Signs the chain's head unless a checkpoint already covers it, or the entries since the last one do not verify (then
+   * nothing is signed). Returns the audit stream's revision afterwards (the end of a complete export), or -1 when the
+   * team has no audit stream.
    */
   async signHead(teamId: string): Promise<number> {
     return this.#locks.run(teamId, async () => {
@@ -220,6 +257,40 @@ export class AuditTrail {
       if (tail.sequence > tail.signedThrough) await this.#signCheckpoint(teamId);
       return (await this.#tail(teamId)).revision;
     });
+  }
+
+  /**
+   * Signs every team whose oldest unsigned entry has waited at least `olderThanMs` (default: the bound's age; 0: every
+   * unsigned tail). A team refused before is tried again once its wait has passed anew. Returns the teams signed.
+   */
+  async signDue(olderThanMs = this.#checkpointMaxAgeMs): Promise<string[]> {
+    const now = this.#clock().getTime();
+    const due = [...this.#unsignedSince].filter(([, since]) => now - since >= olderThanMs).map(([teamId]) => teamId);
+    const signed: string[] = [];
+    for (const teamId of due) {
+      const checkpoint = await this.#locks.run(teamId, async () => {
+        const tail = await this.#tail(teamId);
+        return tail.sequence > tail.signedThrough ? this.#signCheckpoint(teamId) : undefined;
+      });
+      if (checkpoint) signed.push(teamId);
+    }
+    return signed;
+  }
+
+  /** Marks a team as having an unsigned tail left by an earlier process (the next `signDue` signs it). */
+  noteUnsigned(teamId: string): void {
+    if (!this.#unsignedSince.has(teamId)) this.#unsignedSince.set(teamId, Number.NEGATIVE_INFINITY);
+  }
+
+  /** The head this trail last appended for the team; undefined when it appended nothing there. */
+  witnessedHead(teamId: string): WitnessedHead | undefined {
+    const witnessed = this.#witnessed.get(teamId);
+    return witnessed && { ...witnessed };
+  }
+
+  /** Why the team's last checkpoint attempt was refused, while no checkpoint has been signed since. */
+  signingRefusal(teamId: string): { sequence: number; reason: string } | undefined {
+    return this.#refusals.get(teamId);
   }
 
   /** The end of a team's audit stream as last seen (loaded from the store when not known). */
@@ -246,18 +317,18 @@ export class AuditTrail {
   }
 
   #recordTeamChange(teamId: string, event: RecordedEvent): Promise<RecordOutcome> {
-    const teamEvent = { type: event.type, data: event.data } as TeamEvent;
-    let change: AccessChange;
+    let derived: DerivedChange | undefined;
     try {
-      change = describeTeamEvent(teamEvent);
+      derived = deriveChange(event);
+      if (derived) hasActorAndTime({ actorId: derived.actor, occurredAt: derived.time });
     } catch (error) {
       throw new UnauditableEventError(teamId, event, error);
     }
+    if (!derived) throw new TypeError(`event ${event.id} (${event.type}) of ${event.streamId} is not a team event`);
     return this.#recordChange(
       teamId,
       event,
-      change,
-      teamEvent.data,
+      derived,
       (tail) => event.streamId === teamStreamId(teamId) && event.revision <= tail.lastSourceRevision,
     );
   }
@@ -265,38 +336,31 @@ export class AuditTrail {
   async #recordChange(
     teamId: string,
     event: RecordedEvent,
-    change: AccessChange,
-    base: { actorId: string; occurredAt: string; reason?: string; policyVersion: string },
+    derived: DerivedChange,
     alreadyRecorded: (tail: AuditTail) => boolean,
   ): Promise<RecordOutcome> {
-    const id = auditEntryIdFor(event.id);
     const metadata: EventMetadata = { ...metadataOf(event.metadata.requestContext), causationId: event.id };
+    const { kind, id, time, actor, action, target, reason, context, before, after, cause, source } = derived;
     const build = (tail: AuditTail): UnsealedAuditEntry | undefined =>
-      alreadyRecorded(tail) || !hasActorAndTime(base)
+      alreadyRecorded(tail)
         ? undefined
         : {
-            kind: 'change',
+            kind,
             id,
             teamId,
             sequence: tail.sequence + 1,
-            time: base.occurredAt,
-            actor: base.actorId,
-            action: change.action,
-            target: change.target,
-            reason: base.reason ?? null,
-            context: contextOf(event.metadata.requestContext, event.metadata.correlationId),
-            policyVersion: base.policyVersion,
+            time,
+            actor,
+            action,
+            target,
+            reason,
+            context,
+            policyVersion: derived.policyVersion,
             prevHash: tail.headHash,
-            before: change.before,
-            after: change.after,
-            cause: change.cause,
-            source: {
-              eventId: event.id,
-              eventType: event.type,
-              streamId: event.streamId,
-              streamRevision: event.revision,
-              position: event.position,
-            },
+            before,
+            after,
+            cause,
+            source,
           };
     return this.#append(
       teamId,
@@ -322,7 +386,12 @@ export class AuditTrail {
   ): Promise<RecordOutcome> {
     const streamId = auditStreamId(teamId);
     for (let attempt = 0; ; attempt++) {
-      const tail = await this.#tail(teamId);
+      let tail = await this.#tail(teamId);
+      // Never more unsigned entries than the bound, whoever appended them (a crash or another instance before signing).
+      if (tail.sequence - tail.signedThrough >= this.#checkpointEvery && this.#countDue(teamId, tail.sequence)) {
+        await this.#signCheckpoint(teamId);
+        tail = await this.#tail(teamId);
+      }
       let entry: AuditEntry;
       try {
         const unsealed = build(tail);
@@ -333,8 +402,11 @@ export class AuditTrail {
       }
       try {
         const result = await this.store.append(streamId, [{ id, type, data: entry, metadata }], expectedOf(tail));
-        this.#tails.set(teamId, { ...this.#advance(tail, entry, teamId), revision: result.streamRevision });
-        if (entry.sequence - tail.signedThrough >= this.#checkpointEvery) await this.#signCheckpoint(teamId);
+        this.#setTail(teamId, { ...this.#advance(tail, entry, teamId), revision: result.streamRevision });
+        this.#witnessed.set(teamId, { sequence: entry.sequence, hash: entry.hash });
+        if (entry.sequence - tail.signedThrough >= this.#checkpointEvery && this.#countDue(teamId, entry.sequence)) {
+          await this.#signCheckpoint(teamId);
+        }
         return { recorded: true, entry, position: result.position };
       } catch (error) {
         const raced = error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError;
@@ -358,10 +430,24 @@ export class AuditTrail {
     return next;
   }
 
+  /** After a refusal, the count rule tries again only every `checkpointEvery` further entries. */
+  #countDue(teamId: string, sequence: number): boolean {
+    const refusal = this.#refusals.get(teamId);
+    return !refusal || sequence - refusal.sequence >= this.#checkpointEvery;
+  }
+
   async #signCheckpoint(teamId: string): Promise<AuditCheckpoint | undefined> {
     for (let attempt = 0; ; attempt++) {
       const tail = await this.#tail(teamId);
       if (tail.sequence === 0 || tail.signedThrough >= tail.sequence) return undefined;
+      const refused = await this.#unsignedEntriesProblem(teamId, tail);
+      if (refused !== undefined) {
+        this.#refusals.set(teamId, { sequence: tail.sequence, reason: refused });
+        // Tried again once the wait has passed anew, not at every tick.
+        this.#unsignedSince.set(teamId, this.#clock().getTime());
+        this.#onSigningRefused(teamId, refused);
+        return undefined;
+      }
       const checkpoint = this.signer.sign(teamId, tail.sequence, tail.headHash, this.#clock().toISOString());
       try {
         const result = await this.store.append(
@@ -369,7 +455,8 @@ export class AuditTrail {
           [{ id: checkpointIdFor(teamId, tail.sequence), type: auditEventTypes.checkpointSigned, data: checkpoint }],
           expectedOf(tail),
         );
-        this.#tails.set(teamId, { ...tail, revision: result.streamRevision, signedThrough: tail.sequence });
+        this.#setTail(teamId, { ...tail, revision: result.streamRevision, signedThrough: tail.sequence });
+        this.#refusals.delete(teamId);
         return checkpoint;
       } catch (error) {
         const raced = error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError;
@@ -379,12 +466,86 @@ export class AuditTrail {
     }
   }
 
+  /**
+   * Why the entries after the last checkpoint must not be signed, or undefined when they verify: the checkpoint before
+   * them is signed by this key, they chain from its head, each change entry is what its source event gives, the head is
+   * the one in `tail`, and the store still holds at its sequence the entry this trail last appended.
+   */
+  async #unsignedEntriesProblem(teamId: string, tail: AuditTail): Promise<string | undefined> {
+    const unsigned = tail.sequence - tail.signedThrough;
+    if (unsigned > this.#checkpointEvery) {
+      return `${unsigned} entries follow the last checkpoint (entry ${tail.signedThrough}), more than the ${this.#checkpointEvery} after which one is always signed: checkpoints were removed`;
+    }
+    const first = tail.revision - unsigned + 1;
+    const streamId = auditStreamId(teamId);
+    let start: { teamId: string; sequence: number; headHash: string } | undefined;
+    if (tail.signedThrough > 0) {
+      const [record] = await this.store.readStream(streamId, { fromRevision: first - 1, limit: 1 });
+      const checkpoint = record?.data as AuditCheckpoint | undefined;
+      if (
+        record?.revision !== first - 1 ||
+        checkpoint?.kind !== 'checkpoint' ||
+        checkpoint.sequence !== tail.signedThrough
+      )
+        return `the audit stream does not hold the checkpoint of entry ${tail.signedThrough} where it was recorded`;
+      const signature = verifyCheckpointSignature(checkpoint, this.signer.publicKey);
+      if (!signature.valid) return `the checkpoint of entry ${tail.signedThrough}: ${signature.reason}`;
+      start = { teamId, sequence: checkpoint.sequence, headHash: checkpoint.headHash };
+    } else if (first !== 0) {
+      return `the audit stream holds ${first} record(s) before its first unsigned entry, and no checkpoint`;
+    }
+    const chain = new ChainVerifier(this.signer.publicKey, start);
+    const sources = new SourceVerifier(this.store, { from: 'first-entry', teamId });
+    const witnessed = this.#witnessed.get(teamId);
+    let witnessedSeen = false;
+    for (let revision = first; revision <= tail.revision;) {
+      const events = await this.store.readStream(streamId, {
+        fromRevision: revision,
+        limit: Math.min(segmentBatch, tail.revision - revision + 1),
+      });
+      if (events.length === 0) break;
+      for (const event of events) {
+        const location = { streamRevision: event.revision };
+        if (!chain.push(event.data, location)) {
+          const broken = chain.result().break;
+          return `the chain breaks at entry ${broken?.sequence}: ${broken?.reason}`;
+        }
+        await sources.push(event.data, location);
+        const entry = event.data as AuditEntry;
+        if (witnessed && event.type !== auditEventTypes.checkpointSigned && entry.sequence === witnessed.sequence) {
+          if (entry.hash !== witnessed.hash)
+            return `entry ${witnessed.sequence} is not the entry this service recorded: the chain was rewritten`;
+          witnessedSeen = true;
+        }
+      }
+      revision = events[events.length - 1].revision + 1;
+    }
+    const verified = chain.result();
+    if (verified.entries !== tail.sequence || verified.head !== tail.headHash)
+      return `the audit stream ends at entry ${verified.entries}, not at entry ${tail.sequence} as last read`;
+    if (witnessed && witnessed.sequence > tail.signedThrough && witnessed.sequence <= tail.sequence && !witnessedSeen)
+      return `entry ${witnessed.sequence}, which this service recorded, is gone`;
+    const found = await sources.finish({ drain: false });
+    const mismatch = found.mismatches[0];
+    if (mismatch) {
+      const at = mismatch.sequence === null ? '' : ` at entry ${mismatch.sequence}`;
+      return `${found.different + found.missing + found.extra} entr(ies) do not match their source events; first${at}: ${mismatch.reason}`;
+    }
+    return undefined;
+  }
+
   async #tail(teamId: string): Promise<AuditTail> {
     const known = this.#tails.get(teamId);
     if (known) return known;
     const loaded = await this.#loadTail(teamId);
-    this.#tails.set(teamId, loaded);
+    this.#setTail(teamId, loaded);
     return loaded;
+  }
+
+  #setTail(teamId: string, tail: AuditTail): void {
+    this.#tails.set(teamId, tail);
+    if (tail.sequence <= tail.signedThrough) this.#unsignedSince.delete(teamId);
+    else if (!this.#unsignedSince.has(teamId)) this.#unsignedSince.set(teamId, this.#clock().getTime());
   }
 
   /**
@@ -448,15 +609,6 @@ function hasActorAndTime(base: { actorId?: unknown; occurredAt?: unknown } | nul
 }
 
 const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);
-
-const contextOf = (
-  context: { ip?: string; userAgent?: string; requestId?: string } | undefined,
-  correlationId?: string,
-): AuditRequestContext => ({
-  ip: context?.ip ?? null,
-  userAgent: context?.userAgent ?? null,
-  requestId: context?.requestId ?? correlationId ?? null,
-});
 
 const metadataOf = (context: { ip?: string; userAgent?: string; requestId?: string } | undefined): EventMetadata => ({
   ...(context?.requestId ? { correlationId: context.requestId } : {}),

@@ -1,6 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { canonicalJson } from './canonical-json';
+import { spreadsheetSafeCsvOptions } from './csv';
 import type { AuditEntry, AuditRecord } from './entry';
 
 export const auditExportFormats = ['ndjson', 'csv'] as const;
@@ -91,7 +92,8 @@ export function csvRow(entry: AuditEntry): CsvRow {
 
 /**
  * RFC 4180 CSV with a header row, one row per entry (checkpoints are left out: verification reads the NDJSON export).
- * Rows are produced as the consumer reads, so the selection is never held in memory.
+ * A text cell that a spreadsheet would run as a formula gets a leading `'` (see spreadsheetSafeCsvOptions). Rows are
+ * produced as the consumer reads, so the selection is never held in memory.
  */
 export function csvExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
   const rows = Readable.from(
@@ -99,7 +101,7 @@ export function csvExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRe
       for await (const record of records) if (record.kind !== 'checkpoint') yield csvRow(record);
     })(),
   );
-  const csv = stringify({ header: true, columns: [...auditCsvColumns], eof: true, cast: { number: (n) => String(n) } });
+  const csv = stringify(spreadsheetSafeCsvOptions({ header: true, columns: [...auditCsvColumns], eof: true }));
   pipeline(rows, csv, () => undefined);
   return csv;
 }

@@ -20,10 +20,13 @@ export {
   AuditTrail,
   UnauditableEventError,
   auditedTeamOf,
+  defaultCheckpointEvery,
+  defaultCheckpointMaxAgeMs,
   type AuditTrailOptions,
   type AuditTail,
   type AuditedEventRef,
   type RecordOutcome,
+  type WitnessedHead,
 } from './audit-trail';
 export { AuditIndex, InvalidCursorError, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
 export {
@@ -35,6 +38,7 @@ export {
   auditCsvColumns,
   type AuditExportFormat,
 } from './export';
+export { spreadsheetSafeCsvOptions } from './csv';
 export {
   summarizeAudit,
   complianceFindings,
@@ -45,7 +49,23 @@ export {
   type PrivilegedGrant,
   type DeniedAttempt,
 } from './summary';
-export { AuditLog, type AuditLogOptions, type AuditQuarantine } from './audit-log';
-export { verifyNdjson } from './verify-ndjson';
+export { AuditLog, type AuditLogOptions, type AuditIntegrityFailure, type AuditQuarantine } from './audit-log';
+export { verifyNdjson, type VerifyNdjsonOptions } from './verify-ndjson';
+export {
+  AuditVerifier,
+  verifyAuditStream,
+  type AuditVerification,
+  type AuditVerifierOptions,
+  type UnsignedTail,
+} from './verify-audit';
+export {
+  SourceVerifier,
+  type SourceVerification,
+  type SourceMismatch,
+  type SourceMismatchKind,
+  type SourceFieldDifference,
+  type SourceEventRef,
+} from './verify-sources';
+export { deriveChange, isAuditedSource, type DerivedChange } from './source-entry';
 export { accessReviewStreamPrefix, accessReviewActionTypes, accessReviewActions } from './review-actions';
 export { auditedStreamPrefixes } from './audit-log';

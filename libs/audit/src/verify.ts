@@ -32,6 +32,15 @@ export interface ChainVerification {
 export interface RecordLocation {
   streamRevision?: number;
   line?: number;
+  /** When the event store recorded it (verification over the store); unknown in an export. */
+  recordedAt?: string;
+}
+
+/** A place in a team's chain vouched for by a signed checkpoint already checked: verification goes on from there. */
+export interface ChainStart {
+  teamId: string;
+  sequence: number;
+  headHash: string;
 }
 
 const recentHashesKept = 1024;
@@ -48,12 +57,28 @@ export class ChainVerifier {
   #checkpoints = 0;
   #signedThrough = 0;
   #break: ChainBreak | undefined;
+  #firstUnsignedRecordedAt: string | null = null;
   readonly #recentHashes = new Map<number, string>();
 
-  constructor(private readonly publicKey: KeyObject) {}
+  constructor(
+    private readonly publicKey: KeyObject,
+    start?: ChainStart,
+  ) {
+    if (!start) return;
+    this.#teamId = start.teamId;
+    this.#entries = start.sequence;
+    this.#head = start.headHash;
+    this.#signedThrough = start.sequence;
+    this.#recentHashes.set(start.sequence, start.headHash);
+  }
 
   get broken(): boolean {
     return this.#break !== undefined;
+  }
+
+  /** When the store recorded the first entry after the last valid checkpoint (null: none, or not known). */
+  get firstUnsignedRecordedAt(): string | null {
+    return this.#entries > this.#signedThrough ? this.#firstUnsignedRecordedAt : null;
   }
 
   /** Checks one record; returns false once the chain is broken (later records are not looked at). */
@@ -75,6 +100,7 @@ export class ChainVerifier {
 
   /** A record that could not be read at all (e.g. a line that is not JSON). */
   unreadable(reason: string, location: RecordLocation = {}): false {
+    if (this.#break) return false;
     return this.#fail(this.#entries + 1, null, 'unreadable', reason, location);
   }
 
@@ -126,6 +152,7 @@ export class ChainVerifier {
     if (recomputed !== entry.hash) {
       return this.#fail(expected, id, 'entry', 'the entry was altered: its content no longer gives its hash', location);
     }
+    if (expected === this.#signedThrough + 1) this.#firstUnsignedRecordedAt = location.recordedAt ?? null;
     this.#entries = expected;
     this.#head = entry.hash;
     this.#recentHashes.set(expected, entry.hash);
@@ -191,9 +218,16 @@ export class ChainVerifier {
     entryId: string | null,
     record: ChainBreak['record'],
     reason: string,
-    location: RecordLocation,
+    { streamRevision, line }: RecordLocation,
   ): false {
-    this.#break = { sequence, entryId, record, reason, ...location };
+    this.#break = {
+      sequence,
+      entryId,
+      record,
+      reason,
+      ...(streamRevision !== undefined ? { streamRevision } : {}),
+      ...(line !== undefined ? { line } : {}),
+    };
     return false;
   }
 }

@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { AuditLog, loadCheckpointSigner } from '@access-audit/audit';
 import type { EventStore } from '@access-audit/event-store';
 import type { ApiConfig } from '@access-audit/config';
@@ -38,7 +39,8 @@ export const auditLogProvider: Provider = {
 
 /**
  * Runs the audit projection and its index inside the API process: started on module init (after the index caught up
- * with the audit streams), stopped before the event store closes. Registers the "audit" readiness check.
+ * with the audit streams), stopped before the event store closes. Registers the "audit" readiness check and the
+ * `audit_verification_failed_teams` gauge.
  */
 @Injectable()
 export class AuditLifecycle implements OnModuleInit, BeforeApplicationShutdown {
@@ -52,17 +54,29 @@ export class AuditLifecycle implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.audit.start();
     this.metrics.countQuarantinedTeams('audit', () => this.audit.quarantinedTeams().length);
+    const audit = this.audit;
+    new Gauge({
+      name: 'audit_verification_failed_teams',
+      help: 'Teams whose audit log did not verify (chain, source events or unsigned tail) when last verified or due for a checkpoint',
+      registers: [this.metrics.registry],
+      collect() {
+        this.set(audit.integrityFailures.size);
+      },
+    });
     this.readiness.register({
       name: 'audit',
       check: async () => {
+        // A team that fails verification keeps the instance ready: it is reported (metric, verify), not served less.
+        const failing = this.audit.integrityFailures.size;
+        const failures = failing > 0 ? `; ${failing} team(s) failed audit verification` : '';
         const head = await this.store.headPosition();
         if (head === undefined || (await this.audit.isIndexedThrough(head))) {
           return {
             ready: true,
-            detail: `indexed through ${this.audit.indexedThrough ?? 'the start'}${quarantineNote(this.audit.quarantinedTeams().length)}`,
+            detail: `indexed through ${this.audit.indexedThrough ?? 'the start'}${quarantineNote(this.audit.quarantinedTeams().length)}${failures}`,
           };
         }
-        return { ready: false, detail: 'recording and indexing audit entries' };
+        return { ready: false, detail: `recording and indexing audit entries${failures}` };
       },
     });
   }

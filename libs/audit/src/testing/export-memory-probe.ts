@@ -1,16 +1,18 @@
 /**
  * Child process of the export memory spec: exports one team's audit log as NDJSON from a SQLite store to a slow reader
  * and prints, as JSON, how many lines and bytes it read and how much heap and RSS grew meanwhile.
- * Usage: export-memory-probe <events.db> <teamId>
+ * Usage: export-memory-probe <events.db> <teamId> <signing-key.pem>
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
-import { AuditLog, CheckpointSigner } from '@access-audit/audit';
+import { dirname } from 'node:path';
+import { AuditLog, loadCheckpointSigner } from '@access-audit/audit';
 
-async function probe(path: string, teamId: string): Promise<void> {
+async function probe(path: string, teamId: string, keyPath: string): Promise<void> {
   const store = new SqliteEventStore(path);
-  const audit = new AuditLog({ store, signer: CheckpointSigner.generate(), indexPath: ':memory:' });
+  const signer = loadCheckpointSigner({ keyPath, dataDir: dirname(path) });
+  const audit = new AuditLog({ store, signer, indexPath: ':memory:' });
   const baseline = process.memoryUsage();
   let peakHeap = baseline.heapUsed;
   let peakRss = baseline.rss;
@@ -38,7 +40,7 @@ async function probe(path: string, teamId: string): Promise<void> {
   );
 }
 
-probe(process.argv[2], process.argv[3]).catch((error: unknown) => {
+probe(process.argv[2], process.argv[3], process.argv[4]).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 
 export class AuditTargetDto {
   @ApiPropertyOptional({ example: 'bob' }) userId?: string;
@@ -67,14 +67,102 @@ export class ChainBreakDto {
   @ApiPropertyOptional({ description: 'Revision of the record in the audit stream' }) streamRevision?: number;
 }
 
+/** Any JSON value, null included (OpenAPI 3.0 has no null type: the object branch is the nullable one). */
+const anyJsonValue: Pick<ApiPropertyOptions, 'oneOf'> = {
+  oneOf: [
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'object', nullable: true },
+    { type: 'array', items: {} },
+  ],
+};
+
+export class SourceFieldDifferenceDto {
+  @ApiProperty({ example: 'after.role', description: 'Dotted path of the field in the entry' }) field!: string;
+  @ApiPropertyOptional({
+    ...anyJsonValue,
+    example: 'developer',
+    description: 'The value in the audit entry (absent: the entry lacks the field)',
+  })
+  entry?: unknown;
+  @ApiPropertyOptional({
+    ...anyJsonValue,
+    example: 'owner',
+    description: 'The value recomputed from the source event (absent: it gives none)',
+  })
+  source?: unknown;
+}
+
+export class SourceEventRefDto {
+  @ApiProperty({ example: 'team-acme' }) streamId!: string;
+  @ApiProperty({ example: 14 }) streamRevision!: number;
+  @ApiProperty({ type: String, nullable: true }) eventId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'MemberAdded' }) eventType!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Global position in the event store' })
+  position!: string | null;
+}
+
+export class SourceMismatchDto {
+  @ApiProperty({
+    enum: ['different', 'missing', 'extra'],
+    description:
+      'different: the entry is not what its source event gives; missing: an audited event has no entry; extra: an entry whose source event is not there',
+  })
+  kind!: string;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "The entry's sequence; for a missing entry, the next entry of the same stream (null: none)",
+  })
+  sequence!: number | null;
+  @ApiProperty({ type: String, nullable: true }) entryId!: string | null;
+  @ApiPropertyOptional({ description: 'Revision of the entry in the audit stream' }) streamRevision?: number;
+  @ApiProperty({ type: SourceEventRefDto, description: 'The source event, as far as it is known' })
+  source!: SourceEventRefDto;
+  @ApiProperty({ type: [SourceFieldDifferenceDto], description: 'different: the fields that differ (the first 20)' })
+  fields!: SourceFieldDifferenceDto[];
+  @ApiProperty({ example: 'the entry differs from its source event in after.role: …' }) reason!: string;
+}
+
+export class SourceVerificationDto {
+  @ApiProperty({ description: 'Change entries compared with their source event' }) compared!: number;
+  @ApiProperty() different!: number;
+  @ApiProperty() missing!: number;
+  @ApiProperty() extra!: number;
+  @ApiProperty({ description: 'Audited events after the last recorded one of their stream, not recorded yet' })
+  unrecorded!: number;
+  @ApiProperty({ type: [SourceMismatchDto], description: 'The first 100 mismatches, in chain order' })
+  mismatches!: SourceMismatchDto[];
+}
+
+export class UnsignedTailDto {
+  @ApiProperty({ description: 'Entries after the last verified signed checkpoint' }) entries!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'When the event store recorded the first of them' })
+  since!: string | null;
+  @ApiPropertyOptional({
+    description:
+      'Why the tail is longer than 100 entries or older than 60 s (+30 s slack): checkpoints removed, or signing refused',
+  })
+  beyondBound?: string;
+}
+
 export class AuditVerificationDto {
   @ApiProperty({ example: 'acme' }) teamId!: string;
-  @ApiProperty() valid!: boolean;
+  @ApiProperty({ description: 'The chain, every entry against its source event, and the unsigned tail all hold' })
+  valid!: boolean;
   @ApiProperty({ description: 'Entries verified (all of them when valid)' }) entries!: number;
   @ApiProperty({ type: String, nullable: true, description: 'Hash of the last verified entry' }) head!: string | null;
   @ApiProperty({ description: 'Signed checkpoints verified' }) checkpoints!: number;
   @ApiProperty({ description: 'Highest sequence a verified signed checkpoint vouches for' }) signedThrough!: number;
   @ApiPropertyOptional({ type: ChainBreakDto, description: 'Where the chain first breaks' }) break?: ChainBreakDto;
+  @ApiProperty({ type: UnsignedTailDto, description: 'Entries no signature vouches for yet' })
+  unsignedTail!: UnsignedTailDto;
+  @ApiProperty({
+    type: SourceVerificationDto,
+    description: 'Each change entry recomputed from its source team or campaign event',
+  })
+  sources!: SourceVerificationDto;
 }
 
 export class PrivilegedGrantDto {

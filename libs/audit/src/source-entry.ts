@@ -1,0 +1,64 @@
+import { teamStreamPrefix, type TeamEvent } from '@access-audit/domain';
+import type { RecordedEvent, RequestContext } from '@access-audit/event-store';
+import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
+import type { AccessChangeFields, AuditRequestContext } from './entry';
+import { auditEntryIdFor } from './ids';
+import { accessReviewActionTypes, describeReviewEvent } from './review-actions';
+
+/** What a change entry says about its source event: every field but its place in the chain (sequence, prevHash). */
+export type DerivedChange = Omit<AccessChangeFields, 'sequence' | 'prevHash'>;
+
+/** Whether the audit log records events of this type in this stream (a team stream or a campaign stream). */
+export function isAuditedSource(streamId: string, type: string): boolean {
+  return streamId.startsWith(teamStreamPrefix) ? isTeamEventType(type) : accessReviewActionTypes.includes(type);
+}
+
+/**
+ * The change entry fields of an audited event, as the audit trail records them and as verification recomputes them;
+ * undefined for an event the audit log does not record. Throws when an audited event's data is not of its type.
+ */
+export function deriveChange(event: RecordedEvent): DerivedChange | undefined {
+  if (event.streamId.startsWith(teamStreamPrefix)) {
+    if (!isTeamEventType(event.type)) return undefined;
+    const teamEvent = { type: event.type, data: event.data } as TeamEvent;
+    return changeOf(teamEvent.data.teamId, event, describeTeamEvent(teamEvent), teamEvent.data);
+  }
+  const review = describeReviewEvent(event.streamId, event.type, event.data);
+  return review && changeOf(review.teamId, event, review.change, review.data);
+}
+
+function changeOf(
+  teamId: string,
+  event: RecordedEvent,
+  change: AccessChange,
+  base: { actorId: string; occurredAt: string; reason?: string; policyVersion: string },
+): DerivedChange {
+  return {
+    kind: 'change',
+    id: auditEntryIdFor(event.id),
+    teamId,
+    time: base.occurredAt,
+    actor: base.actorId,
+    action: change.action,
+    target: change.target,
+    reason: base.reason ?? null,
+    context: contextOf(event.metadata.requestContext, event.metadata.correlationId),
+    policyVersion: base.policyVersion,
+    before: change.before,
+    after: change.after,
+    cause: change.cause,
+    source: {
+      eventId: event.id,
+      eventType: event.type,
+      streamId: event.streamId,
+      streamRevision: event.revision,
+      position: event.position,
+    },
+  };
+}
+
+export const contextOf = (context: RequestContext | undefined, correlationId?: string): AuditRequestContext => ({
+  ip: context?.ip ?? null,
+  userAgent: context?.userAgent ?? null,
+  requestId: context?.requestId ?? correlationId ?? null,
+});
