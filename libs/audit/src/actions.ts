@@ -71,7 +71,13 @@ export const teamEventActions: { readonly [T in TeamEventType]: ActionSpec<Event
   BypassTokenRevoked: {
     action: 'project.security.bypass_token.revoked',
     target: security('deploymentProtection.bypassTokens'),
+  }, // The token's hash stays out of the entry: before/after name the directory only.
+  DirectoryConnected: { action: 'team.directory_sync.connected', target: () => ({ setting: 'directorySync' }) },
+  DirectoryTokenRotated: {
+    action: 'team.directory_sync.token_rotated',
+    target: () => ({ setting: 'directorySync.token' }),
   },
+  DirectoryDisconnected: { action: 'team.directory_sync.disconnected', target: () => ({ setting: 'directorySync' }) },
 };
 
 /** What an access event changed, in audit terms. */

@@ -40,6 +40,9 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'PasswordRotated':
     case 'BypassTokenRecorded':
     case 'BypassTokenRevoked':
+    case 'DirectoryConnected':
+    case 'DirectoryTokenRotated':
+    case 'DirectoryDisconnected':
       return { kind: 'none' };
     default:
       return unreachable(event);

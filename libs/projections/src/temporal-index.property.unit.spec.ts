@@ -191,7 +191,8 @@ function generate(plan: (typeof plans)[number], steps: Step[]): Generated {
     now += gapMs;
     const state = history.state;
     const members = state.status === 'active' ? [...state.members.keys()].sort() : [];
-    const owner = members.find((m) => state.status === 'active' && state.members.get(m)!.role.value === 'owner') ?? 'u0';
+    const owner =
+      members.find((m) => state.status === 'active' && state.members.get(m)!.role.value === 'owner') ?? 'u0';
     const actor = actorIsOwner ? owner : (members[now % members.length] ?? 'u0');
     const outcome = history.tryRun(actor, new Date(now).toISOString(), command);
     if (outcome.ok) record(outcome.events);

@@ -13,22 +13,26 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ETagInterceptor } from './etag.interceptor';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyInterceptor, NoIdempotencyKeyInterceptor } from './idempotency/idempotency.interceptor';
 import { identityProviderUnavailable, problemContent } from '../http/problem.dto';
 
 /**
  * Marks a command route: `Idempotency-Key` and `If-Match` handling, `ETag` on the answer, and the OpenAPI description
  * of the headers and of every problem answer a command can get.
  */
-export const CommandRoute = (): MethodDecorator =>
+export const CommandRoute = (options: { answerHoldsSecret?: boolean } = {}): MethodDecorator =>
   applyDecorators(
-    UseInterceptors(IdempotencyInterceptor, ETagInterceptor),
+    // An answer holding a secret shown once is never stored for replay (the idempotency store is the event log).
+    options.answerHoldsSecret
+      ? UseInterceptors(NoIdempotencyKeyInterceptor, ETagInterceptor)
+      : UseInterceptors(IdempotencyInterceptor, ETagInterceptor),
     ApiBearerAuth(),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
-      description:
-        'Up to 255 visible ASCII characters. The same key with the same request returns the first answer (header `Idempotent-Replayed: true`) and appends nothing; with another request: 409.',
+      description: options.answerHoldsSecret
+        ? 'Not accepted here (400): the answer holds a secret shown once, which is never stored for a replay.'
+        : 'Up to 255 visible ASCII characters. The same key with the same request returns the first answer (header `Idempotent-Replayed: true`) and appends nothing; with another request: 409.',
     }),
     ApiHeader({
       name: 'If-Match',

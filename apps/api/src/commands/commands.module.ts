@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CLOCK, systemClock } from './clock';
+import { DirectorySyncController } from './directory-sync.controller';
 import { ETagInterceptor } from './etag.interceptor';
 import { ExecuteTeamCommandHandler } from './execute-team-command.handler';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -17,7 +18,7 @@ import { TeamsController } from './teams.controller';
  */
 @Module({
   imports: [CqrsModule.forRoot()],
-  controllers: [TeamsController, MembersController, ProjectsController, SecurityController],
+  controllers: [TeamsController, MembersController, ProjectsController, SecurityController, DirectorySyncController],
   providers: [
     ExecuteTeamCommandHandler,
     IdempotencyStore,

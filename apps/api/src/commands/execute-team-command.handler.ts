@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { TeamCommands } from '@access-audit/application';
+import type { TeamCommandOutcome, TeamCommands } from '@access-audit/application';
 import { ProblemException } from '../http/problem';
 import { ExecuteTeamCommand, type TeamCommandAccepted } from './execute-team-command';
 import { rejectionProblem, revisionConflictProblem } from './rejection-problem';
@@ -12,13 +12,17 @@ export class ExecuteTeamCommandHandler implements ICommandHandler<ExecuteTeamCom
   constructor(@Inject(TEAM_COMMANDS) private readonly commands: TeamCommands) {}
 
   async execute({ command, context }: ExecuteTeamCommand): Promise<TeamCommandAccepted> {
-    const outcome = await this.commands.issue(command, context);
-    if (!outcome.ok && outcome.kind === 'conflict') throw revisionConflictProblem(outcome.error, outcome.pinned);
-    if (!outcome.ok) throw new ProblemException(rejectionProblem(outcome.rejection));
-    return {
-      position: outcome.position,
-      streamRevision: outcome.streamRevision,
-      events: outcome.events.map((event) => ({ id: event.id, type: event.type })),
-    };
+    return acceptedAnswer(await this.commands.issue(command, context));
   }
+}
+
+/** A command's outcome as an HTTP route answers it: the accepted body, or the problem it is refused with. */
+export function acceptedAnswer(outcome: TeamCommandOutcome): TeamCommandAccepted {
+  if (!outcome.ok && outcome.kind === 'conflict') throw revisionConflictProblem(outcome.error, outcome.pinned);
+  if (!outcome.ok) throw new ProblemException(rejectionProblem(outcome.rejection));
+  return {
+    position: outcome.position,
+    streamRevision: outcome.streamRevision,
+    events: outcome.events.map((event) => ({ id: event.id, type: event.type })),
+  };
 }

@@ -85,22 +85,32 @@ export interface PlanRules {
   roleLimits: Readonly<Partial<Record<TeamRole, number>>>;
   projectRoles: boolean;
   permissionGroups: boolean;
+  /** Whether an identity provider may provision the team over SCIM (Directory Sync is an Enterprise feature). */
+  directorySync: boolean;
 }
 
 /** POLICY.md "Plans and which team roles they allow". */
 export const planRules: Readonly<Record<Plan, PlanRules>> = {
-  hobby: { teamRoles: ['owner'], roleLimits: { owner: 1 }, projectRoles: false, permissionGroups: false },
+  hobby: {
+    teamRoles: ['owner'],
+    roleLimits: { owner: 1 },
+    projectRoles: false,
+    permissionGroups: false,
+    directorySync: false,
+  },
   pro: {
     teamRoles: ['owner', 'member', 'billing', 'pro_viewer'],
     roleLimits: { billing: 1 },
     projectRoles: false,
     permissionGroups: false,
+    directorySync: false,
   },
   enterprise: {
     teamRoles: ['owner', 'member', 'developer', 'security', 'billing', 'enterprise_viewer', 'contributor'],
     roleLimits: {},
     projectRoles: true,
     permissionGroups: true,
+    directorySync: true,
   },
 };
 
@@ -261,5 +271,7 @@ export const ruleIds = {
   bypassTokenAbsent: 'security.bypass-token.absent',
   bypassTokenPresent: 'security.bypass-token.present',
   passwordProtectionEnabled: 'security.password-protection.enabled',
+  planDirectorySync: 'plan.directory-sync-available',
+  directoryConnected: 'directory-sync.connected',
 } as const;
 export type RuleId = (typeof ruleIds)[keyof typeof ruleIds];

@@ -24,6 +24,13 @@ export type DeleteProject = Cmd<'DeleteProject', { projectId: string }>;
 export type AssignProjectRole = Cmd<'AssignProjectRole', { projectId: string; userId: string; role: ProjectRole }>;
 export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; userId: string }>;
 
+/**
+ * Connects the team's directory, or rotates its token when one is connected. The edge mints the token and passes only
+ * its hash (the token is shown once and never enters the log); `directoryId` is used only if none is connected yet.
+ */
+export type ConnectDirectory = Cmd<'ConnectDirectory', { directoryId: string; name: string; tokenHash: string }>;
+export type DisconnectDirectory = Cmd<'DisconnectDirectory', Record<string, never>>;
+
 /** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
 export type SecurityChange =
   | { setting: 'firewall'; enabled: boolean }
@@ -52,6 +59,8 @@ export type TeamCommand =
   | DeleteProject
   | AssignProjectRole
   | RevokeProjectRole
-  | ChangeProjectSecurity;
+  | ChangeProjectSecurity
+  | ConnectDirectory
+  | DisconnectDirectory;
 
 export type TeamCommandType = TeamCommand['type'];

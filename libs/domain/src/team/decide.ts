@@ -4,6 +4,7 @@ import { checkPermission } from './effective-permissions';
 import type { TeamEvent } from './events';
 import type { Decision, Rejection } from './rejection';
 import { evolve, type ActiveTeam, type TeamState } from './state';
+import { directorySyncCommands } from './decide/directory-sync';
 import { membershipCommands } from './decide/membership';
 import { permissionGroupCommands } from './decide/permission-groups';
 import { projectSecurityCommands } from './decide/project-security';
@@ -23,6 +24,7 @@ const commands: CommandEntries<Exclude<TeamCommand['type'], 'CreateTeam'>> = {
   ...permissionGroupCommands,
   ...projectCommands,
   ...projectSecurityCommands,
+  ...directorySyncCommands,
 };
 
 type TeamScopedCommand = Exclude<TeamCommand, { type: 'CreateTeam' }>;

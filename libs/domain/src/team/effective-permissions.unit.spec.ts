@@ -183,20 +183,28 @@ describe('via explains every permission', () => {
 });
 
 describe('POLICY.md plans table as data', () => {
-  it('states the roles, limits and features of each plan', () => {
+  it('states the roles, limits and features of each plan (directory sync: Enterprise, API.md "Directory sync")', () => {
     expect(planRules).toEqual({
-      hobby: { teamRoles: ['owner'], roleLimits: { owner: 1 }, projectRoles: false, permissionGroups: false },
+      hobby: {
+        teamRoles: ['owner'],
+        roleLimits: { owner: 1 },
+        projectRoles: false,
+        permissionGroups: false,
+        directorySync: false,
+      },
       pro: {
         teamRoles: ['owner', 'member', 'billing', 'pro_viewer'],
         roleLimits: { billing: 1 },
         projectRoles: false,
         permissionGroups: false,
+        directorySync: false,
       },
       enterprise: {
         teamRoles: ['owner', 'member', 'developer', 'security', 'billing', 'enterprise_viewer', 'contributor'],
         roleLimits: {},
         projectRoles: true,
         permissionGroups: true,
+        directorySync: true,
       },
     });
   });

@@ -126,6 +126,24 @@ export type BypassTokenRevoked = Ev<
   { projectId: string; tokenId: string; before: { tokenId: string; fingerprint?: string }; after: null }
 >;
 
+/** The team's identity-provider connection as the audit log shows it (the token's hash is kept apart). */
+export interface DirectoryRef {
+  directoryId: string;
+  name: string;
+}
+export type DirectoryConnected = Ev<
+  'DirectoryConnected',
+  { directoryId: string; tokenHash: string; before: null; after: DirectoryRef }
+>;
+export type DirectoryTokenRotated = Ev<
+  'DirectoryTokenRotated',
+  { directoryId: string; tokenHash: string; before: DirectoryRef; after: DirectoryRef }
+>;
+export type DirectoryDisconnected = Ev<
+  'DirectoryDisconnected',
+  { directoryId: string; before: DirectoryRef; after: null }
+>;
+
 export type TeamEvent =
   | TeamCreated
   | TeamRenamed
@@ -148,7 +166,10 @@ export type TeamEvent =
   | PasswordProtectionChanged
   | PasswordRotated
   | BypassTokenRecorded
-  | BypassTokenRevoked;
+  | BypassTokenRevoked
+  | DirectoryConnected
+  | DirectoryTokenRotated
+  | DirectoryDisconnected;
 
 export type TeamEventType = TeamEvent['type'];
 
@@ -176,6 +197,9 @@ const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
   PasswordRotated: true,
   BypassTokenRecorded: true,
   BypassTokenRevoked: true,
+  DirectoryConnected: true,
+  DirectoryTokenRotated: true,
+  DirectoryDisconnected: true,
 };
 
 export const teamEventTypes = Object.keys(teamEventTypeSet) as readonly TeamEventType[];

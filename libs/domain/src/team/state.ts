@@ -27,6 +27,14 @@ export interface ProjectState {
   security: ProjectSecurity;
 }
 
+/** The identity provider connected over SCIM; its token is known only by its SHA-256 hash. */
+export interface DirectoryState {
+  directoryId: string;
+  name: string;
+  tokenHash: string;
+  connectedAt: string;
+}
+
 export interface ActiveTeam {
   status: 'active';
   id: string;
@@ -36,6 +44,7 @@ export interface ActiveTeam {
   /** Keyed by Map, never by property: any id may be `constructor` or `__proto__`. */
   members: ReadonlyMap<string, MemberState>;
   projects: ReadonlyMap<string, ProjectState>;
+  directory?: DirectoryState;
 }
 
 export type TeamState = { status: 'none' } | ActiveTeam;
@@ -206,6 +215,24 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
         ...p,
         bypassTokens: p.bypassTokens.filter((t) => t.tokenId !== event.data.tokenId),
       }));
+    case 'DirectoryConnected':
+      return {
+        ...team,
+        directory: {
+          directoryId: event.data.directoryId,
+          name: event.data.after.name,
+          tokenHash: event.data.tokenHash,
+          connectedAt: event.data.occurredAt,
+        },
+      };
+    case 'DirectoryTokenRotated':
+      return team.directory
+        ? { ...team, directory: { ...team.directory, name: event.data.after.name, tokenHash: event.data.tokenHash } }
+        : team;
+    case 'DirectoryDisconnected': {
+      const { directory: _disconnected, ...rest } = team;
+      return rest;
+    }
     default:
       return assertNever(event);
   }

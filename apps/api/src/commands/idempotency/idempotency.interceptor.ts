@@ -136,3 +136,21 @@ function replay(reply: FastifyReply, response: StoredResponse): unknown {
   void reply.status(response.status);
   return response.body;
 }
+
+/** Refuses `Idempotency-Key` on a route whose answer holds a secret shown once (it would be stored to replay it). */
+@Injectable()
+export class NoIdempotencyKeyInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.switchToHttp().getRequest<FastifyRequest>().headers[idempotencyKeyHeader] !== undefined) {
+      throw validationProblem([
+        {
+          field: 'Idempotency-Key',
+          rule: 'notAccepted',
+          message:
+            'Idempotency-Key is not accepted here: the answer holds a token shown once, never stored for a replay',
+        },
+      ]);
+    }
+    return next.handle();
+  }
+}

@@ -55,6 +55,13 @@ export function planChangeConflicts(
       }
     }
   }
+  if (team.directory && !rules.directorySync) {
+    conflicts.push({
+      userId: '*',
+      holds: `directory:${team.directory.directoryId}`,
+      message: `directory sync is not available on ${plan}; disconnect the directory first`,
+    });
+  }
   for (const role of teamRoles) {
     const limit = rules.roleLimits[role];
     if (limit !== undefined && countRole(team, role) > limit) {
