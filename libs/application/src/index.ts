@@ -8,3 +8,10 @@ export {
   type TeamCommandOutcome,
   type TeamCommandsDeps,
 } from './team-commands';
+export {
+  TeamSnapshots,
+  TeamStateCache,
+  teamSnapshotEventType,
+  teamSnapshotStreamId,
+  teamSnapshotVersion,
+} from './team-state-cache';

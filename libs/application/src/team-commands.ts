@@ -8,6 +8,7 @@ import {
   type StreamLocks,
 } from '@access-audit/event-store';
 import { decodeTeamEvent } from '@access-audit/team-stream';
+import { TeamStateCache, type TeamSnapshots } from './team-state-cache';
 
 type WithoutMetadata<C> = C extends TeamCommand ? Omit<C, 'metadata'> : never;
 
@@ -58,6 +59,10 @@ export interface TeamCommandsDeps {
   now: () => Date;
   observer?: CommandObserver;
   denials?: DenialSink;
+  /** Folded team states kept between commands (default: 10,000 teams, least recently used forgotten first). */
+  cache?: TeamStateCache;
+  /** Stored snapshots for cold starts of long team streams (default: none). */
+  snapshots?: TeamSnapshots;
 }
 
 /**
@@ -66,7 +71,11 @@ export interface TeamCommandsDeps {
  * revision (retried on a conflict with another instance unless the caller pinned it); metrics; the denial record.
  */
 export class TeamCommands {
-  constructor(private readonly deps: TeamCommandsDeps) {}
+  readonly #cache: TeamStateCache;
+
+  constructor(private readonly deps: TeamCommandsDeps) {
+    this.#cache = deps.cache ?? new TeamStateCache();
+  }
 
   async issue(input: TeamCommandInput, context: TeamCommandContext): Promise<TeamCommandOutcome> {
     const { store, locks, observer, denials } = this.deps;
@@ -83,6 +92,8 @@ export class TeamCommands {
       outcome = await handleCommand(store, teamStreamId(input.teamId), teamDecider, command, {
         locks,
         decode: decodeTeamEvent,
+        cache: this.#cache,
+        ...(this.deps.snapshots ? { snapshots: this.deps.snapshots } : {}),
         ...(context.expectedRevision !== undefined ? { expectedRevision: context.expectedRevision } : {}),
         metadata: {
           actorId: context.actorId,

@@ -5,7 +5,13 @@ export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
 export type { Rejection, Decision } from './team/rejection';
 export { evolve, foldTeam, initialTeamState } from './team/state';
 export type { TeamState, ActiveTeam, MemberState, ProjectState, Grant } from './team/state';
-export { encodeTeamState, decodeTeamState, teamStateToJson, teamStateFromJson } from './team/state-codec';
+export {
+  encodeTeamState,
+  decodeTeamState,
+  teamStateToJson,
+  teamStateFromJson,
+  teamStateVersion,
+} from './team/state-codec';
 export type { EncodedTeamState, EncodedMember } from './team/state-codec';
 export {
   decide,

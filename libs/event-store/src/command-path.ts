@@ -22,7 +22,7 @@ export interface Decider<State, Command, Event extends DomainEvent, Rejection> {
   decide: (command: Command, state: State) => Decision<Event, Rejection>;
 }
 
-export interface HandleCommandOptions<Event extends DomainEvent> {
+export interface HandleCommandOptions<Event extends DomainEvent, State = unknown> {
   /** The stream's revision the caller saw (-1: no stream); a mismatch throws WrongExpectedRevisionError, never retried. */
   expectedRevision?: number;
   /** Id of each new event. Default `crypto.randomUUID`. */
@@ -37,6 +37,25 @@ export interface HandleCommandOptions<Event extends DomainEvent> {
   locks?: StreamLocks;
   /** Reads a stored event as the decider's event; `undefined` skips it. Default: its `{ type, data }` as they are. */
   decode?: (recorded: RecordedEvent) => Event | undefined;
+  /** Folded states kept between commands: a command reads only the events after the cached revision. */
+  cache?: StreamStateCache<State>;
+  /** Stored snapshots for a cold start of a long stream (no cached state). */
+  snapshots?: SnapshotStore<State>;
+}
+
+/** Folded states by stream, kept in memory (bounded by the implementation). */
+export interface StreamStateCache<State> {
+  get(streamId: string): LoadedStream<State> | undefined;
+  set(streamId: string, loaded: LoadedStream<State>): void;
+}
+
+/** Snapshots of folded states, stored beside the stream; one of another decider or policy version is never returned. */
+export interface SnapshotStore<State> {
+  /** The newest usable snapshot of the stream, if any. */
+  load(streamId: string): Promise<LoadedStream<State> | undefined>;
+  save(streamId: string, loaded: LoadedStream<State>): Promise<void>;
+  /** A snapshot is saved each time a stream's revision reaches a multiple of this. */
+  readonly every: number;
 }
 
 export type CommandOutcome<State, Rejection> =
@@ -53,21 +72,31 @@ export interface LoadedStream<State> {
 
 const asStored = <Event>(event: RecordedEvent): Event => ({ type: event.type, data: event.data }) as Event;
 
-/** Folds a whole stream (no snapshots), each stored event read through `decode`. */
+const loadPage = 1_000;
+
+/**
+ * Folds a stream, each stored event read through `decode`: from its start, or only the events after `from` (a cached
+ * or snapshotted state of the same stream), in pages.
+ */
 export async function loadStream<State, Event extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<State, never, Event, unknown>, 'initialState' | 'evolve'>,
   decode: (recorded: RecordedEvent) => Event | undefined = asStored,
+  from?: LoadedStream<State>,
 ): Promise<LoadedStream<State>> {
-  const events = await store.readStream(streamId);
-  let state = decider.initialState();
-  for (const recorded of events) {
-    const event = decode(recorded);
-    if (event !== undefined) state = decider.evolve(state, event);
+  let loaded: LoadedStream<State> = from ?? { state: decider.initialState(), revision: -1, position: undefined };
+  for (;;) {
+    const page = await store.readStream(streamId, { fromRevision: loaded.revision + 1, limit: loadPage });
+    let state = loaded.state;
+    for (const recorded of page) {
+      const event = decode(recorded);
+      if (event !== undefined) state = decider.evolve(state, event);
+    }
+    const last = page[page.length - 1];
+    if (last) loaded = { state, revision: last.revision, position: last.position };
+    if (page.length < loadPage) return loaded;
   }
-  const last = events[events.length - 1];
-  return { state, revision: last ? last.revision : -1, position: last?.position };
 }
 
 /**
@@ -80,7 +109,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent, R
   streamId: string,
   decider: Decider<State, Command, Event, Rejection>,
   command: Command,
-  options: HandleCommandOptions<Event> = {},
+  options: HandleCommandOptions<Event, State> = {},
 ): Promise<CommandOutcome<State, Rejection>> {
   const attempt = () => decideAndAppend(store, streamId, decider, command, options);
   return options.locks ? options.locks.run(streamId, attempt) : attempt();
@@ -91,12 +120,16 @@ async function decideAndAppend<State, Command, Event extends DomainEvent, Reject
   streamId: string,
   decider: Decider<State, Command, Event, Rejection>,
   command: Command,
-  options: HandleCommandOptions<Event>,
+  options: HandleCommandOptions<Event, State>,
 ): Promise<CommandOutcome<State, Rejection>> {
+  const { cache, snapshots } = options;
   const maxRetries = options.maxRetries ?? 5;
   const nextEventId = options.eventIds ?? randomUUID;
   for (let retry = 0; ; retry++) {
-    const loaded = await loadStream(store, streamId, decider, options.decode);
+    // Cost stays flat with history: a cached state (or a snapshot) plus the events after it, never the whole stream.
+    const from = cache?.get(streamId) ?? (await snapshots?.load(streamId));
+    const loaded = await loadStream(store, streamId, decider, options.decode, from);
+    cache?.set(streamId, loaded);
     if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
       throw new WrongExpectedRevisionError(streamId, options.expectedRevision, loaded.revision);
     }
@@ -126,6 +159,15 @@ async function decideAndAppend<State, Command, Event extends DomainEvent, Reject
         recordedAt: result.events[index].recordedAt ?? acknowledgedAt,
       }));
       const state = decision.events.reduce(decider.evolve, loaded.state);
+      const next = { state, revision: result.streamRevision, position: result.position };
+      cache?.set(streamId, next);
+      if (
+        snapshots &&
+        Math.floor(next.revision / snapshots.every) > Math.floor(Math.max(loaded.revision, 0) / snapshots.every)
+      ) {
+        // A snapshot is only a shortcut for later cold starts: the events are stored, so its failure fails nothing.
+        await snapshots.save(streamId, next).catch(() => undefined);
+      }
       return { ok: true, events, streamRevision: result.streamRevision, position: result.position, state };
     } catch (error) {
       const mayRetry = options.expectedRevision === undefined && retry < maxRetries;

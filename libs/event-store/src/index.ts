@@ -14,5 +14,7 @@ export {
   type DomainEvent,
   type HandleCommandOptions,
   type LoadedStream,
+  type SnapshotStore,
+  type StreamStateCache,
 } from './command-path';
 export { StreamLocks } from './stream-locks';

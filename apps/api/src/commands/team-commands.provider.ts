@@ -1,5 +1,5 @@
-import type { Provider } from '@nestjs/common';
-import { TeamCommands } from '@access-audit/application';
+import { Logger, type Provider } from '@nestjs/common';
+import { TeamCommands, TeamSnapshots } from '@access-audit/application';
 import type { EventStore, StreamLocks } from '@access-audit/event-store';
 import { DENIAL_RECORDER, type DenialRecorder } from '../audit/denial-recorder';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
@@ -8,6 +8,8 @@ import { CLOCK, type Clock } from './clock';
 
 /** Injection token of the application layer's `TeamCommands`, the one way in for every team command of this process. */
 export const TEAM_COMMANDS = Symbol('TEAM_COMMANDS');
+
+const logger = new Logger('TeamCommands');
 
 export const teamCommandsProvider: Provider = {
   provide: TEAM_COMMANDS,
@@ -23,6 +25,9 @@ export const teamCommandsProvider: Provider = {
       store,
       locks,
       now: () => clock.now(),
+      snapshots: new TeamSnapshots(store, 1_000, undefined, (error) =>
+        logger.warn(`a team snapshot was not stored: ${error instanceof Error ? error.message : String(error)}`),
+      ),
       observer: {
         handled: (type, outcome) => metrics.commandHandled(type, outcome),
         appended: (e) => metrics.appended(e),

@@ -1,7 +1,10 @@
 import type { PermissionGroup, ProjectRole } from '../policy/policy';
 import type { ActiveTeam, Grant, MemberState, ProjectState, TeamState } from './state';
 
-/** A team state as plain JSON: every Map becomes its entries sorted by key, so equal states encode to equal text. */
+/** The shape of `TeamState` as encoded here; raised whenever `evolve` or the state's shape changes what a fold holds. */
+export const teamStateVersion = 1;
+
+/** A team state as plain JSON: every Map becomes its entries, in order, so a decoded state is the folded one. */
 export interface EncodedMember {
   userId: string;
   role: MemberState['role'];
@@ -16,8 +19,8 @@ export type EncodedTeamState =
       projects: Array<[string, ProjectState]>;
     });
 
-const byKey = <K extends string, V>(map: ReadonlyMap<K, V>): Array<[K, V]> =>
-  [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+// Entries in the Maps' own order, so a decoded state iterates exactly as the folded one did.
+const byKey = <K extends string, V>(map: ReadonlyMap<K, V>): Array<[K, V]> => [...map.entries()];
 
 export function encodeTeamState(state: TeamState): EncodedTeamState {
   if (state.status !== 'active') return state;
