@@ -7,6 +7,7 @@
  *   replay events/s (1M events)   vs a raw better-sqlite3 read + JSON.parse of the same log
  *   point-in-time lookup latency  vs a primary-key SELECT on the same table
  *   RSS per live grant            vs a Map holding every live grant (key → via JSON)
+ *   command p50/p99 at 100, 10k and 100k events of team history vs the same at 100 events (durable SQLite appends)
  *
  * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10).
  */
@@ -18,7 +19,19 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
-import { permissions, type ActiveTeam, type Permission } from '@access-audit/domain';
+import { TeamCommands, TeamSnapshots } from '@access-audit/application';
+import {
+  decide,
+  evolve,
+  initialTeamState,
+  permissions,
+  teamStreamId,
+  type ActiveTeam,
+  type Permission,
+  type TeamCommand,
+  type TeamState,
+} from '@access-audit/domain';
+import { StreamLocks } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
 import { generateHistory, seededRandom } from './bench-history';
@@ -258,6 +271,93 @@ async function benchHttpRuns(dir: string): Promise<void> {
   }
 }
 
+/** One team's history of `events` events, written through the decider straight into the store in batches. */
+async function writeTeamHistory(store: SqliteEventStore, teamId: string, events: number): Promise<void> {
+  let state: TeamState = initialTeamState();
+  let revision = -1;
+  let batch: TeamCommand[] = [];
+  const base = Date.parse('2025-01-01T00:00:00Z');
+  const flush = async (): Promise<void> => {
+    const toAppend = [];
+    for (const command of batch) {
+      const decision = decide(command, state);
+      if (!decision.ok) throw new Error(`history command refused: ${decision.rejection.message}`);
+      state = decision.events.reduce(evolve, state);
+      toAppend.push(
+        ...decision.events.map((e) => ({ id: globalThis.crypto.randomUUID(), type: e.type, data: e.data })),
+      );
+    }
+    const result = await store.append(teamStreamId(teamId), toAppend, revision < 0 ? 'no_stream' : revision);
+    revision = result.streamRevision;
+    batch = [];
+  };
+  const meta = (i: number) => ({ actorId: 'olga', now: new Date(base + i * 1000).toISOString() });
+  batch.push({ type: 'CreateTeam', teamId, data: { name: 'Bench', plan: 'enterprise' }, metadata: meta(0) });
+  batch.push({ type: 'AddMember', teamId, data: { userId: 'bob', role: 'member' }, metadata: meta(1) });
+  for (let i = 2; i < events; i++) {
+    const role = i % 2 === 0 ? 'developer' : 'member';
+    batch.push({ type: 'ChangeTeamRole', teamId, data: { userId: 'bob', role }, metadata: meta(i) });
+    if (batch.length === 1000) await flush();
+  }
+  if (batch.length) await flush();
+}
+
+/** Command latency on a team's long history: write side only (load, fold, decide, fsynced append), as every entry point pays it. */
+async function benchCommandCost(dir: string): Promise<void> {
+  const sizes = [100, 10_000, 100_000];
+  const measured = new Map<number, { p50: number; p99: number; coldMs: number }>();
+  for (const size of sizes) {
+    const store = new SqliteEventStore(join(dir, `commands-${size}.db`));
+    await writeTeamHistory(store, 'bench', size);
+    const commands = new TeamCommands({
+      store,
+      locks: new StreamLocks(),
+      now: () => new Date(),
+      snapshots: new TeamSnapshots(store),
+    });
+    let flip = 0;
+    const one = async (): Promise<number> => {
+      const role = flip++ % 2 === 0 ? 'security' : 'member';
+      const started = performance.now();
+      const outcome = await commands.issue(
+        { type: 'ChangeTeamRole', teamId: 'bench', data: { userId: 'bob', role } },
+        { actorId: 'olga', correlationId: 'bench' },
+      );
+      if (!outcome.ok) throw new Error(`command refused: ${JSON.stringify(outcome)}`);
+      return performance.now() - started;
+    };
+    const coldMs = await one();
+    for (let i = 0; i < 200; i++) await one();
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) times.push(await one());
+    times.sort((a, b) => a - b);
+    measured.set(size, { p50: percentile(times, 50), p99: percentile(times, 99), coldMs });
+    await store.close();
+    log(`commands at ${fmt(size)} events: p50 ${fmt(percentile(times, 50))} ms (first, cold: ${fmt(coldMs)} ms)`);
+  }
+  const base = measured.get(100)!;
+  for (const size of sizes.slice(1)) {
+    const m = measured.get(size)!;
+    rows.push({
+      figure: `command p50 at ${fmt(size)} events`,
+      value: m.p50,
+      unit: 'ms',
+      limitName: 'command p50 at 100 events',
+      limit: base.p50,
+    });
+    rows.push({
+      figure: `command p99 at ${fmt(size)} events`,
+      value: m.p99,
+      unit: 'ms',
+      limitName: 'command p99 at 100 events',
+      limit: base.p99,
+    });
+  }
+  notes.push(
+    `commands: ${sizes.map((n) => `${fmt(n)} events p50 ${fmt(measured.get(n)!.p50)} ms, first (cold, whole fold) ${fmt(measured.get(n)!.coldMs)} ms`).join('; ')}`,
+  );
+}
+
 interface CheckSample {
   teamId: string;
   userId: string;
@@ -419,6 +519,9 @@ async function main(): Promise<void> {
 
     // 6. HTTP, the API in a child process.
     await benchHttp(dir);
+
+    // 7. Command cost against history length.
+    await benchCommandCost(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
