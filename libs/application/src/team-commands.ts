@@ -7,7 +7,7 @@ import {
   type RequestContext,
   type StreamLocks,
 } from '@access-audit/event-store';
-import { decodeTeamEvent } from '@access-audit/team-stream';
+import { decodeTeamEvent, UndecodableTeamEventError } from '@access-audit/team-stream';
 import { TeamStateCache, type TeamSnapshots } from './team-state-cache';
 
 type WithoutMetadata<C> = C extends TeamCommand ? Omit<C, 'metadata'> : never;
@@ -34,7 +34,9 @@ export type TeamCommandOutcome =
   /** The domain refused it; nothing was appended to the team stream (the denial record aside). */
   | { ok: false; kind: 'refused'; rejection: Rejection; streamRevision: number; command: TeamCommand }
   /** The stream was not at the revision the caller pinned (or kept moving past every retry). */
-  | { ok: false; kind: 'conflict'; error: WrongExpectedRevisionError; pinned: boolean };
+  | { ok: false; kind: 'conflict'; error: WrongExpectedRevisionError; pinned: boolean }
+  /** The team's stream holds an event this code cannot read: nothing is decided on a state it cannot know. */
+  | { ok: false; kind: 'unreadable'; error: UndecodableTeamEventError };
 
 /** Counts what happened to each command and what it appended (the API's Prometheus metrics, for one). */
 export interface CommandObserver {
@@ -106,6 +108,10 @@ export class TeamCommands {
       if (error instanceof WrongExpectedRevisionError) {
         observer?.handled(input.type, 'conflict');
         return { ok: false, kind: 'conflict', error, pinned: context.expectedRevision !== undefined };
+      }
+      if (error instanceof UndecodableTeamEventError) {
+        observer?.handled(input.type, 'error');
+        return { ok: false, kind: 'unreadable', error };
       }
       observer?.handled(input.type, 'error');
       throw error;

@@ -1,5 +1,6 @@
 import { teamEventTypes, teamStreamPrefix, type TeamEvent } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
+import { teamEventDataProblem } from './shapes';
 
 const knownTeamEventTypes: ReadonlySet<string> = new Set(teamEventTypes);
 
@@ -28,8 +29,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The one decode of a recorded team event: upcast, then checked for what every fold relies on (a known type, and data
- * with the team, actor and time as strings). `undefined` for a type this code does not know (written by newer code,
+ * The one decode of a recorded team event: upcast, then checked for what every fold relies on (a known type, the team,
+ * actor and time as strings, and every field of its type that a fold, a read model or the audit log reads). `undefined` for a type this code does not know (written by newer code,
  * or not a team event); a known type with unreadable data throws `UndecodableTeamEventError`.
  */
 export function decodeTeamEvent(recorded: RecordedEvent, upcasters = teamEventUpcasters): TeamEvent | undefined {
@@ -41,5 +42,7 @@ export function decodeTeamEvent(recorded: RecordedEvent, upcasters = teamEventUp
   for (const field of ['teamId', 'actorId', 'occurredAt'] as const) {
     if (typeof data[field] !== 'string') throw new UndecodableTeamEventError(recorded, `data.${field} is not a string`);
   }
+  const problem = teamEventDataProblem(event.type as TeamEvent['type'], data);
+  if (problem) throw new UndecodableTeamEventError(recorded, problem);
   return event as TeamEvent;
 }

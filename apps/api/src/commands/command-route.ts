@@ -13,7 +13,11 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ETagInterceptor } from './etag.interceptor';
-import { IdempotencyInterceptor, NoIdempotencyKeyInterceptor } from './idempotency/idempotency.interceptor';
+import {
+  IdempotencyInterceptor,
+  NoIdempotencyKeyInterceptor,
+  NoQueryParametersInterceptor,
+} from './idempotency/idempotency.interceptor';
 import { identityProviderUnavailable, problemContent } from '../http/problem.dto';
 
 /**
@@ -24,8 +28,8 @@ export const CommandRoute = (options: { answerHoldsSecret?: boolean } = {}): Met
   applyDecorators(
     // An answer holding a secret shown once is never stored for replay (the idempotency store is the event log).
     options.answerHoldsSecret
-      ? UseInterceptors(NoIdempotencyKeyInterceptor, ETagInterceptor)
-      : UseInterceptors(IdempotencyInterceptor, ETagInterceptor),
+      ? UseInterceptors(NoQueryParametersInterceptor, NoIdempotencyKeyInterceptor, ETagInterceptor)
+      : UseInterceptors(NoQueryParametersInterceptor, IdempotencyInterceptor, ETagInterceptor),
     ApiBearerAuth(),
     ApiHeader({
       name: 'Idempotency-Key',

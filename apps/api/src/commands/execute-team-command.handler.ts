@@ -1,7 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { TeamCommandOutcome, TeamCommands } from '@access-audit/application';
+import { teamStreamPrefix } from '@access-audit/domain';
 import { ProblemException } from '../http/problem';
+import { teamStreamUnreadableProblem } from '../http/quarantine-problem';
 import { ExecuteTeamCommand, type TeamCommandAccepted } from './execute-team-command';
 import { rejectionProblem, revisionConflictProblem } from './rejection-problem';
 import { TEAM_COMMANDS } from './team-commands.provider';
@@ -19,6 +21,11 @@ export class ExecuteTeamCommandHandler implements ICommandHandler<ExecuteTeamCom
 /** A command's outcome as an HTTP route answers it: the accepted body, or the problem it is refused with. */
 export function acceptedAnswer(outcome: TeamCommandOutcome): TeamCommandAccepted {
   if (!outcome.ok && outcome.kind === 'conflict') throw revisionConflictProblem(outcome.error, outcome.pinned);
+  if (!outcome.ok && outcome.kind === 'unreadable') {
+    const { event, why } = outcome.error;
+    const teamId = event.streamId.slice(teamStreamPrefix.length);
+    throw teamStreamUnreadableProblem(teamId, { ...event, streamRevision: event.revision }, why);
+  }
   if (!outcome.ok) throw new ProblemException(rejectionProblem(outcome.rejection));
   return {
     position: outcome.position,

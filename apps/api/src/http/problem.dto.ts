@@ -47,8 +47,11 @@ export class ProblemDto {
   currentRevision?: number;
   @ApiPropertyOptional({ example: 'evil', description: '503 team-quarantined: the team whose read models stopped' })
   teamId?: string;
-  @ApiPropertyOptional({ enum: ['access', 'audit'], description: '503 team-quarantined: the read model that stopped' })
-  readModel?: 'access' | 'audit';
+  @ApiPropertyOptional({
+    enum: ['access', 'audit', 'commands'],
+    description: '503 team-quarantined: the read model that stopped (`commands`: team-stream-unreadable)',
+  })
+  readModel?: 'access' | 'audit' | 'commands';
   @ApiPropertyOptional({
     type: QuarantinedEventDto,
     description: '503 team-quarantined: the event that could not be applied (never its data)',

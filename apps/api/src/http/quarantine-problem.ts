@@ -32,3 +32,25 @@ export const teamQuarantinedProblem = (
       },
     ),
   );
+
+/** Problem type of a command on a team whose stream holds an event this code cannot read. */
+export const teamStreamUnreadableType = 'urn:access-audit:problem:team-stream-unreadable';
+
+/** 503 for a command on such a team: nothing is decided on a state that cannot be known; names the event, not its data. */
+export const teamStreamUnreadableProblem = (
+  teamId: string,
+  event: QuarantinedEventRef,
+  why: string,
+): ProblemException =>
+  new ProblemException(
+    problem(
+      503,
+      teamStreamUnreadableType,
+      `team ${teamId} takes no command: its stream holds event ${event.id} (${event.type}, position ${event.position}, stream revision ${event.streamRevision}) that cannot be read (${why})`,
+      {
+        teamId,
+        readModel: 'commands',
+        event: { id: event.id, type: event.type, position: event.position, streamRevision: event.streamRevision },
+      },
+    ),
+  );
