@@ -59,6 +59,10 @@ const autocannon: (options: {
   connections: number;
   duration: number;
   headers?: Record<string, string>;
+  requests?: Array<{
+    method?: string;
+    setupRequest?: (request: { path: string; body?: string }, context: Record<string, unknown>) => object;
+  }>;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 }) => AutocannonRun = require('autocannon');
 
@@ -165,6 +169,12 @@ async function serveBare(): Promise<void> {
   const app = Fastify({ logger: false });
   app.get('/v1/check', async (_request, reply) =>
     reply.header('Content-Type', 'application/json; charset=utf-8').send(body),
+  );
+  // The limit of a command route: parses the same JSON body, answers a JSON body of the same size, writes nothing.
+  app.put('/v1/teams/:teamId/members/:userId/role', async (request, reply) =>
+    reply
+      .header('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ echoed: request.body }).length >= 0 ? (process.env.BENCH_COMMAND_JSON ?? '{}') : ''),
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -358,6 +368,102 @@ async function benchCommandCost(dir: string): Promise<void> {
   );
 }
 
+const COMMAND_CLIENTS = 64;
+
+/** Durable commands/s over HTTP with 64 clients on 64 teams, beside raw fsynced single-row transactions and a bare route. */
+async function benchDurableCommands(dir: string): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 1000);
+  const secret = randomBytes(32).toString('base64url');
+  const api = await startServer([join(__dirname, '../apps/api/src/main.js')], {
+    DATA_DIR: join(dir, 'commands-api'),
+    EVENT_STORE: '',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTH_JWT_SECRET: secret,
+  });
+  try {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('olga')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const send = async (method: string, path: string, body: object): Promise<string> => {
+      const response = await fetch(`${api.url}${path}`, { method, headers, body: JSON.stringify(body) });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return text;
+    };
+    for (let i = 0; i < COMMAND_CLIENTS; i++) {
+      await send('POST', '/v1/teams', { id: `load-${i}`, name: `Load ${i}`, plan: 'enterprise' });
+      await send('POST', `/v1/teams/load-${i}/members`, { userId: 'bob', role: 'member' });
+    }
+    const sample = await send('PUT', '/v1/teams/load-0/members/bob/role', { role: 'developer' });
+    let next = 0;
+    // Each connection keeps to its own team and flips bob's role, so every command appends (a same-role one would not).
+    const requests = [
+      {
+        method: 'PUT',
+        setupRequest: (request: { path: string; body?: string }, context: Record<string, unknown>) => {
+          if (context.team === undefined) context.team = next++ % COMMAND_CLIENTS;
+          context.flip = !context.flip;
+          return {
+            ...request,
+            path: `/v1/teams/load-${String(context.team)}/members/bob/role`,
+            body: JSON.stringify({ role: context.flip ? 'security' : 'member' }),
+          };
+        },
+      },
+    ];
+    const run = async (url: string, seconds: number) => {
+      const running = autocannon({ url, connections: COMMAND_CLIENTS, duration: seconds, headers, requests });
+      const result = await running;
+      if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      return result.requests.average;
+    };
+    await run(api.url, 1);
+    const commands = await run(api.url, HTTP_SECONDS);
+    await stopServer(api.child);
+
+    const bare = await startServer([__filename, '--serve-bare'], { BENCH_COMMAND_JSON: sample });
+    let bareRate: number;
+    try {
+      await run(bare.url, 1);
+      bareRate = await run(bare.url, HTTP_SECONDS);
+    } finally {
+      await stopServer(bare.child);
+    }
+
+    // Raw durable transactions: one row per fsynced transaction, same pragmas as the embedded store.
+    const raw = new Database(join(dir, 'raw-durable.db'));
+    for (const pragma of ['journal_mode = WAL', 'synchronous = FULL']) raw.pragma(pragma);
+    raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, data TEXT NOT NULL)');
+    const insert = raw.prepare('INSERT INTO t (data) VALUES (?)');
+    const payload = JSON.stringify({ role: 'member', padding: 'x'.repeat(400) });
+    const rawRate = rate([payload], 3, (data) => insert.run(data));
+    raw.close();
+
+    rows.push({
+      figure: `durable commands, ${COMMAND_CLIENTS} clients on ${COMMAND_CLIENTS} teams`,
+      value: commands,
+      unit: 'cmd/s',
+      limitName: 'bare route, same JSON in and out',
+      limit: bareRate,
+    });
+    rows.push({
+      figure: `durable commands, ${COMMAND_CLIENTS} clients on ${COMMAND_CLIENTS} teams`,
+      value: commands,
+      unit: 'cmd/s',
+      limitName: 'raw single-row fsynced transactions',
+      limit: rawRate,
+    });
+    notes.push('a durable command is two fsynced appends: its team event and its audit entry');
+  } finally {
+    clearInterval(keepAlive);
+    await stopServer(api.child);
+  }
+}
+
 interface CheckSample {
   teamId: string;
   userId: string;
@@ -520,8 +626,9 @@ async function main(): Promise<void> {
     // 6. HTTP, the API in a child process.
     await benchHttp(dir);
 
-    // 7. Command cost against history length.
+    // 7. Command cost against history length, and durable commands under 64 clients.
     await benchCommandCost(dir);
+    await benchDurableCommands(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
