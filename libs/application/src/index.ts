@@ -1,4 +1,4 @@
-/** The application layer: how every entry point issues team commands. */
+/** The application layer: how every entry point issues team commands, and how every read route is authorized. */
 export {
   TeamCommands,
   type CommandObserver,
@@ -8,3 +8,18 @@ export {
   type TeamCommandOutcome,
   type TeamCommandsDeps,
 } from './team-commands';
+export {
+  ReadAuthorizer,
+  allTeamsReadRefusal,
+  principalReadRefusal,
+  readerScope,
+  teamReadRefusal,
+  type QuarantinedEventRef,
+  type ReadDecision,
+  type ReadPrincipal,
+  type ReadRefusal,
+  type ReadSubject,
+  type TeamStateRead,
+  type TeamStateSource,
+  type TeamUnavailable,
+} from './read-authorization';
