@@ -1,6 +1,6 @@
 export { accessReviewRuleIds } from './campaign/rules';
 export type { AccessReviewRuleId } from './campaign/rules';
-export type { AccessReviewRejection, AccessReviewDecision } from './campaign/rejection';
+export type { AccessReviewRejection } from './campaign/rejection';
 export {
   snapshotPopulation,
   populationDigest,
@@ -49,7 +49,6 @@ export type {
   AuditChainHeadReader,
   DecideItemInput,
   OpenCampaignInput,
-  RefusedCommand,
   ServiceResult,
 } from './application/access-review-service';
 export { auditChainHeadFromStore } from './application/audit-chain-head';

@@ -1,4 +1,4 @@
-/** The application layer: how every entry point issues team commands. */
+/** The application layer: how every entry point issues team commands, and how every read route is authorized. */
 export {
   TeamCommands,
   type CommandObserver,
@@ -15,3 +15,18 @@ export {
   teamSnapshotStreamId,
   teamSnapshotVersion,
 } from './team-state-cache';
+export {
+  ReadAuthorizer,
+  allTeamsReadRefusal,
+  principalReadRefusal,
+  readerScope,
+  teamReadRefusal,
+  type QuarantinedEventRef,
+  type ReadDecision,
+  type ReadPrincipal,
+  type ReadRefusal,
+  type ReadSubject,
+  type TeamStateRead,
+  type TeamStateSource,
+  type TeamUnavailable,
+} from './read-authorization';

@@ -27,6 +27,10 @@ export interface TeamCommandContext {
   causationId?: string;
   /** The team stream's revision the caller saw (HTTP `If-Match`); a mismatch is a conflict, never retried. */
   expectedRevision?: number;
+  /** ISO-8601 instant of a workflow that acts at one instant (a campaign's closing). Default: the clock's now. */
+  now?: string;
+  /** Further metadata on every event it appends, tying it to what it enforces (a campaign item: `accessReview`). */
+  links?: Readonly<Record<string, unknown>>;
 }
 
 export type TeamCommandOutcome =
@@ -85,7 +89,7 @@ export class TeamCommands {
       ...input,
       metadata: {
         actorId: context.actorId,
-        now: this.deps.now().toISOString(),
+        now: context.now ?? this.deps.now().toISOString(),
         ...(context.reason !== undefined ? { reason: context.reason } : {}),
       },
     } as TeamCommand;
@@ -98,6 +102,7 @@ export class TeamCommands {
         ...(this.deps.snapshots ? { snapshots: this.deps.snapshots } : {}),
         ...(context.expectedRevision !== undefined ? { expectedRevision: context.expectedRevision } : {}),
         metadata: {
+          ...context.links,
           actorId: context.actorId,
           correlationId: context.correlationId,
           causationId: context.causationId ?? context.correlationId,

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { policyVersion, teamStreamId } from '@access-audit/domain';
 import { MemoryEventStore } from '@access-audit/event-store';
 import { AuditLog } from './audit-log';
+import { UnauditableEventError } from './audit-trail';
 import { deniedTeamCommand } from './denial';
 import { auditEventTypes, auditStreamId, type AuditCheckpoint, type AuditEntry } from './entry';
 import { CheckpointSigner } from './signing';
@@ -218,6 +220,34 @@ describe('AuditLog', () => {
     const early = await audit.summary('acme', { to: audit.page('acme', {}, 1).entries[0].time });
     expect(early.changes.total).toBe(1);
     expect(early.findings.map((f) => f.finding)).toEqual(['owners.fewer-than-two']);
+  });
+
+  it('folds the team from its stream up to an instant, and names an event the team cannot be folded past', async () => {
+    await enterpriseHistory(store);
+    const events = await store.readStream(teamStreamId('acme'));
+    const third = events[2]!.data as { occurredAt: string };
+    const then = await audit.teamStateAt('acme', third.occurredAt);
+    expect(then.status === 'active' && then.members.size).toBe(3);
+    // A MemberAdded without its `after`: decodable, but no team state follows from it.
+    const broken = randomUUID();
+    await store.append(
+      teamStreamId('acme'),
+      [
+        {
+          id: broken,
+          type: 'MemberAdded',
+          data: { teamId: 'acme', actorId: 'alice', occurredAt: at('alice').now, policyVersion, userId: 'zed' },
+        },
+      ],
+      'any',
+    );
+    const folded = audit.teamStateAt('acme');
+    await expect(folded).rejects.toBeInstanceOf(UnauditableEventError);
+    await expect(folded).rejects.toMatchObject({
+      teamId: 'acme',
+      event: { id: broken, type: 'MemberAdded', streamId: 'team-acme', streamRevision: events.length },
+    });
+    expect((await audit.teamStateAt('acme', third.occurredAt)).status).toBe('active');
   });
 
   it('records access-review campaign events in the team audit log, once, in global order', async () => {

@@ -1,14 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import {
-  evolve,
-  initialTeamState,
-  teamStreamId,
-  teamStreamPrefix,
-  type TeamEvent,
-  type TeamState,
-} from '@access-audit/domain';
+import { teamStreamId, teamStreamPrefix, type TeamState } from '@access-audit/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@access-audit/event-store';
+import { foldTeamStream, UndecodableTeamEventError } from '@access-audit/team-stream';
 import { AuditIndex, normaliseInstant, type AuditFilter, type AuditPage } from './audit-index';
 import {
   AuditTrail,
@@ -295,25 +289,15 @@ export class AuditLog {
   }
 
   /**
-   * The team folded from its stream, with the events that occurred at or before `at`. Throws UnauditableEventError,
-   * naming the event, when the stream holds one that cannot be folded.
+   * The team folded from its stream, with the events that happened at or before `at` (team-stream's one rule for
+   * instants). Throws UnauditableEventError, naming the event, when the stream holds one that cannot be folded.
    */
   async teamStateAt(teamId: string, at?: string): Promise<TeamState> {
-    const limit = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
-    let state = initialTeamState();
-    for (let revision = 0; ;) {
-      const events = await this.#store.readStream(teamStreamId(teamId), { fromRevision: revision, limit: batchSize });
-      for (const event of events) {
-        const teamEvent = { type: event.type, data: event.data } as TeamEvent;
-        try {
-          if (Date.parse(teamEvent.data.occurredAt) > limit) return state;
-          state = evolve(state, teamEvent);
-        } catch (error) {
-          throw new UnauditableEventError(teamId, event, error, 'the team cannot be folded past it');
-        }
-      }
-      if (events.length < batchSize) return state;
-      revision = events[events.length - 1].revision + 1;
+    try {
+      return (await foldTeamStream(this.#store, teamId, at === undefined ? {} : { atMs: Date.parse(at) })).state;
+    } catch (error) {
+      if (!(error instanceof UndecodableTeamEventError)) throw error;
+      throw new UnauditableEventError(teamId, error.event, error, 'the team cannot be folded past it');
     }
   }
 

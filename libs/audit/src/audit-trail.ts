@@ -93,7 +93,7 @@ export class UnauditableEventError extends Error {
 
   constructor(
     readonly teamId: string,
-    event: RecordedEvent,
+    event: Pick<RecordedEvent, 'id' | 'type' | 'position' | 'streamId' | 'revision'>,
     cause: unknown,
     what = 'its audit entry cannot be built',
   ) {

@@ -1,5 +1,6 @@
-import { teamStreamPrefix, type TeamEvent } from '@access-audit/domain';
+import { teamStreamPrefix } from '@access-audit/domain';
 import type { RecordedEvent, RequestContext } from '@access-audit/event-store';
+import { decodeTeamEvent } from '@access-audit/team-stream';
 import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
 import type { AccessChangeFields, AuditRequestContext } from './entry';
 import { auditEntryIdFor } from './ids';
@@ -15,12 +16,13 @@ export function isAuditedSource(streamId: string, type: string): boolean {
 
 /**
  * The change entry fields of an audited event, as the audit trail records them and as verification recomputes them;
- * undefined for an event the audit log does not record. Throws when an audited event's data is not of its type.
+ * undefined for an event the audit log does not record. Throws when an audited event's data is not of its type
+ * (a team event's by `decodeTeamEvent`).
  */
 export function deriveChange(event: RecordedEvent): DerivedChange | undefined {
   if (event.streamId.startsWith(teamStreamPrefix)) {
-    if (!isTeamEventType(event.type)) return undefined;
-    const teamEvent = { type: event.type, data: event.data } as TeamEvent;
+    const teamEvent = decodeTeamEvent(event);
+    if (!teamEvent) return undefined;
     return changeOf(teamEvent.data.teamId, event, describeTeamEvent(teamEvent), teamEvent.data);
   }
   const review = describeReviewEvent(event.streamId, event.type, event.data);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Decision } from '@access-audit/domain';
 import {
   WrongExpectedRevisionError,
   type EventMetadata,
@@ -14,7 +15,7 @@ export interface DomainEvent {
   data: unknown;
 }
 
-export type Decision<Event, Rejection> = { ok: true; events: Event[] } | { ok: false; rejection: Rejection };
+export type { Decision };
 
 export interface Decider<State, Command, Event extends DomainEvent, Rejection> {
   initialState: () => State;

@@ -9,8 +9,12 @@ export class UndecodableTeamEventError extends Error {
   constructor(
     readonly event: Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'position' | 'type'>,
     readonly why: string,
+    options?: { cause?: unknown },
   ) {
-    super(`team event ${event.id} (${event.type}, ${event.streamId}@${event.revision}) cannot be decoded: ${why}`);
+    super(
+      `team event ${event.id} (${event.type}, ${event.streamId}@${event.revision}) cannot be decoded: ${why}`,
+      options,
+    );
     this.name = 'UndecodableTeamEventError';
   }
 }

@@ -1,6 +1,6 @@
 import { evolve, initialTeamState, teamStreamId, type TeamEvent, type TeamState } from '@access-audit/domain';
 import type { EventStore, RecordedEvent } from '@access-audit/event-store';
-import { decodeTeamEvent } from './decode';
+import { decodeTeamEvent, UndecodableTeamEventError } from './decode';
 
 /** An instant as milliseconds, or undefined unless it is an ISO-8601 date or date-time. */
 export function instantMs(value: string | undefined): number | undefined {
@@ -35,6 +35,15 @@ export interface FoldUntil {
 
 const pageSize = 1_000;
 
+/** Folds one event; data that decodes but cannot be folded names the event, as an undecodable one does. */
+function evolveRecorded(state: TeamState, event: TeamEvent, recorded: RecordedEvent): TeamState {
+  try {
+    return evolve(state, event);
+  } catch (error) {
+    throw new UndecodableTeamEventError(recorded, 'its data cannot be folded', { cause: error });
+  }
+}
+
 /** A team folded from its stream, whole or up to a revision or an instant; read in pages, decoded by `decodeTeamEvent`. */
 export async function foldTeamStream(store: EventStore, teamId: string, until: FoldUntil = {}): Promise<TeamAt> {
   const streamId = teamStreamId(teamId);
@@ -48,7 +57,11 @@ export async function foldTeamStream(store: EventStore, teamId: string, until: F
       if (event) {
         lastMs = effectiveMs(event, recorded, lastMs);
         if (until.atMs !== undefined && lastMs > until.atMs) return folded;
-        folded = { state: evolve(folded.state, event), revision: recorded.revision, position: recorded.position };
+        folded = {
+          state: evolveRecorded(folded.state, event, recorded),
+          revision: recorded.revision,
+          position: recorded.position,
+        };
       } else {
         folded = { ...folded, revision: recorded.revision, position: recorded.position };
       }

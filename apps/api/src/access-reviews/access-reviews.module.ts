@@ -1,9 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
 import { AccessReviewService, auditChainHeadFromStore } from '@access-audit/access-reviews';
+import type { TeamCommands } from '@access-audit/application';
 import { loadCheckpointSigner, type AuditLog } from '@access-audit/audit';
 import type { EventStore, StreamLocks } from '@access-audit/event-store';
 import { AUDIT_LOG } from '../audit/audit-log.provider';
 import { CommandsModule } from '../commands/commands.module';
+import { TEAM_COMMANDS } from '../commands/team-commands.provider';
 import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
@@ -15,8 +17,8 @@ const auditCatchUpMs = 2000;
 const logger = new Logger('AccessReviews');
 
 /**
- * Access-review campaigns. Revocations go through the team command path with the process's shared stream locks;
- * refusals reach the audit log's denial record; evidence is signed with the audit checkpoint key (`AUDIT_SIGNING_KEY`,
+ * Access-review campaigns. Revocations are issued through `TEAM_COMMANDS`, as every team command of this process is
+ * (metrics, denial records); refused campaign commands reach the audit log's denial record; evidence is signed with the audit checkpoint key (`AUDIT_SIGNING_KEY`,
  * else `$DATA_DIR/audit-signing-key.pem`, loaded by the audit library).
  */
 @Module({
@@ -25,11 +27,18 @@ const logger = new Logger('AccessReviews');
   providers: [
     {
       provide: AccessReviewService,
-      inject: [EVENT_STORE, STREAM_LOCKS, API_CONFIG, AUDIT_LOG],
-      useFactory: (store: EventStore, locks: StreamLocks, config: ApiConfig, audit: AuditLog): AccessReviewService =>
+      inject: [EVENT_STORE, STREAM_LOCKS, TEAM_COMMANDS, API_CONFIG, AUDIT_LOG],
+      useFactory: (
+        store: EventStore,
+        locks: StreamLocks,
+        teamCommands: TeamCommands,
+        config: ApiConfig,
+        audit: AuditLog,
+      ): AccessReviewService =>
         new AccessReviewService({
           store,
           locks,
+          teamCommands,
           signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),
           auditChainHead: auditChainHeadFromStore(store, async (_teamId, throughPosition) => {
             if (throughPosition !== undefined) await audit.waitUntilIndexed(throughPosition, auditCatchUpMs);

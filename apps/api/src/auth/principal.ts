@@ -2,7 +2,7 @@ import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestj
 import type { FastifyRequest } from 'fastify';
 
 /** The scope that makes a token a machine reader: queries and the change feed only, no command, no audit log. */
-export const readerScope = 'access:read';
+export { readerScope } from '@access-audit/application';
 
 /**
  * The permission name a 403 reports when a machine reader (`access:read`) calls a command route.

@@ -1,15 +1,8 @@
+import type { QuarantinedEventRef } from '@access-audit/application';
 import { problem, ProblemException } from './problem';
 
 /** Problem type of a team whose read models stopped at an event that could not be applied. */
 export const teamQuarantinedType = 'urn:access-audit:problem:team-quarantined';
-
-/** The failed event as a quarantine names it: never its data. */
-export interface QuarantinedEventRef {
-  id: string;
-  type: string;
-  position: string;
-  streamRevision: number;
-}
 
 /**
  * 503 for every answer about a quarantined team (`readModel`: the access read models or the audit log): names the team

@@ -51,7 +51,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckAnswerDto> {
     await this.consistency.settle(query.minPosition);
-    this.access.assertMemberReader(principal, query.teamId, query.userId);
+    await this.access.assertMemberReader(principal, query.teamId, query.userId);
     this.consistency.stamp(reply);
     return this.models.queries.check(query.teamId, query.userId, query.permission, query.projectId, atOf(query.at));
   }
@@ -70,7 +70,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TeamView> {
     await this.consistency.settle(query.minPosition);
-    const team = this.access.assertTeamReader(principal, teamId);
+    const team = await this.access.assertTeamReader(principal, teamId);
     this.consistency.stamp(reply);
     const at = atOf(query.at);
     if (at === undefined) return teamViewOf(team);
@@ -99,7 +99,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PermissionsAnswerDto> {
     await this.consistency.settle(query.minPosition);
-    this.access.assertMemberReader(principal, teamId, query.userId);
+    await this.access.assertMemberReader(principal, teamId, query.userId);
     this.consistency.stamp(reply);
     const selection = {
       ...(query.userId !== undefined ? { userId: query.userId } : {}),
@@ -123,7 +123,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProjectAccessAnswerDto> {
     await this.consistency.settle(query.minPosition);
-    const team = this.access.assertTeamReader(principal, teamId);
+    const team = await this.access.assertTeamReader(principal, teamId);
     const at = atOf(query.at);
     if (at === undefined && !team.projects.has(projectId)) {
       throw new ProblemException(
@@ -154,7 +154,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MemberHistoryAnswerDto> {
     await this.consistency.settle(query.minPosition);
-    this.access.assertMemberReader(principal, teamId, userId);
+    await this.access.assertMemberReader(principal, teamId, userId);
     this.consistency.stamp(reply);
     return { teamId, userId, entries: this.models.queries.memberHistory(teamId, userId, atOf(query.at)) };
   }

@@ -7,12 +7,13 @@ import {
   type TeamCommand,
   type TeamEvent,
 } from '@access-audit/domain';
-import { canonicalJson } from '@access-audit/audit';
+import { TeamCommands } from '@access-audit/application';
+import { canonicalJson, deniedTeamCommand, type DeniedCommand } from '@access-audit/audit';
 import { handleCommand, MemoryEventStore, StreamLocks, WrongExpectedRevisionError } from '@access-audit/event-store';
 import { accessReviewStreamId, type ItemOutcome } from '../campaign/events';
 import { accessReviewRuleIds as rules } from '../campaign/rules';
 import { verifyEvidenceSignature } from '../evidence/signature';
-import { AccessReviewService, type RefusedCommand } from './access-review-service';
+import { AccessReviewService } from './access-review-service';
 
 const TEAM = 'acme';
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -34,9 +35,21 @@ function setup() {
     headRequests.push({ teamId, throughPosition });
     return { streamId: `audit-${teamId}`, revision: 3, sequence: 4, headHash: 'c'.repeat(64) };
   };
-  const refusals: RefusedCommand[] = [];
-  const onRefused = async (refused: RefusedCommand) => void refusals.push(refused);
-  const service = new AccessReviewService({ store, locks, signer, auditChainHead, onRefused });
+  // Refused campaign commands and refused revocations, as the audit log would receive them.
+  const refusals: DeniedCommand[] = [];
+  const onRefused = async (refused: DeniedCommand) => void refusals.push(refused);
+  const commandsHandled: Array<[string, string]> = [];
+  const teamCommands = new TeamCommands({
+    store,
+    locks,
+    now: () => new Date(),
+    observer: { handled: (type, outcome) => void commandsHandled.push([type, outcome]), appended: () => undefined },
+    denials: {
+      record: async (command, rejection, context) =>
+        void refusals.push(deniedTeamCommand(command, rejection, context.requestContext, context.teamStreamRevision)),
+    },
+  });
+  const service = new AccessReviewService({ store, locks, teamCommands, signer, auditChainHead, onRefused });
   const team = async (type: TeamCommand['type'], actorId: string, data: object, now = T0) => {
     const outcome = await handleCommand(
       store,
@@ -55,7 +68,7 @@ function setup() {
   };
   const teamState = async () =>
     foldTeam((await store.readStream(teamStreamId(TEAM))).map((e) => ({ type: e.type, data: e.data }) as TeamEvent));
-  return { store, service, team, teamState, publicKey, headRequests, refusals };
+  return { store, service, team, teamState, publicKey, headRequests, refusals, commandsHandled };
 }
 
 /** olga and oscar own the team; oscar added mia; olga added the rest; mia assigned cole's project roles. */
@@ -359,6 +372,66 @@ describe('AccessReviewService over the event store', () => {
         position: e.position,
       })),
     });
+  });
+
+  it('issues its revocations through the application layer: counted, linked to their decision, refusals recorded as every team command', async () => {
+    const { store, service, team, refusals, commandsHandled } = setup();
+    await enterpriseTeam(team);
+    ok(
+      await service.open(
+        { teamId: TEAM, reviewId: 'rot', name: 'Rotation', reviewerIds: ['rita'], dueAt: DUE },
+        ctx('olga', T0),
+      ),
+    );
+    const decisions = new Map<string, string>();
+    for (const itemId of ['team_role:olga', 'team_role:oscar']) {
+      const decided = ok(
+        await service.decide(
+          { teamId: TEAM, reviewId: 'rot', itemId, decision: 'revoke', justification: 'rotate owners' },
+          ctx('rita'),
+        ),
+      );
+      decisions.set(itemId, decided.events[0]!.id);
+    }
+    const requestContext = { ip: '203.0.113.9', userAgent: 'jest', requestId: 'req-olga' };
+    ok(await service.complete({ teamId: TEAM, reviewId: 'rot' }, { ...ctx('olga'), reason: 'Q2', requestContext }));
+
+    // The same metrics as an HTTP command: one accepted removal (oscar), one refused (olga, the last owner).
+    expect(commandsHandled).toEqual([
+      ['RemoveMember', 'accepted'],
+      ['RemoveMember', 'rejected'],
+    ]);
+    const removal = (await store.readStream(teamStreamId(TEAM))).at(-1)!;
+    expect(removal).toMatchObject({
+      type: 'MemberRemoved',
+      data: {
+        userId: 'oscar',
+        actorId: 'olga',
+        occurredAt: DURING,
+        reason: expect.stringContaining('team_role:oscar'),
+      },
+      metadata: {
+        actorId: 'olga',
+        correlationId: 'req-olga',
+        causationId: decisions.get('team_role:oscar'),
+        requestContext,
+        accessReview: { reviewId: 'rot', itemId: 'team_role:oscar' },
+      },
+    });
+    // The denial record of the refused revocation is the one the HTTP path writes, with the revision it was decided on.
+    expect(refusals).toEqual([
+      {
+        teamId: TEAM,
+        actorId: 'olga',
+        at: DURING,
+        commandType: 'RemoveMember',
+        target: { userId: 'olga' },
+        rejection: expect.objectContaining({ kind: 'policy', rule: 'team.at-least-one-owner' }),
+        reason: expect.stringContaining('team_role:olga'),
+        requestContext,
+        teamStreamRevision: removal.revision,
+      },
+    ]);
   });
 
   it("records the caller's reason and honours the campaign revision the caller saw (If-Match)", async () => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { teamDecider, teamStreamId, type Rejection, type TeamState } from '@access-audit/domain';
+import type { TeamCommands } from '@access-audit/application';
+import type { DeniedCommand } from '@access-audit/audit';
+import { teamStreamId, type Rejection, type TeamState } from '@access-audit/domain';
 import {
   handleCommand,
-  loadStream,
   type EventMetadata,
   type EventStore,
   type RecordedEvent,
@@ -10,6 +11,7 @@ import {
   type StreamLocks,
   WrongExpectedRevisionError,
 } from '@access-audit/event-store';
+import { foldTeamStream } from '@access-audit/team-stream';
 import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
 import { itemSubject } from '../campaign/population';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
@@ -54,31 +56,15 @@ export type AuditChainHeadReader = (teamId: string, throughPosition?: string) =>
 
 export interface AccessReviewServiceOptions {
   store: EventStore;
-  /** The same per-stream locks as the team command path, so revocations queue with every other team command. */
+  /** The same per-stream locks as `teamCommands`, so a reviewer's standing is read with no team command in between. */
   locks: StreamLocks;
+  /** The application layer: revocations are issued, counted and their refusals recorded as every team command is. */
+  teamCommands: TeamCommands;
   /** The audit log's checkpoint key. */
   signer: EvidenceSigner;
   auditChainHead?: AuditChainHeadReader;
-  /** Called with every refused command (campaign commands and revocations alike), for the audit log's denial record. */
-  onRefused?: (refused: RefusedCommand) => Promise<void>;
-}
-
-/** A refused command as the audit log records denials (the shape of the audit library's `DeniedCommand`). */
-export interface RefusedCommand {
-  teamId: string;
-  actorId: string;
-  /** ISO-8601 instant of the attempt. */
-  at: string;
-  commandType: string;
-  target: { userId?: string; projectId?: string; setting?: string };
-  rejection: {
-    kind: 'forbidden' | 'policy' | 'not_found' | 'conflict' | 'invalid';
-    message: string;
-    permission?: string;
-    rule?: string;
-  };
-  reason?: string;
-  requestContext?: RequestContext;
+  /** Called with every refused campaign command, for the audit log's denial record (a refused revocation: by `teamCommands`). */
+  onRefused?: (denied: DeniedCommand) => Promise<void>;
 }
 
 /** What a campaign command appended: the campaign's own events and, on closing, the team events of its revocations. */
@@ -149,19 +135,21 @@ const linkOf = (metadata: EventMetadata): AccessReviewLink | undefined => {
 
 /**
  * Runs access-review campaigns against the event store: each campaign is its own stream, decided by the campaign decider;
- * closing sends every revoke down the team command path (same decider, same locks) as the closing user, linked to its
- * decision by causation id. Commands on one campaign are serialized with the campaign stream's lock.
+ * closing issues every revoke through the application layer (`TeamCommands`, as every entry point does) as the closing
+ * user, linked to its decision by causation id. Commands on one campaign are serialized with the campaign stream's lock.
  */
 export class AccessReviewService {
   readonly #store: EventStore;
   readonly #locks: StreamLocks;
+  readonly #teamCommands: TeamCommands;
   readonly #signer: EvidenceSigner;
   readonly #auditChainHead: AuditChainHeadReader;
-  readonly #onRefused: (refused: RefusedCommand) => Promise<void>;
+  readonly #onRefused: (denied: DeniedCommand) => Promise<void>;
 
   constructor(options: AccessReviewServiceOptions) {
     this.#store = options.store;
     this.#locks = options.locks;
+    this.#teamCommands = options.teamCommands;
     this.#signer = options.signer;
     this.#auditChainHead = options.auditChainHead ?? (async () => null);
     this.#onRefused = options.onRefused ?? (async () => undefined);
@@ -174,7 +162,7 @@ export class AccessReviewService {
     const reviewId = input.reviewId ?? randomUUID();
     const ids = { teamId: input.teamId, reviewId };
     // Folded from the team stream itself at its current revision, never from a read model.
-    const team = await loadStream(this.#store, teamStreamId(input.teamId), teamDecider);
+    const team = await foldTeamStream(this.#store, input.teamId);
     const command: AccessReviewCommand = {
       type: 'OpenAccessReview',
       ...ids,
@@ -203,7 +191,7 @@ export class AccessReviewService {
       const expiry = await this.#expireIfDue(input, context);
       // The reviewer's standing is read from the team stream under its lock: no removal lands between check and append.
       return this.#locks.run(teamStreamId(input.teamId), async () => {
-        const team = await loadStream(this.#store, teamStreamId(input.teamId), teamDecider);
+        const team = await foldTeamStream(this.#store, input.teamId);
         const command: AccessReviewCommand = {
           type: 'DecideAccessReviewItem',
           teamId: input.teamId,
@@ -230,7 +218,7 @@ export class AccessReviewService {
       await this.#assertExpectedRevision(ids, context);
       await this.#expireIfDue(ids, context);
       const campaign = await this.#readCampaign(ids);
-      const team = await loadStream(this.#store, teamStreamId(ids.teamId), teamDecider);
+      const team = await foldTeamStream(this.#store, ids.teamId);
       const refusal = completionRefusal(campaign.state, { ...ids, metadata: context, team: team.state });
       if (refusal) {
         await this.#refused({ type: 'CompleteAccessReview', ...ids }, context, {}, refusal);
@@ -250,7 +238,7 @@ export class AccessReviewService {
 
   /** Every campaign of the team, oldest first, for the team's audit readers (team.audit.view). */
   async list(teamId: string, viewerId: string, now: string): Promise<ServiceResult<CampaignSummary[]>> {
-    const team = await loadStream(this.#store, teamStreamId(teamId), teamDecider);
+    const team = await foldTeamStream(this.#store, teamId);
     const refusal = listRefusal(team.state, viewerId, teamId);
     if (refusal) return rejected(refusal);
     const events: RecordedEvent[] = [];
@@ -323,10 +311,7 @@ export class AccessReviewService {
     ids: CampaignIds,
     viewerId: string,
   ): Promise<ServiceResult<{ evidence: AccessReviewEvidence; stream: RecordedEvent[] }>> {
-    const [campaign, team] = await Promise.all([
-      this.#readCampaign(ids),
-      loadStream(this.#store, teamStreamId(ids.teamId), teamDecider),
-    ]);
+    const [campaign, team] = await Promise.all([this.#readCampaign(ids), foldTeamStream(this.#store, ids.teamId)]);
     const refusal = readRefusal(campaign.state, team.state, viewerId, ids);
     if (refusal) return rejected(refusal);
     return { ok: true, value: { evidence: buildEvidence(campaign.stream), stream: campaign.stream } };
@@ -387,7 +372,7 @@ export class AccessReviewService {
   ): Promise<AccessReviewCommandResult | undefined> {
     const campaign = await this.#readCampaign(ids);
     if (!isDueForExpiry(campaign.state, context.now)) return undefined;
-    const team = await loadStream(this.#store, teamStreamId(ids.teamId), teamDecider);
+    const team = await foldTeamStream(this.#store, ids.teamId);
     return this.#close(ids, campaign, 'expire', context, team.state);
   }
 
@@ -457,36 +442,27 @@ export class AccessReviewService {
   > {
     if (planned.action !== 'revoke') return undefined;
     const link: AccessReviewLink = { reviewId: ids.reviewId, itemId: planned.item.itemId };
-    const outcome = await handleCommand(this.#store, teamStreamId(ids.teamId), teamDecider, planned.command, {
-      locks: this.#locks,
-      metadata: {
-        ...this.#metadata({ ...context, actorId: actingAs }, ids),
-        causationId: planned.causationEventId,
-        accessReview: link,
-      },
+    const { metadata, ...revocation } = planned.command;
+    const outcome = await this.#teamCommands.issue(revocation, {
+      actorId: actingAs,
+      now: metadata.now,
+      ...(metadata.reason !== undefined ? { reason: metadata.reason } : {}),
+      correlationId: context.correlationId ?? ids.reviewId,
+      causationId: planned.causationEventId,
+      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+      links: { accessReview: link },
     });
-    if (!outcome.ok) {
-      const { userId, projectId, group } = planned.command.data as {
-        userId: string;
-        projectId?: string;
-        group?: string;
-      };
-      const target = {
-        userId,
-        ...(projectId ? { projectId } : {}),
-        ...(group ? { setting: `permissionGroups.${group}` } : {}),
-      };
-      await this.#refused(planned.command, { ...context, actorId: actingAs }, target, outcome.rejection);
-      return { ok: false, refusal: refusalOf(outcome.rejection) };
-    }
+    // A conflict or an unreadable team stream stops the completion; nothing of it is recorded as done.
+    if (!outcome.ok && outcome.kind !== 'refused') throw outcome.error;
+    if (!outcome.ok) return { ok: false, refusal: refusalOf(outcome.rejection) };
     return { ok: true, events: outcome.events.map(enforcingEventOf), recorded: outcome.events };
   }
 
   async #refused(
     command: { type: string; teamId: string },
     context: AccessReviewCallContext,
-    target: RefusedCommand['target'],
-    rejection: AccessReviewRejection | Rejection,
+    target: DeniedCommand['target'],
+    rejection: AccessReviewRejection,
   ): Promise<void> {
     await this.#onRefused({
       teamId: command.teamId,

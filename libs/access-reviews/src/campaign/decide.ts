@@ -1,4 +1,11 @@
-import { checkPermission, policyVersion, teamStreamId, type Permission, type TeamState } from '@access-audit/domain';
+import {
+  checkPermission,
+  policyVersion,
+  teamStreamId,
+  type Decision,
+  type Permission,
+  type TeamState,
+} from '@access-audit/domain';
 import type {
   AccessReviewCommand,
   AccessReviewCommandMetadata,
@@ -9,7 +16,7 @@ import type {
 } from './commands';
 import type { AccessReviewEvent, AccessReviewEventBase, ItemOutcome } from './events';
 import { populationDigest, snapshotPopulation, type ReviewScope } from './population';
-import type { AccessReviewDecision, AccessReviewRejection } from './rejection';
+import type { AccessReviewRejection } from './rejection';
 import { isCurrentMember, removedReviewerRefusal, reviewerStanding } from './reviewer-authority';
 import { accessReviewRuleIds as rules } from './rules';
 import { evolveAccessReview, initialAccessReviewState, type AccessReviewState, type Campaign } from './state';
@@ -17,9 +24,9 @@ import { evolveAccessReview, initialAccessReviewState, type AccessReviewState, t
 /** The team's owner right: opening a campaign needs it, and it lets a non-reviewer complete one. */
 export const campaignOwnerPermission: Permission = 'team.members.roles.manage';
 
-type Decision = AccessReviewDecision<AccessReviewEvent>;
-const reject = (rejection: AccessReviewRejection): Decision => ({ ok: false, rejection });
-const accept = (...events: AccessReviewEvent[]): Decision => ({ ok: true, events });
+type CampaignDecision = Decision<AccessReviewEvent, AccessReviewRejection>;
+const reject = (rejection: AccessReviewRejection): CampaignDecision => ({ ok: false, rejection });
+const accept = (...events: AccessReviewEvent[]): CampaignDecision => ({ ok: true, events });
 
 const baseOf = (command: AccessReviewCommand): AccessReviewEventBase => ({
   teamId: command.teamId,
@@ -64,7 +71,7 @@ function scopeProblem(scope: ReviewScope, team: TeamState): AccessReviewRejectio
   return undefined;
 }
 
-function openAccessReview(command: OpenAccessReview, state: AccessReviewState): Decision {
+function openAccessReview(command: OpenAccessReview, state: AccessReviewState): CampaignDecision {
   const { name, reviewerIds, dueAt, scope, defaultDecision, team } = command.data;
   if (state.status !== 'none') {
     return reject({
@@ -148,7 +155,7 @@ const campaignMissing = (command: { teamId: string; reviewId: string }): AccessR
   message: `access review ${command.reviewId} does not exist in team ${command.teamId}`,
 });
 
-function decideItem(command: DecideAccessReviewItem, campaign: Campaign): Decision {
+function decideItem(command: DecideAccessReviewItem, campaign: Campaign): CampaignDecision {
   const { itemId, decision } = command.data;
   const justification = command.data.justification?.trim();
   const reviewerId = command.metadata.actorId;
@@ -241,7 +248,7 @@ function outcomesProblem(campaign: Campaign, outcomes: readonly ItemOutcome[]): 
   };
 }
 
-function completeAccessReview(command: CompleteAccessReview, campaign: Campaign): Decision {
+function completeAccessReview(command: CompleteAccessReview, campaign: Campaign): CampaignDecision {
   const refusal =
     completionRefusal(campaign, { ...command, team: command.data.team }) ??
     outcomesProblem(campaign, command.data.outcomes);
@@ -257,7 +264,7 @@ function completeAccessReview(command: CompleteAccessReview, campaign: Campaign)
 export const isDueForExpiry = (state: AccessReviewState, now: string): state is Campaign =>
   state.status === 'open' && pastDue(state, now);
 
-function expireAccessReview(command: ExpireAccessReview, campaign: Campaign): Decision {
+function expireAccessReview(command: ExpireAccessReview, campaign: Campaign): CampaignDecision {
   if (!isDueForExpiry(campaign, command.metadata.now)) return accept();
   const problem = outcomesProblem(campaign, command.data.outcomes);
   if (problem) return reject(problem);
@@ -283,7 +290,7 @@ export const isCampaignOf = (state: AccessReviewState, ids: { teamId: string; re
   state.status !== 'none' && state.teamId === ids.teamId && state.reviewId === ids.reviewId;
 
 /** Decides a campaign command: the events it causes, or why it is refused. */
-export function decideAccessReview(command: AccessReviewCommand, state: AccessReviewState): Decision {
+export function decideAccessReview(command: AccessReviewCommand, state: AccessReviewState): CampaignDecision {
   if (command.type === 'OpenAccessReview') return openAccessReview(command, state);
   if (!isCampaignOf(state, command)) return reject(campaignMissing(command));
   switch (command.type) {

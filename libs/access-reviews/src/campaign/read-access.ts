@@ -1,4 +1,5 @@
-import { checkPermission, type Permission, type TeamState } from '@access-audit/domain';
+import { teamReadRefusal } from '@access-audit/application';
+import type { Permission, TeamState } from '@access-audit/domain';
 import type { AccessReviewRejection } from './rejection';
 import { removedReviewerRefusal, reviewerStanding } from './reviewer-authority';
 import { accessReviewRuleIds as rules } from './rules';
@@ -16,6 +17,22 @@ const lacksReadPermission = (userId: string, ids: { reviewId: string }): AccessR
   message: `${userId} lacks ${campaignReadPermission} and is not a reviewer of access review ${ids.reviewId}`,
 });
 
+/**
+ * The team-level part, by the one read decision of every read route: the team's audit readers, judged by the caller's
+ * user id (the campaign routes do not tell machine readers apart). Campaigns name their own 404 rule.
+ */
+function auditReaderRefusal(team: TeamState, userId: string, teamId: string): AccessReviewRejection | undefined {
+  const refusal = teamReadRefusal(team, { userId, isReader: false }, { kind: 'audit', teamId });
+  switch (refusal?.kind) {
+    case undefined:
+      return undefined;
+    case 'not_found':
+      return { kind: 'not_found', rule: rules.teamExists, message: refusal.message };
+    case 'forbidden':
+      return { kind: 'forbidden', permission: campaignReadPermission, message: refusal.message };
+  }
+}
+
 /** Why `userId` may not read the campaign, if they may not. Unknown campaigns are 404 only to those who may read them. */
 export function readRefusal(
   state: AccessReviewState,
@@ -23,10 +40,9 @@ export function readRefusal(
   userId: string,
   ids: { teamId: string; reviewId: string },
 ): AccessReviewRejection | undefined {
-  if (team.status !== 'active') {
-    return { kind: 'not_found', rule: rules.teamExists, message: `team ${ids.teamId} does not exist` };
-  }
-  const auditReader = checkPermission(team, userId, campaignReadPermission).allowed;
+  const refusal = auditReaderRefusal(team, userId, ids.teamId);
+  if (refusal?.kind === 'not_found') return refusal;
+  const auditReader = refusal === undefined;
   if (state.status === 'none') {
     if (!auditReader) return lacksReadPermission(userId, ids);
     return {
@@ -44,12 +60,5 @@ export function readRefusal(
 
 /** Listing a team's campaigns: the team's audit readers only (a reviewer reads the campaigns they are named in). */
 export function listRefusal(team: TeamState, userId: string, teamId: string): AccessReviewRejection | undefined {
-  if (team.status !== 'active')
-    return { kind: 'not_found', rule: rules.teamExists, message: `team ${teamId} does not exist` };
-  if (checkPermission(team, userId, campaignReadPermission).allowed) return undefined;
-  return {
-    kind: 'forbidden',
-    permission: campaignReadPermission,
-    message: `${userId} lacks ${campaignReadPermission} on team ${teamId}`,
-  };
+  return auditReaderRefusal(team, userId, teamId);
 }

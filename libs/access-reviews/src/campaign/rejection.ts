@@ -13,5 +13,3 @@ export type AccessReviewRejection =
   | { kind: 'not_found'; rule: AccessReviewRuleId; message: string }
   | { kind: 'conflict'; rule: AccessReviewRuleId; message: string }
   | { kind: 'invalid'; field: string; rule: AccessReviewRuleId; message: string };
-
-export type AccessReviewDecision<E> = { ok: true; events: E[] } | { ok: false; rejection: AccessReviewRejection };

@@ -13,4 +13,5 @@ export type Rejection =
   /** A value is malformed in a way only the domain knows (HTTP 400). */
   | { kind: 'invalid'; field: string; rule: RuleId; message: string };
 
-export type Decision<E> = { ok: true; events: E[] } | { ok: false; rejection: Rejection };
+/** What a decider answers: the events to append, or why not (a team `Rejection` unless the decider has its own). */
+export type Decision<E, R = Rejection> = { ok: true; events: E[] } | { ok: false; rejection: R };
