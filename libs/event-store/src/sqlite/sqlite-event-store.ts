@@ -46,6 +46,8 @@ interface AppendRequest {
   expected: ExpectedRevision;
 }
 
+type AppendRows = (streamId: string, events: AppendRequest['events'], expected: ExpectedRevision) => AppendResult;
+
 /** Rows of the read paths, fetched as arrays (cheaper than objects) in the order of EVENT_COLUMNS. */
 type EventRow = [
   position: number,
@@ -123,7 +125,7 @@ export class SqliteEventStore implements EventStore {
     };
     // Called inside the group's transaction it runs in a SAVEPOINT, so a failing append rolls back alone.
     this.#appendTransaction = db.transaction(
-      ({ streamId, events, expected }: AppendRequest): AppendResult => {
+      (streamId: string, events: AppendRequest['events'], expected: ExpectedRevision): AppendResult => {
         const expectation = normalizeExpected(expected);
         const actual = this.#statements.lastRevision.get(streamId) ?? -1;
         if (!expectationHolds(expectation, actual)) {
@@ -270,9 +272,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs the append; when an event id is taken, the original append of these events if that is what this one repeats. */
-  #appendOrRecall(request: AppendRequest, run: (request: AppendRequest) => AppendResult): AppendResult {
+  #appendOrRecall(request: AppendRequest, run: AppendRows): AppendResult {
     try {
-      return run(request);
+      return run(request.streamId, request.events, request.expected);
     } catch (error) {
       if (!(error instanceof EventIdTaken)) throw error;
       const expected = normalizeExpected(request.expected);
