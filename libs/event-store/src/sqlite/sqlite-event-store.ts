@@ -123,49 +123,49 @@ export class SqliteEventStore implements EventStore {
         .pluck(),
       head: db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
     };
-    // Called inside the group's transaction it runs in a SAVEPOINT, so a failing append rolls back alone.
-    this.#appendTransaction = db.transaction(
-      (streamId: string, events: AppendRequest['events'], expected: ExpectedRevision): AppendResult => {
-        const expectation = normalizeExpected(expected);
-        const actual = this.#statements.lastRevision.get(streamId) ?? -1;
-        if (!expectationHolds(expectation, actual)) {
-          const original = findOriginalAppend(streamId, events, expectation, this.#idempotencyLookup());
-          if (original) return original;
-          throw new WrongExpectedRevisionError(streamId, expected, actual);
+    const appendRows: AppendRows = (streamId, events, expected) => {
+      const expectation = normalizeExpected(expected);
+      const actual = this.#statements.lastRevision.get(streamId) ?? -1;
+      if (!expectationHolds(expectation, actual)) {
+        const original = findOriginalAppend(streamId, events, expectation, this.#idempotencyLookup());
+        if (original) return original;
+        throw new WrongExpectedRevisionError(streamId, expected, actual);
+      }
+      if (events.length === 0) {
+        const position = this.#statements.lastPositionOfStream.get(streamId) ?? this.#statements.head.get() ?? 0;
+        return { streamRevision: actual, position: String(position), events: [] };
+      }
+      const recordedAt = new Date().toISOString();
+      const appended: AppendResult['events'] = [];
+      for (const event of events) {
+        const revision = actual + appended.length + 1;
+        let position: number | bigint;
+        try {
+          position = this.#statements.insert.run(
+            streamId,
+            revision,
+            event.id,
+            event.type,
+            event.data,
+            event.metadata,
+            recordedAt,
+          ).lastInsertRowid;
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new EventIdTaken(event.id);
+          throw error;
         }
-        if (events.length === 0) {
-          const position = this.#statements.lastPositionOfStream.get(streamId) ?? this.#statements.head.get() ?? 0;
-          return { streamRevision: actual, position: String(position), events: [] };
-        }
-        const recordedAt = new Date().toISOString();
-        const appended: AppendResult['events'] = [];
-        for (const event of events) {
-          const revision = actual + appended.length + 1;
-          let position: number | bigint;
-          try {
-            position = this.#statements.insert.run(
-              streamId,
-              revision,
-              event.id,
-              event.type,
-              event.data,
-              event.metadata,
-              recordedAt,
-            ).lastInsertRowid;
-          } catch (error) {
-            if (isUniqueViolation(error)) throw new EventIdTaken(event.id);
-            throw error;
-          }
-          appended.push({ id: event.id, revision, position: String(position), recordedAt });
-        }
-        const last = appended[appended.length - 1];
-        return { streamRevision: last.revision, position: last.position, events: appended };
-      },
-    );
+        appended.push({ id: event.id, revision, position: String(position), recordedAt });
+      }
+      const last = appended[appended.length - 1];
+      return { streamRevision: last.revision, position: last.position, events: appended };
+    };
+    this.#appendTransaction = db.transaction(appendRows);
     this.#groupTransaction = db.transaction((group: readonly AppendRequest[]): Array<Settled<AppendResult>> =>
       group.map((request) => {
         try {
-          return { ok: true, value: this.#appendOrRecall(request, this.#appendTransaction) };
+          // One insert needs no SAVEPOINT: a failing statement undoes itself and the transaction stays open.
+          const run = request.events.length <= 1 ? appendRows : this.#appendTransaction;
+          return { ok: true, value: this.#appendOrRecall(request, run) };
         } catch (error) {
           // SQLite itself rolled the whole transaction back (I/O error, disk full): the group fails as one.
           if (!db.inTransaction) throw error;
