@@ -62,10 +62,32 @@ export class GroupCommitter<Request, Result> {
 
   /** Resolves with the request's result, or rejects with its error, once the transaction holding it has ended. */
   submit(request: Request, weight = 1): Promise<Result> {
-    return new Promise<Result>((resolve, reject) => {
-      this.#waiting.push({ request, weight, resolve, reject });
-      if (!this.#busy) this.#commitNext();
-    });
+    if (this.#busy) {
+      return new Promise<Result>((resolve, reject) => this.#waiting.push({ request, weight, resolve, reject }));
+    }
+    // Idle (so nothing waits): this one is committed at once, alone, without the queue's bookkeeping.
+    this.#busy = true;
+    let outcomes: ReturnType<CommitGroup<Request, Result>>;
+    try {
+      outcomes = this.#commit([request]);
+    } catch (error) {
+      this.#ended(1, weight);
+      return Promise.reject(error);
+    }
+    if (!isPromiseLike(outcomes)) {
+      this.#ended(1, weight);
+      return onlyOutcome(outcomes);
+    }
+    return outcomes.then(
+      (settled) => {
+        this.#ended(1, weight);
+        return onlyOutcome(settled);
+      },
+      (error: unknown) => {
+        this.#ended(1, weight);
+        throw error;
+      },
+    );
   }
 
   /** Requests waiting for a transaction (not counting one in flight). */
@@ -122,7 +144,7 @@ export class GroupCommitter<Request, Result> {
 
   #end(group: Array<Waiting<Request, Result>>, outcomes: ReadonlyArray<Settled<Result>> | undefined, error: unknown) {
     if (outcomes !== undefined && outcomes.length !== group.length) {
-      error = new Error(`group commit: ${outcomes.length} outcomes for ${group.length} requests`);
+      error = outcomeCountError(outcomes.length, group.length);
       outcomes = undefined;
     }
     group.forEach((waiting, index) => {
@@ -131,10 +153,27 @@ export class GroupCommitter<Request, Result> {
       else if (outcome.ok) waiting.resolve(outcome.value);
       else waiting.reject(outcome.error);
     });
+    this.#ended(
+      group.length,
+      group.reduce((sum, waiting) => sum + waiting.weight, 0),
+    );
+  }
+
+  #ended(requests: number, weight: number): void {
     // The next group is taken on the next turn, so arrivals of this turn (and I/O callbacks due now) join it.
     setImmediate(() => this.#commitNext());
-    this.#onGroup?.({ requests: group.length, weight: group.reduce((sum, waiting) => sum + waiting.weight, 0) });
+    this.#onGroup?.({ requests, weight });
   }
+}
+
+function onlyOutcome<Result>(outcomes: ReadonlyArray<Settled<Result>>): Promise<Result> {
+  if (outcomes.length !== 1) return Promise.reject(outcomeCountError(outcomes.length, 1));
+  const [outcome] = outcomes;
+  return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
+}
+
+function outcomeCountError(outcomes: number, requests: number): Error {
+  return new Error(`group commit: ${outcomes} outcomes for ${requests} requests`);
 }
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {

@@ -72,6 +72,28 @@ describe('GroupCommitter', () => {
     await expect(committer.submit('d')).resolves.toBe('d');
   });
 
+  it('rejects a lone request whose transaction failed, and commits those that arrived meanwhile next', async () => {
+    for (const fail of [
+      () => {
+        throw new Error('disk I/O error');
+      },
+      () => Promise.reject(new Error('disk I/O error')),
+    ]) {
+      const log: string[][] = [];
+      const commit = recordingCommit(log);
+      let calls = 0;
+      const committer = new GroupCommitter((requests: readonly string[]) =>
+        ++calls === 1 ? fail() : commit(requests),
+      );
+      const lone = committer.submit('a');
+      await Promise.resolve();
+      const meanwhile = [committer.submit('b'), committer.submit('c')];
+      await expect(lone).rejects.toThrow('disk I/O error');
+      expect(await Promise.all(meanwhile)).toEqual(['done b', 'done c']);
+      expect(log).toEqual([['b', 'c']]);
+    }
+  });
+
   it('settles no request before its transaction has committed', async () => {
     const commits: Array<() => void> = [];
     const committer = new GroupCommitter(
