@@ -20,7 +20,7 @@ const BATCHED_EVENTS = 200_000;
 const STREAMS = 100;
 /** Concurrent appenders, each on its own stream, one event per append. */
 const APPENDERS = 64;
-const CONCURRENT_APPENDS = 64 * 400;
+const CONCURRENT_APPENDS = APPENDERS * 400;
 /** Lone appends: each issued with the store idle (after a timer), so none shares a transaction. */
 const LONE_APPENDS = 600;
 /** Appends alternate between adapter and raw in chunks of this many operations, so disk drift hits both alike. */
