@@ -1,6 +1,7 @@
 /**
  * Event store benchmark: the SQLite adapter against raw better-sqlite3 with the same schema and pragmas, on temporary
- * files. Fixed counts, so runs are comparable; prints rates and the adapter/raw ratio.
+ * files. Fixed counts, so runs are comparable; prints rates and the adapter/raw ratio, the latency of a lone append,
+ * and the rate of concurrent appenders (group commit) beside raw single-row durable transactions, with the group sizes.
  *
  *   npm run bench:store
  */
@@ -17,10 +18,15 @@ const SINGLE_APPENDS = 2_000;
 const BATCH_SIZE = 100;
 const BATCHED_EVENTS = 200_000;
 const STREAMS = 100;
+/** Concurrent appenders, each on its own stream, one event per append. */
+const APPENDERS = 64;
+const CONCURRENT_APPENDS = APPENDERS * 400;
+/** Lone appends: each issued with the store idle (after a timer), so none shares a transaction. */
+const LONE_APPENDS = 600;
 /** Appends alternate between adapter and raw in chunks of this many operations, so disk drift hits both alike. */
 const CHUNKS = 8;
 /** Per side and phase; a slow disk ends a phase early and the rates stay valid. */
-const APPEND_BUDGET_SECONDS = { single: 10, batch: 12 };
+const APPEND_BUDGET_SECONDS = { single: 10, batch: 12, concurrent: 10 };
 
 interface Measurement {
   operations: number;
@@ -29,6 +35,15 @@ interface Measurement {
 
 /** One side of a comparison: performs its next operation (one append transaction) when asked. */
 type NextOperation = () => Promise<void> | void;
+
+/** One side of a comparison: performs `count` operations, in whatever concurrency it has. */
+type Operations = (count: number) => Promise<void>;
+
+const oneAtATime =
+  (next: NextOperation): Operations =>
+  async (count) => {
+    for (let i = 0; i < count; i++) await next();
+  };
 
 const payload = { teamId: 'team-0001', userId: 'user-0042', role: 'developer', reason: 'quarterly access review' };
 const metadata = { actorId: 'user-0001', correlationId: randomUUID(), requestContext: { ip: '10.0.0.1' } };
@@ -89,29 +104,102 @@ function rawAppender(db: Database.Database, eventsPerAppend: number): NextOperat
   };
 }
 
+/**
+ * APPENDERS loops on APPENDERS streams, each awaiting its append before the next, like independent clients; appends
+ * arriving while a commit is in flight share the next transaction.
+ */
+function concurrentAppenders(store: SqliteEventStore): Operations {
+  const revisions = new Array<number>(APPENDERS).fill(-1);
+  let appended = 0;
+  return async (count) => {
+    let started = 0;
+    const appender = async (stream: number): Promise<void> => {
+      while (started < count) {
+        started += 1;
+        const expected = revisions[stream] === -1 ? 'no_stream' : revisions[stream];
+        const events = eventsToAppend(1, appended++);
+        revisions[stream] = (await store.append(`concurrent-${stream}`, events, expected)).streamRevision;
+      }
+    };
+    await Promise.all(Array.from({ length: APPENDERS }, (_, stream) => appender(stream)));
+  };
+}
+
 /** Runs both sides in alternating chunks until `operations` each, or until a side has used its time budget. */
 async function alternate(
   operations: number,
   budgetSeconds: number,
-  adapter: NextOperation,
-  raw: NextOperation,
+  adapter: Operations,
+  raw: Operations,
 ): Promise<{ adapter: Measurement; raw: Measurement }> {
   const result = { adapter: { operations: 0, seconds: 0 }, raw: { operations: 0, seconds: 0 } };
   const chunk = Math.ceil(operations / CHUNKS);
   while (result.adapter.operations < operations) {
-    for (const [side, next] of [
+    for (const [side, run] of [
       [result.adapter, adapter],
       [result.raw, raw],
     ] as const) {
       const count = Math.min(chunk, operations - side.operations);
       const started = process.hrtime.bigint();
-      for (let i = 0; i < count; i++) await next();
+      await run(count);
       side.seconds += Number(process.hrtime.bigint() - started) / 1e9;
       side.operations += count;
     }
     if (result.adapter.seconds > budgetSeconds || result.raw.seconds > budgetSeconds) break;
   }
   return result;
+}
+
+interface Latencies {
+  /** Microseconds, one per operation. */
+  samples: number[];
+}
+
+/** Times each operation alone, after a timer, in alternating chunks, so both sides meet the same disk. */
+async function loneLatencies(
+  operations: number,
+  adapter: NextOperation,
+  raw: NextOperation,
+): Promise<{ adapter: Latencies; raw: Latencies }> {
+  const result = { adapter: { samples: [] as number[] }, raw: { samples: [] as number[] } };
+  const chunk = Math.ceil(operations / CHUNKS);
+  for (let done = 0; done < operations; done += chunk) {
+    for (const [side, next] of [
+      [result.adapter, adapter],
+      [result.raw, raw],
+    ] as const) {
+      for (let i = 0; i < Math.min(chunk, operations - done); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const started = process.hrtime.bigint();
+        await next();
+        side.samples.push(Number(process.hrtime.bigint() - started) / 1e3);
+      }
+    }
+  }
+  return result;
+}
+
+function percentile(samples: number[], fraction: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+/** Appends per transaction, as the store reported them: count, spread, and the most frequent sizes. */
+function describeGroups(sizes: number[]): string {
+  if (sizes.length === 0) return 'no transactions';
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const frequency = new Map<number, number>();
+  for (const size of sizes) frequency.set(size, (frequency.get(size) ?? 0) + 1);
+  const common = [...frequency.entries()]
+    .sort((a, b) => b[1] - a[1] || b[0] - a[0])
+    .slice(0, 4)
+    .map(([size, times]) => `${size} x${times.toLocaleString('en-US')}`)
+    .join(', ');
+  return (
+    `${total.toLocaleString('en-US')} appends in ${sizes.length.toLocaleString('en-US')} transactions; appends per ` +
+    `transaction: mean ${(total / sizes.length).toFixed(1)}, p50 ${percentile(sizes, 0.5)}, min ${Math.min(...sizes)}, ` +
+    `max ${Math.max(...sizes)}; most frequent ${common}`
+  );
 }
 
 async function adapterReadAll(path: string, expected: number): Promise<Measurement> {
@@ -173,18 +261,32 @@ async function main(): Promise<void> {
   const db = openRaw(file('single-raw'));
   const batchStore = new SqliteEventStore(file('batch-adapter'));
   const batchDb = openRaw(file('batch-raw'));
+  const groupSizes: number[] = [];
+  const concurrentStore = new SqliteEventStore(file('concurrent-adapter'), {
+    groupCommit: { onGroup: ({ requests }) => groupSizes.push(requests) },
+  });
+  const concurrentDb = openRaw(file('concurrent-raw'));
+  const loneStore = new SqliteEventStore(file('lone-adapter'));
+  const loneDb = openRaw(file('lone-raw'));
   try {
     const single = await alternate(
       SINGLE_APPENDS,
       APPEND_BUDGET_SECONDS.single,
-      adapterAppender(store, 1),
-      rawAppender(db, 1),
+      oneAtATime(adapterAppender(store, 1)),
+      oneAtATime(rawAppender(db, 1)),
     );
     const batches = await alternate(
       BATCHED_EVENTS / BATCH_SIZE,
       APPEND_BUDGET_SECONDS.batch,
-      adapterAppender(batchStore, BATCH_SIZE),
-      rawAppender(batchDb, BATCH_SIZE),
+      oneAtATime(adapterAppender(batchStore, BATCH_SIZE)),
+      oneAtATime(rawAppender(batchDb, BATCH_SIZE)),
+    );
+    const lone = await loneLatencies(LONE_APPENDS, adapterAppender(loneStore, 1), rawAppender(loneDb, 1));
+    const concurrent = await alternate(
+      CONCURRENT_APPENDS,
+      APPEND_BUDGET_SECONDS.concurrent,
+      concurrentAppenders(concurrentStore),
+      oneAtATime(rawAppender(concurrentDb, 1)),
     );
     const toEvents = (m: Measurement): Measurement => ({ operations: m.operations * BATCH_SIZE, seconds: m.seconds });
     const stored = batches.adapter.operations * BATCH_SIZE;
@@ -212,17 +314,47 @@ async function main(): Promise<void> {
       ),
     );
     console.log(row(`readAll (${count(stored)} events)`, 'events/s', fastest(reads.adapter), fastest(reads.raw)));
+    for (const [label, fraction] of [
+      ['p50', 0.5],
+      ['p99', 0.99],
+    ] as const) {
+      const [adapterMicros, rawMicros] = [lone.adapter, lone.raw].map((side) => percentile(side.samples, fraction));
+      const format = (value: number) => Math.round(value).toLocaleString('en-US').padStart(11);
+      const ratio = (adapterMicros / rawMicros).toFixed(2).padStart(6);
+      console.log(
+        `${`lone append latency ${label} (${count(lone.adapter.samples.length)})`.padEnd(34)} ${format(adapterMicros)} ${format(rawMicros)} ${'µs'.padEnd(9)} ${ratio}`,
+      );
+    }
     console.log(
-      `ratio = adapter rate / raw rate. Every append is one durable (fsynced) transaction; appends alternate between the`,
+      row(
+        `${APPENDERS} concurrent appenders (${count(concurrent.adapter.operations)})`,
+        'appends/s',
+        concurrent.adapter,
+        concurrent.raw,
+      ),
+    );
+    console.log(`  group commit: ${describeGroups(groupSizes)}`);
+    console.log(
+      `ratio = adapter rate / raw rate (latency: adapter / raw). Every raw append is one durable (fsynced) transaction;`,
     );
     console.log(
-      `two sides in ${CHUNKS} chunks; reads: best of 2, both in pages of 1,000 rows. ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+      `sequential adapter appends too; the ${APPENDERS} concurrent appenders (one event, own stream, awaiting each append)`,
+    );
+    console.log(
+      `share transactions by group commit, beside raw single-row durable transactions. Lone appends are issued 1 ms apart.`,
+    );
+    console.log(
+      `Appends alternate between the two sides in ${CHUNKS} chunks; reads: best of 2, both in pages of 1,000 rows. ${((Date.now() - started) / 1000).toFixed(1)} s.`,
     );
   } finally {
     await store.close();
     await batchStore.close();
+    await concurrentStore.close();
+    await loneStore.close();
     db.close();
     batchDb.close();
+    concurrentDb.close();
+    loneDb.close();
     rmSync(directory, { recursive: true, force: true });
   }
 }

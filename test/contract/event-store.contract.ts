@@ -174,6 +174,93 @@ export function eventStoreContract(openStore: () => Promise<EventStore>, options
     });
   });
 
+  describe('concurrent appends', () => {
+    it('stores every one of many concurrent appends to different streams, each once, in one global order', async () => {
+      const streams = range(64).map((n) => `${prefix}many-${n}`);
+      const firsts = streams.map((_, n) => [event('Opened', { n })]);
+      const created = await Promise.all(streams.map((streamId, n) => store.append(streamId, firsts[n], 'no_stream')));
+      expect(created.map((result) => result.streamRevision)).toEqual(streams.map(() => 0));
+      const seconds = streams.map((_, n) => [event('Changed', { n }), event('Changed', { n, again: true })]);
+      const changed = await Promise.all(streams.map((streamId, n) => store.append(streamId, seconds[n], 0)));
+      expect(changed.map((result) => result.streamRevision)).toEqual(streams.map(() => 2));
+
+      for (const [n, streamId] of streams.entries()) {
+        const read = await store.readStream(streamId);
+        expect(read.map((e) => e.id)).toEqual([...firsts[n], ...seconds[n]].map((e) => e.id));
+        expect(read.map((e) => e.position)).toEqual(
+          [...created[n].events, ...changed[n].events].map((e) => e.position),
+        );
+      }
+      const log = await collect(store.readAll({ streamPrefixes: [`${prefix}many-`] }));
+      expect(log).toHaveLength(streams.length * 3);
+      expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
+      for (let i = 1; i < log.length; i++) {
+        expect(store.comparePositions(log[i - 1].position, log[i].position)).toBeLessThan(0);
+      }
+    });
+
+    it('lets exactly one of many concurrent appends at the same expected revision through', async () => {
+      const streamId = `${prefix}contended`;
+      await store.append(streamId, [event('Opened')], 'no_stream');
+      const contenders = range(16).map((n) => [event('Changed', { n })]);
+      const outcomes = await Promise.allSettled(contenders.map((events) => store.append(streamId, events, 0)));
+      const winners = outcomes.flatMap((o, n) => (o.status === 'fulfilled' ? [n] : []));
+      expect(winners).toHaveLength(1);
+      for (const outcome of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) {
+        expect(outcome.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(outcome.reason).toMatchObject({ streamId, expected: 0, actual: 1 });
+      }
+      const read = await store.readStream(streamId);
+      expect(read.map((e) => e.id)).toEqual([read[0].id, contenders[winners[0]][0].id]);
+
+      const fresh = `${prefix}contended-new`;
+      const creations = await Promise.allSettled(
+        range(8).map(() => store.append(fresh, [event('Opened')], 'no_stream')),
+      );
+      expect(creations.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(creations.filter((o) => o.status === 'rejected').map((o) => o.reason)).toEqual(
+        range(7).map(() => expect.any(WrongExpectedRevisionError)),
+      );
+      expect(await store.streamRevision(fresh)).toBe(0);
+    });
+
+    it('fails a conflicting append among concurrent ones alone, and stores nothing of it', async () => {
+      const existing = `${prefix}conflicted`;
+      await store.append(existing, [event('Opened')], 'no_stream');
+      const conflicting = [event('Changed', { wrong: true })];
+      const others = range(10).map((n) => ({ streamId: `${prefix}bystander-${n}`, events: [event('Opened', { n })] }));
+      const outcomes = await Promise.allSettled([
+        ...others.slice(0, 5).map(({ streamId, events }) => store.append(streamId, events, 'no_stream')),
+        store.append(existing, conflicting, 5),
+        store.append(existing, [event('Changed', { right: true })], 0),
+        ...others.slice(5).map(({ streamId, events }) => store.append(streamId, events, 'no_stream')),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        ...range(5).map(() => 'fulfilled'),
+        'rejected',
+        'fulfilled',
+        ...range(5).map(() => 'fulfilled'),
+      ]);
+      expect((outcomes[5] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await store.streamRevision(existing)).toBe(1);
+      const log = await collect(store.readAll({ streamPrefixes: [prefix] }));
+      expect(log.map((e) => e.id)).not.toContain(conflicting[0].id);
+      for (const { streamId, events } of others) {
+        expect((await store.readStream(streamId)).map((e) => e.id)).toEqual([events[0].id]);
+      }
+    });
+
+    it('stores the same append sent twice at once only once, and answers both with its result', async () => {
+      const streamId = `${prefix}twice`;
+      await store.append(streamId, [event('Opened')], 'no_stream');
+      const batch = [event('Changed'), event('Changed')];
+      const [first, second] = await Promise.all([store.append(streamId, batch, 0), store.append(streamId, batch, 0)]);
+      expect(second.streamRevision).toBe(first.streamRevision);
+      expect(second.events.map((e) => [e.id, e.position])).toEqual(first.events.map((e) => [e.id, e.position]));
+      expect(await store.streamRevision(streamId)).toBe(2);
+    });
+  });
+
   describe('the global log', () => {
     it('reads after a position, in position order', async () => {
       await store.append(`${prefix}a`, [event('Opened', { n: 0 })], 'no_stream');

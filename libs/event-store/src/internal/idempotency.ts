@@ -20,7 +20,7 @@ export interface IdempotencyLookup {
  */
 export function findOriginalAppend(
   streamId: string,
-  events: EventToAppend[],
+  events: ReadonlyArray<Pick<EventToAppend, 'id'>>,
   expected: ExpectedRevision,
   lookup: IdempotencyLookup,
 ): AppendResult | undefined {

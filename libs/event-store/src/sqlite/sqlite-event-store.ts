@@ -15,6 +15,7 @@ import {
   type Subscription,
 } from '../port';
 import { CatchUpSubscription, type LogPage } from '../internal/catch-up-subscription';
+import { GroupCommitter, type GroupCommitterOptions, type Settled } from '../internal/group-committer';
 import { pagedEvents } from '../internal/paged-iterable';
 import {
   DuplicateEventIdError,
@@ -31,7 +32,21 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Rows per query when reading the global log. Default 1000. */
   pageSize?: number;
+  /**
+   * Appends that arrive while a commit is in flight share the next transaction: at most `maxRequests` appends (default
+   * 256) and `maxWeight` events (default 10,000) per transaction. `onGroup` is told each group's size.
+   */
+  groupCommit?: GroupCommitterOptions;
 }
+
+/** One append as it waits for its transaction: ids in lower case, data and metadata already JSON text. */
+interface AppendRequest {
+  streamId: string;
+  events: Array<{ id: string; type: string; data: string; metadata: string }>;
+  expected: ExpectedRevision;
+}
+
+type AppendRows = (streamId: string, events: AppendRequest['events'], expected: ExpectedRevision) => AppendResult;
 
 /** Rows of the read paths, fetched as arrays (cheaper than objects) in the order of EVENT_COLUMNS. */
 type EventRow = [
@@ -73,6 +88,8 @@ export class SqliteEventStore implements EventStore {
   readonly #pageStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
   readonly #statements;
   readonly #appendTransaction;
+  readonly #groupTransaction;
+  readonly #committer: GroupCommitter<AppendRequest, AppendResult>;
   readonly #readPageTransaction;
 
   constructor(
@@ -106,44 +123,57 @@ export class SqliteEventStore implements EventStore {
         .pluck(),
       head: db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
     };
-    this.#appendTransaction = db.transaction(
-      (streamId: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult => {
-        const expectation = normalizeExpected(expected);
-        const actual = this.#statements.lastRevision.get(streamId) ?? -1;
-        if (!expectationHolds(expectation, actual)) {
-          const original = findOriginalAppend(streamId, events, expectation, this.#idempotencyLookup());
-          if (original) return original;
-          throw new WrongExpectedRevisionError(streamId, expected, actual);
+    const appendRows: AppendRows = (streamId, events, expected) => {
+      const expectation = normalizeExpected(expected);
+      const actual = this.#statements.lastRevision.get(streamId) ?? -1;
+      if (!expectationHolds(expectation, actual)) {
+        const original = findOriginalAppend(streamId, events, expectation, this.#idempotencyLookup());
+        if (original) return original;
+        throw new WrongExpectedRevisionError(streamId, expected, actual);
+      }
+      if (events.length === 0) {
+        const position = this.#statements.lastPositionOfStream.get(streamId) ?? this.#statements.head.get() ?? 0;
+        return { streamRevision: actual, position: String(position), events: [] };
+      }
+      const recordedAt = new Date().toISOString();
+      const appended: AppendResult['events'] = [];
+      for (const event of events) {
+        const revision = actual + appended.length + 1;
+        let position: number | bigint;
+        try {
+          position = this.#statements.insert.run(
+            streamId,
+            revision,
+            event.id,
+            event.type,
+            event.data,
+            event.metadata,
+            recordedAt,
+          ).lastInsertRowid;
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new EventIdTaken(event.id);
+          throw error;
         }
-        if (events.length === 0) {
-          const position = this.#statements.lastPositionOfStream.get(streamId) ?? this.#statements.head.get() ?? 0;
-          return { streamRevision: actual, position: String(position), events: [] };
+        appended.push({ id: event.id, revision, position: String(position), recordedAt });
+      }
+      const last = appended[appended.length - 1];
+      return { streamRevision: last.revision, position: last.position, events: appended };
+    };
+    this.#appendTransaction = db.transaction(appendRows);
+    this.#groupTransaction = db.transaction((group: readonly AppendRequest[]): Array<Settled<AppendResult>> =>
+      group.map((request) => {
+        try {
+          // One insert needs no SAVEPOINT: a failing statement undoes itself and the transaction stays open.
+          const run = request.events.length <= 1 ? appendRows : this.#appendTransaction;
+          return { ok: true, value: this.#appendOrRecall(request, run) };
+        } catch (error) {
+          // SQLite itself rolled the whole transaction back (I/O error, disk full): the group fails as one.
+          if (!db.inTransaction) throw error;
+          return { ok: false, error };
         }
-        const recordedAt = new Date().toISOString();
-        const appended: AppendResult['events'] = [];
-        for (const event of events) {
-          const revision = actual + appended.length + 1;
-          let position: number | bigint;
-          try {
-            position = this.#statements.insert.run(
-              streamId,
-              revision,
-              event.id,
-              event.type,
-              toJson(event.data),
-              toJson(event.metadata ?? {}),
-              recordedAt,
-            ).lastInsertRowid;
-          } catch (error) {
-            if (isUniqueViolation(error)) throw new EventIdTaken(event.id);
-            throw error;
-          }
-          appended.push({ id: event.id, revision, position: String(position), recordedAt });
-        }
-        const last = appended[appended.length - 1];
-        return { streamRevision: last.revision, position: last.position, events: appended };
-      },
+      }),
     );
+    this.#committer = new GroupCommitter((group) => this.#commitGroup(group), options.groupCommit);
     this.#readPageTransaction = db.transaction(
       (after: string | undefined, limit: number, filter: GlobalFilter): LogPage => {
         const events = this.#readEvents(after, limit, filter);
@@ -155,20 +185,20 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
+  /** Committed at once when no commit is in flight, else in the next group; resolves after its transaction committed. */
   async append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     validateAppend(streamId, events, expected);
-    const toAppend = events.map((event) => ({ ...event, id: event.id.toLowerCase() }));
-    let result: AppendResult;
-    try {
-      result = this.#appendTransaction.immediate(streamId, toAppend, expected);
-    } catch (error) {
-      if (!(error instanceof EventIdTaken)) throw error;
-      const original = findOriginalAppend(streamId, toAppend, normalizeExpected(expected), this.#idempotencyLookup());
-      if (original) return original;
-      throw new DuplicateEventIdError(streamId, error.eventId);
-    }
-    if (result.events.length > 0) this.#appended.emit('appended');
-    return result;
+    const request: AppendRequest = {
+      streamId,
+      events: events.map((event) => ({
+        id: event.id.toLowerCase(),
+        type: event.type,
+        data: toJson(event.data),
+        metadata: toJson(event.metadata ?? {}),
+      })),
+      expected,
+    };
+    return this.#committer.submit(request, Math.max(1, request.events.length));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -217,9 +247,41 @@ export class SqliteEventStore implements EventStore {
     return compareSequencePositions(a, b);
   }
 
+  /** Appends already waiting for a transaction are committed first. */
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
+    await this.#committer.idle();
     if (this.#db.open) this.#db.close();
+  }
+
+  /** One transaction and one fsync for the group; a lone append skips the SAVEPOINT. Events are announced once committed. */
+  #commitGroup(group: readonly AppendRequest[]): ReadonlyArray<Settled<AppendResult>> {
+    if (!this.#db.open) throw new Error('the event store is closed');
+    const outcomes: ReadonlyArray<Settled<AppendResult>> =
+      group.length === 1 ? [this.#commitAlone(group[0])] : this.#groupTransaction.immediate(group);
+    if (outcomes.some((outcome) => outcome.ok && outcome.value.events.length > 0)) this.#appended.emit('appended');
+    return outcomes;
+  }
+
+  #commitAlone(request: AppendRequest): Settled<AppendResult> {
+    try {
+      return { ok: true, value: this.#appendOrRecall(request, this.#appendTransaction.immediate) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** Runs the append; when an event id is taken, the original append of these events if that is what this one repeats. */
+  #appendOrRecall(request: AppendRequest, run: AppendRows): AppendResult {
+    try {
+      return run(request.streamId, request.events, request.expected);
+    } catch (error) {
+      if (!(error instanceof EventIdTaken)) throw error;
+      const expected = normalizeExpected(request.expected);
+      const original = findOriginalAppend(request.streamId, request.events, expected, this.#idempotencyLookup());
+      if (original) return original;
+      throw new DuplicateEventIdError(request.streamId, error.eventId);
+    }
   }
 
   /** A subscription's page: read with the head in one snapshot, so it can skip past everything it has looked at. */
