@@ -18,6 +18,14 @@ export function instantMs(value: string | undefined): number | undefined {
 export const effectiveMs = (event: TeamEvent, recorded: RecordedEvent, previousMs: number): number =>
   Math.max(previousMs, instantMs(event.data.occurredAt) ?? instantMs(recorded.recordedAt) ?? previousMs);
 
+/** `effectiveMs` of a recorded event before it is decoded (its data's `occurredAt` when that is a string). */
+const recordedMs = (recorded: RecordedEvent, previousMs: number): number => {
+  const data = recorded.data as { occurredAt?: unknown } | null;
+  const occurredAt =
+    typeof data === 'object' && data !== null && typeof data.occurredAt === 'string' ? data.occurredAt : undefined;
+  return Math.max(previousMs, instantMs(occurredAt) ?? instantMs(recorded.recordedAt) ?? previousMs);
+};
+
 export interface TeamAt {
   state: TeamState;
   /** Revision of the last event folded; -1 when none was. */
@@ -53,10 +61,11 @@ export async function foldTeamStream(store: EventStore, teamId: string, until: F
     const page = await store.readStream(streamId, { fromRevision: from, limit: pageSize });
     for (const recorded of page) {
       if (until.revision !== undefined && recorded.revision > until.revision) return folded;
+      // An event past the instant is never read, so a broken one after it cannot stop an earlier answer.
+      if (until.atMs !== undefined && recordedMs(recorded, lastMs) > until.atMs) return folded;
       const event = decodeTeamEvent(recorded);
       if (event) {
         lastMs = effectiveMs(event, recorded, lastMs);
-        if (until.atMs !== undefined && lastMs > until.atMs) return folded;
         folded = {
           state: evolveRecorded(folded.state, event, recorded),
           revision: recorded.revision,
