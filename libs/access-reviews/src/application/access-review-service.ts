@@ -15,7 +15,13 @@ import { foldTeamStream } from '@access-audit/team-stream';
 import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
 import { itemSubject } from '../campaign/population';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
-import { accessReviewDecider, completionRefusal, isCampaignOf, isDueForExpiry } from '../campaign/decide';
+import {
+  accessReviewDecider,
+  completionRefusal,
+  isCampaignOf,
+  isDueForExpiry,
+  mayRecordExpiry,
+} from '../campaign/decide';
 import {
   accessReviewStreamId,
   accessReviewStreamPrefix,
@@ -187,8 +193,8 @@ export class AccessReviewService {
   ): Promise<ServiceResult<AccessReviewCommandResult>> {
     return this.#locks.run(this.#streamOf(input), async () => {
       await this.#assertExpectedRevision(input, context);
-      // An overdue campaign is marked expired first; the decision is then refused as too late.
-      const expiry = await this.#expireIfDue(input, context);
+      // An overdue campaign is marked expired first (by an owner or a current reviewer only); the decision is then refused.
+      const expiry = await this.#expireIfDue(input, context, { callerMustStand: true });
       // The reviewer's standing is read from the team stream under its lock: no removal lands between check and append.
       return this.#locks.run(teamStreamId(input.teamId), async () => {
         const team = await foldTeamStream(this.#store, input.teamId);
@@ -216,7 +222,7 @@ export class AccessReviewService {
   ): Promise<ServiceResult<AccessReviewCommandResult>> {
     return this.#locks.run(this.#streamOf(ids), async () => {
       await this.#assertExpectedRevision(ids, context);
-      await this.#expireIfDue(ids, context);
+      await this.#expireIfDue(ids, context, { callerMustStand: true });
       const campaign = await this.#readCampaign(ids);
       const team = await foldTeamStream(this.#store, ids.teamId);
       const refusal = completionRefusal(campaign.state, { ...ids, metadata: context, team: team.state });
@@ -369,10 +375,13 @@ export class AccessReviewService {
   async #expireIfDue(
     ids: CampaignIds,
     context: AccessReviewCallContext,
+    options: { callerMustStand?: boolean } = {},
   ): Promise<AccessReviewCommandResult | undefined> {
     const campaign = await this.#readCampaign(ids);
     if (!isDueForExpiry(campaign.state, context.now)) return undefined;
     const team = await foldTeamStream(this.#store, ids.teamId);
+    // A caller without standing records nothing, not even the expiry: the decider refuses them next.
+    if (options.callerMustStand && !mayRecordExpiry(campaign.state, team.state, context.actorId)) return undefined;
     return this.#close(ids, campaign, 'expire', context, team.state);
   }
 

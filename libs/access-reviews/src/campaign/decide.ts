@@ -39,6 +39,13 @@ const baseOf = (command: AccessReviewCommand): AccessReviewEventBase => ({
 
 const isOwner = (team: TeamState, userId: string): boolean =>
   checkPermission(team, userId, campaignOwnerPermission).allowed;
+/**
+ * Whether a caller's decision or completion may record an overdue campaign's expiry (and its default revocations): an
+ * owner of the team, or a reviewer still in it. Anyone else is refused with nothing written, the expiry included.
+ */
+export const mayRecordExpiry = (campaign: Campaign, team: TeamState, userId: string): boolean =>
+  isOwner(team, userId) || reviewerStanding(campaign, team, userId) === 'acting';
+
 /** Past its due date at `now` (strictly after `dueAt`). */
 export const pastDue = (campaign: { dueAt: string }, now: string): boolean =>
   Date.parse(now) > Date.parse(campaign.dueAt);
