@@ -215,22 +215,28 @@ async function benchHttp(dir: string): Promise<void> {
   }
 }
 
-async function benchHttpRuns(dir: string): Promise<void> {
+/** The API in a child process on its own DATA_DIR, and the headers of a token for `userId`. */
+async function startApi(dataDir: string, userId: string) {
   const secret = randomBytes(32).toString('base64url');
   const api = await startServer([join(__dirname, '../apps/api/src/main.js')], {
-    DATA_DIR: join(dir, 'api'),
+    DATA_DIR: dataDir,
     EVENT_STORE: '',
     PORT: '0',
     HOST: '127.0.0.1',
     AUTH_JWT_SECRET: secret,
   });
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+  return { ...api, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } };
+}
+
+async function benchHttpRuns(dir: string): Promise<void> {
+  const api = await startApi(join(dir, 'api'), 'alice');
+  const headers = api.headers;
   try {
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('alice')
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(secret));
-    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const post = async (path: string, body: object, method = 'POST'): Promise<{ position: string }> => {
       const response = await fetch(`${api.url}${path}`, { method, headers, body: JSON.stringify(body) });
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
@@ -373,21 +379,9 @@ const COMMAND_CLIENTS = 64;
 /** Durable commands/s over HTTP with 64 clients on 64 teams, beside raw fsynced single-row transactions and a bare route. */
 async function benchDurableCommands(dir: string): Promise<void> {
   const keepAlive = setInterval(() => undefined, 1000);
-  const secret = randomBytes(32).toString('base64url');
-  const api = await startServer([join(__dirname, '../apps/api/src/main.js')], {
-    DATA_DIR: join(dir, 'commands-api'),
-    EVENT_STORE: '',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    AUTH_JWT_SECRET: secret,
-  });
+  const api = await startApi(join(dir, 'commands-api'), 'olga');
+  const headers = api.headers;
   try {
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('olga')
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(secret));
-    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const send = async (method: string, path: string, body: object): Promise<string> => {
       const response = await fetch(`${api.url}${path}`, { method, headers, body: JSON.stringify(body) });
       const text = await response.text();

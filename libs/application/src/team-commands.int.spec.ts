@@ -10,7 +10,7 @@ import {
   type TeamState,
 } from '@access-audit/domain';
 import { MemoryEventStore, StreamLocks, type EventStore, type ReadStreamOptions } from '@access-audit/event-store';
-import { aimed, step } from '../../domain/src/testing/random-team-history';
+import { aimed, createdTeam, step } from '../../domain/src/testing/random-team-history';
 import { stateText } from '@access-audit/domain/testing';
 import { TeamCommands, type TeamCommandInput } from './team-commands';
 import { TeamSnapshots, TeamStateCache, teamSnapshotStreamId } from './team-state-cache';
@@ -124,18 +124,7 @@ describe('TeamCommands: flat command cost (folded states cached, snapshots for c
   it('a snapshot never changes a decision: from any snapshot of a random history, every next command decides the same', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 5, maxLength: 60, size: 'max' }), fc.nat(), (steps, cutAt) => {
-        let state: TeamState = initialTeamState();
-        const created = decide(
-          {
-            type: 'CreateTeam',
-            teamId: 't',
-            data: { name: 'T', plan: 'enterprise' },
-            metadata: { actorId: 'u0', now: 't0' },
-          },
-          state,
-        );
-        if (!created.ok) throw new Error('creation refused');
-        state = created.events.reduce(evolve, state);
+        let state: TeamState = createdTeam('enterprise');
         const cut = cutAt % steps.length;
         let restored: TeamState | undefined;
         steps.forEach((s, i) => {

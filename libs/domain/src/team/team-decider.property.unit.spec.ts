@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { permissionGroups, plans, type ProjectRole } from '../policy/policy';
-import { aimed, assertInvariants, step } from '../testing/random-team-history';
+import { aimed, assertInvariants, createdTeam, step } from '../testing/random-team-history';
 import { decide, requiredPermissions } from './decide';
 import { checkPermission } from './effective-permissions';
-import { evolve, initialTeamState, type ActiveTeam, type MemberState, type TeamState } from './state';
+import { evolve, type ActiveTeam, type MemberState, type TeamState } from './state';
 import { stateText } from '../testing/state-text';
 
 const projectRoleRank: Record<ProjectRole, number> = { project_viewer: 1, project_developer: 2, project_admin: 3 };
@@ -28,13 +28,7 @@ describe('team decider properties over random command sequences (random actors i
         fc.constantFrom(...plans),
         fc.array(step, { minLength: 20, maxLength: 120, size: 'max' }),
         (plan, steps) => {
-          let state: TeamState = initialTeamState();
-          const created = decide(
-            { type: 'CreateTeam', teamId: 't', data: { name: 'T', plan }, metadata: { actorId: 'u0', now: 't0' } },
-            state,
-          );
-          if (!created.ok) throw new Error('creation refused');
-          state = created.events.reduce(evolve, state);
+          let state: TeamState = createdTeam(plan);
           steps.forEach((step, i) => {
             const before = state as ActiveTeam;
             const command = aimed(step, before, i);
@@ -60,18 +54,7 @@ describe('team decider properties over random command sequences (random actors i
   it('a rejected decision leaves the folded state exactly as it was (nothing to append)', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 10, maxLength: 60, size: 'max' }), (steps) => {
-        let state: TeamState = initialTeamState();
-        const created = decide(
-          {
-            type: 'CreateTeam',
-            teamId: 't',
-            data: { name: 'T', plan: 'enterprise' },
-            metadata: { actorId: 'u0', now: 't0' },
-          },
-          state,
-        );
-        if (!created.ok) throw new Error('creation refused');
-        state = created.events.reduce(evolve, state);
+        let state: TeamState = createdTeam('enterprise');
         for (const [i, step] of steps.entries()) {
           const command = aimed(step, state as ActiveTeam, i);
           const snapshot = stateText(state);

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { permissionGroupRules, permissionGroups, planRules, plans, projectRoles, teamRoles } from '../policy/policy';
 import type { SecurityChange, TeamCommand } from '../team/commands';
-import type { ActiveTeam } from '../team/state';
+import { decide } from '../team/decide';
+import { evolve, initialTeamState, type ActiveTeam } from '../team/state';
+import type { Plan } from '../policy/policy';
 
 /** Random team histories for property tests: the ordinary ids they use, steps, and how a step is aimed at a state. */
 export const users = ['u0', 'u1', 'u2', 'u3', 'u4'];
@@ -126,4 +128,14 @@ export function assertInvariants(team: ActiveTeam): void {
       expect(rules.permissionGroups).toBe(true);
     }
   }
+}
+
+/** Team `t` as its creation by `u0` leaves it: where every random history starts. */
+export function createdTeam(plan: Plan = 'enterprise', teamId = 't', ownerId = 'u0'): ActiveTeam {
+  const created = decide(
+    { type: 'CreateTeam', teamId, data: { name: 'T', plan }, metadata: { actorId: ownerId, now: 't0' } },
+    initialTeamState(),
+  );
+  if (!created.ok) throw new Error('creation refused');
+  return created.events.reduce(evolve, initialTeamState()) as ActiveTeam;
 }
