@@ -3,8 +3,11 @@ import type { RecordedEvent } from '@access-audit/event-store';
 
 const knownTeamEventTypes: ReadonlySet<string> = new Set(teamEventTypes);
 
-/** A recorded team event that cannot be read as a domain event; names the event, never its data. */
-export class UndecodableTeamEventError extends Error {
+/**
+ * A recorded team event that cannot be read as a domain event; names the event, never its data. A TypeError: its data
+ * is not of the type its event type says, as when a fold would have met it.
+ */
+export class UndecodableTeamEventError extends TypeError {
   constructor(
     readonly event: Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'position' | 'type'>,
     readonly why: string,

@@ -1,9 +1,9 @@
 import { effectivePermissions } from '@access-audit/domain';
-import { asRecorded, compareSequence, TeamHistory } from '../../../test/fixtures/team-history';
-import { digestReadModels } from './digest';
+import { asRecorded, compareSequence, TeamHistory } from '../../../../test/fixtures/team-history';
+import { AccessQueries } from '../access-queries';
+import { digestReadModels } from '../digest';
+import { openReadModelDatabase } from '../schema';
 import { AccessProjection } from './projection';
-import { AccessQueries } from './queries';
-import { openReadModelDatabase } from './schema';
 
 const day = (d: number, time = '09:00:00.000'): string => `2025-03-${String(d).padStart(2, '0')}T${time}Z`;
 const ms = (iso: string): number => Date.parse(iso);

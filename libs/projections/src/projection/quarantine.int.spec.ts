@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { policyVersion, teamDecider, teamStreamId, type TeamCommand } from '@access-audit/domain';
 import { handleCommand, MemoryEventStore, type EventStore, type RecordedEvent } from '@access-audit/event-store';
-import { AccessReadModels } from './access-read-models';
+import { AccessReadModels } from '../access-read-models';
+import { rebuildReadModels, verifyReadModels } from '../replay';
+import { openReadModelDatabase } from '../schema';
 import { AccessProjection } from './projection';
-import { rebuildReadModels, verifyReadModels } from './replay';
-import { openReadModelDatabase } from './schema';
 
 let clock = Date.parse('2025-06-01T00:00:00.000Z');
 async function run(store: EventStore, teamId: string, actorId: string, body: Pick<TeamCommand, 'type' | 'data'>) {
