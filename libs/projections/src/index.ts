@@ -1,7 +1,7 @@
 export { AccessReadModels } from './access-read-models';
 export { AccessQueries } from './access-queries';
 export { AccessProjection } from './projection/projection';
-export type { AccessReaders, AppliedBatch } from './projection/projection';
+export type { AppliedBatch } from './projection/projection';
 export { ACCESS_PROJECTION, readCheckpoint } from './projection/checkpoint';
 export type { QuarantinedTeam } from './projection/quarantine';
 export { ProjectionRunner } from './projection/runner';

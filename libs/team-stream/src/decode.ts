@@ -27,6 +27,9 @@ export const teamEventUpcasters: readonly TeamEventUpcaster[] = [];
 export const isTeamStreamEvent = (event: Pick<RecordedEvent, 'streamId'>): boolean =>
   event.streamId.startsWith(teamStreamPrefix);
 
+/** What every fold relies on in a team event's data. */
+const requiredStringFields = ['teamId', 'actorId', 'occurredAt'] as const;
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -41,7 +44,7 @@ export function decodeTeamEvent(recorded: RecordedEvent, upcasters = teamEventUp
   if (!knownTeamEventTypes.has(event.type)) return undefined;
   const data = event.data;
   if (!isObject(data)) throw new UndecodableTeamEventError(recorded, 'its data is not an object');
-  for (const field of ['teamId', 'actorId', 'occurredAt'] as const) {
+  for (const field of requiredStringFields) {
     if (typeof data[field] !== 'string') throw new UndecodableTeamEventError(recorded, `data.${field} is not a string`);
   }
   return event as TeamEvent;
