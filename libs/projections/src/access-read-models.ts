@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
+import type { TeamState } from '@access-audit/domain';
 import type { EventStore } from '@access-audit/event-store';
-import { AccessProjection } from './projection';
-import { AccessQueries } from './queries';
-import { ProjectionRunner, type ProjectionRunnerOptions } from './runner';
+import { foldTeamStream } from '@access-audit/team-stream';
+import { AccessQueries } from './access-queries';
+import { AccessProjection } from './projection/projection';
+import { ProjectionRunner, type ProjectionRunnerOptions } from './projection/runner';
 import { openReadModelDatabase } from './schema';
-import { teamStateAt } from './team-at';
 
 /**
  * The access read models of one process: the read-model database, the projection (team states in memory),
@@ -35,8 +36,8 @@ export class AccessReadModels {
   }
 
   /** A team's state at an instant, folded from its stream (the team view `at=`). */
-  teamStateAt(teamId: string, atMs: number) {
-    return teamStateAt(this.store, teamId, atMs);
+  async teamStateAt(teamId: string, atMs: number): Promise<TeamState> {
+    return (await foldTeamStream(this.store, teamId, { atMs })).state;
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { effectivePermissions, teamStateFromJson } from '@access-audit/domain';
 import { readModelNames, type ReadModelName } from './model';
-import type { StoredMemberEvent } from './projection';
+import type { StoredMemberEvent } from './member-history/rows';
 
 /** JSON with object keys sorted, so equal values digest equally whatever order they were built in. */
 export function canonicalJson(value: unknown): string {

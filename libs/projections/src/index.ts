@@ -1,27 +1,33 @@
 export { AccessReadModels } from './access-read-models';
-export { AccessProjection, ACCESS_PROJECTION } from './projection';
-export type { AppliedBatch, ProjectedTeam, QuarantinedTeam } from './projection';
-export { AccessQueries, InvalidPositionError, teamViewOf } from './queries';
-export type { ChangesPage, CheckAnswer, PermissionSelection, TeamView } from './queries';
-export { ProjectionRunner } from './runner';
-export type { ProjectionRunnerOptions } from './runner';
-export { followChanges } from './change-feed';
-export type { FollowOptions } from './change-feed';
-export { rebuildReadModels, verifyReadModels, readCheckpoint } from './replay';
+export { AccessQueries } from './access-queries';
+export { AccessProjection } from './projection/projection';
+export type { AppliedBatch } from './projection/projection';
+export { ACCESS_PROJECTION, readCheckpoint } from './projection/checkpoint';
+export type { QuarantinedTeam } from './projection/quarantine';
+export { ProjectionRunner } from './projection/runner';
+export type { ProjectionRunnerOptions } from './projection/runner';
+export type { ProjectedTeam } from './team-states/writer';
+export { teamViewOf } from './team-states/team-view';
+export type { TeamView } from './team-states/team-view';
+export { InvalidPositionError } from './member-history/reader';
+export type { ChangesPage } from './member-history/reader';
+export { followChanges } from './member-history/follow';
+export type { FollowOptions } from './member-history/follow';
+export { rebuildReadModels, verifyReadModels } from './replay';
 export type { ReplayOptions, ReplayProgress, ReplayResult, VerifyResult, ModelComparison } from './replay';
 export { digestReadModels, canonicalJson } from './digest';
 export { openReadModelDatabase, createSecondaryIndexes, dropSecondaryIndexes } from './schema';
 export type { OpenReadModelOptions } from './schema';
-export { teamStateAt } from './team-at';
-export { instantMs } from './instants';
 export { readModelNames } from './model';
 export type {
   ChangeCause,
+  CheckAnswer,
   MemberHistoryEntry,
   MemberPermissionGrant,
   PermissionChange,
   PermissionGrant,
   PermissionRef,
+  PermissionSelection,
   ReadModelName,
 } from './model';
 export { parseFixture, appendFixture } from './fixture-file';

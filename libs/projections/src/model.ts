@@ -25,6 +25,18 @@ export interface MemberPermissionGrant extends PermissionGrant {
   userId: string;
 }
 
+/** Whether a user holds a permission, and every reason they do. */
+export interface CheckAnswer {
+  allowed: boolean;
+  via: Via[];
+}
+
+/** Whose permissions, and on which project (team-level ones always included); the whole team when empty. */
+export interface PermissionSelection {
+  userId?: string;
+  projectId?: string;
+}
+
 /** An entry of the change feed: a permission a user gained or lost, and the event that caused it. */
 export interface PermissionChange {
   position: string;

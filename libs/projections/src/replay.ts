@@ -3,7 +3,9 @@ import { teamStreamPrefix } from '@access-audit/domain';
 import type { EventStore, RecordedEvent } from '@access-audit/event-store';
 import { digestReadModels } from './digest';
 import { readModelNames, type ReadModelName } from './model';
-import { ACCESS_PROJECTION, AccessProjection, type QuarantinedTeam } from './projection';
+import { readCheckpoint } from './projection/checkpoint';
+import { AccessProjection } from './projection/projection';
+import type { QuarantinedTeam } from './projection/quarantine';
 import { createSecondaryIndexes, dropSecondaryIndexes } from './schema';
 
 export interface ReplayProgress {
@@ -83,14 +85,6 @@ export interface ModelComparison {
 export interface VerifyResult extends ReplayResult {
   models: ModelComparison[];
   mismatched: Array<ReadModelName | 'checkpoint'>;
-}
-
-export function readCheckpoint(db: Database.Database): { position: string; processed: number } | undefined {
-  return db
-    .prepare<[string], { position: string; processed: number }>(
-      'SELECT position, processed FROM checkpoint WHERE projection = ?',
-    )
-    .get(ACCESS_PROJECTION);
 }
 
 /**

@@ -4,8 +4,11 @@ import { teamEventDataProblem } from './shapes';
 
 const knownTeamEventTypes: ReadonlySet<string> = new Set(teamEventTypes);
 
-/** A recorded team event that cannot be read as a domain event; names the event, never its data. */
-export class UndecodableTeamEventError extends Error {
+/**
+ * A recorded team event that cannot be read as a domain event; names the event, never its data. A TypeError: its data
+ * is not of the type its event type says, as when a fold would have met it.
+ */
+export class UndecodableTeamEventError extends TypeError {
   constructor(
     readonly event: Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'position' | 'type'>,
     readonly why: string,
@@ -29,6 +32,9 @@ export const teamEventUpcasters: readonly TeamEventUpcaster[] = [];
 export const isTeamStreamEvent = (event: Pick<RecordedEvent, 'streamId'>): boolean =>
   event.streamId.startsWith(teamStreamPrefix);
 
+/** What every fold relies on in a team event's data. */
+const requiredStringFields = ['teamId', 'actorId', 'occurredAt'] as const;
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -43,7 +49,7 @@ export function decodeTeamEvent(recorded: RecordedEvent, upcasters = teamEventUp
   if (!knownTeamEventTypes.has(event.type)) return undefined;
   const data = event.data;
   if (!isObject(data)) throw new UndecodableTeamEventError(recorded, 'its data is not an object');
-  for (const field of ['teamId', 'actorId', 'occurredAt'] as const) {
+  for (const field of requiredStringFields) {
     if (typeof data[field] !== 'string') throw new UndecodableTeamEventError(recorded, `data.${field} is not a string`);
   }
   const problem = teamEventDataProblem(event.type as TeamEvent['type'], data);

@@ -3,7 +3,8 @@ import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ruleIds } from '@access-audit/domain';
-import { instantMs, teamViewOf, type AccessReadModels, type TeamView } from '@access-audit/projections';
+import { teamViewOf, type AccessReadModels, type TeamView } from '@access-audit/projections';
+import { instantMs } from '@access-audit/team-stream';
 import { Principal } from '../auth/principal';
 import { problem, ProblemException, problemTypes } from '../http/problem';
 import {

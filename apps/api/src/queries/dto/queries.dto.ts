@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsISO8601, isISO8601, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { FromDecimalDigits, Omittable } from '../../http/field-rules';
 import { permissions, type Permission } from '@access-audit/domain';
-import { instantMs } from '@access-audit/projections';
+import { instantMs } from '@access-audit/team-stream';
 import { IsId, IsOptionalId } from '../../http/ids';
 
 const positionMaxLength = 200;

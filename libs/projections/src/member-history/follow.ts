@@ -1,6 +1,6 @@
-import type { PermissionChange } from './model';
-import type { AccessQueries } from './queries';
-import type { ProjectionRunner } from './runner';
+import type { PermissionChange } from '../model';
+import type { ProjectionRunner } from '../projection/runner';
+import type { MemberHistoryReader } from './reader';
 
 export interface FollowOptions {
   after?: string;
@@ -14,8 +14,8 @@ export interface FollowOptions {
  * event's changes) and waits for the next commit when there is nothing new. Ends when the signal aborts.
  */
 export async function* followChanges(
-  queries: AccessQueries,
-  runner: ProjectionRunner,
+  queries: Pick<MemberHistoryReader, 'changes'>,
+  runner: Pick<ProjectionRunner, 'onCommit'>,
   options: FollowOptions = {},
 ): AsyncGenerator<PermissionChange[]> {
   const { signal, teamId } = options;

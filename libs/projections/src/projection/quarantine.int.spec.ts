@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { policyVersion, teamDecider, teamStreamId, type TeamCommand } from '@access-audit/domain';
 import { handleCommand, MemoryEventStore, type EventStore, type RecordedEvent } from '@access-audit/event-store';
-import { AccessReadModels } from './access-read-models';
+import { UndecodableTeamEventError } from '@access-audit/team-stream';
+import { AccessReadModels } from '../access-read-models';
+import { rebuildReadModels, verifyReadModels } from '../replay';
+import { openReadModelDatabase } from '../schema';
 import { AccessProjection } from './projection';
-import { rebuildReadModels, verifyReadModels } from './replay';
-import { openReadModelDatabase } from './schema';
 
 let clock = Date.parse('2025-06-01T00:00:00.000Z');
 async function run(store: EventStore, teamId: string, actorId: string, body: Pick<TeamCommand, 'type' | 'data'>) {
@@ -104,6 +105,32 @@ describe('a team event that cannot be applied quarantines its team only', () => 
     expect(applied.changes).toEqual(
       expect.arrayContaining([expect.objectContaining({ teamId: 'acme', userId: 'bob', change: 'revoked' })]),
     );
+  });
+
+  it('quarantines a team whose event the team stream cannot decode, naming the event and never its data', async () => {
+    const store = new MemoryEventStore();
+    await seed(store);
+    // Readable JSON, but no actor: the one decode refuses it before any fold sees it.
+    const data = { teamId: 'bad', occurredAt: '2025-06-02T00:00:00.000Z', userId: 'zed', password: 'hunter2-secret' };
+    await store.append(teamStreamId('bad'), [{ id: randomUUID(), type: 'MemberAdded', data }], 'any');
+    const undecodable = (await store.readStream(teamStreamId('bad'))).at(-1)!;
+
+    const projection = new AccessProjection(openReadModelDatabase(':memory:'), (a, b) => store.comparePositions(a, b));
+    const applied = projection.apply(await collect(store));
+
+    expect(projection.quarantine('bad')?.event).toEqual({
+      id: undecodable.id,
+      type: 'MemberAdded',
+      position: undecodable.position,
+      streamRevision: 2,
+    });
+    expect(applied.quarantined).toHaveLength(1);
+    const error = applied.quarantined[0]!.error;
+    expect(error).toBeInstanceOf(UndecodableTeamEventError);
+    expect((error as Error).message).toContain(undecodable.id);
+    expect((error as Error).message).not.toContain('hunter2');
+    expect(projection.team('bad')?.revision).toBe(1);
+    expect(projection.quarantine('acme')).toBeUndefined();
   });
 
   it('rolls back what the failed event had written (its savepoint), keeping the rest of the batch', async () => {

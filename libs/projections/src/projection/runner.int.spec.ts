@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { teamDecider, teamStreamId, type TeamCommand } from '@access-audit/domain';
 import { handleCommand, MemoryEventStore, type EventStore } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
-import { seededUuid } from '../../../test/fixtures/team-history';
-import { AccessReadModels } from './access-read-models';
-import { followChanges } from './change-feed';
-import { digestReadModels } from './digest';
-import type { PermissionChange } from './model';
-import { rebuildReadModels } from './replay';
-import { openReadModelDatabase } from './schema';
+import { seededUuid } from '../../../../test/fixtures/team-history';
+import { AccessReadModels } from '../access-read-models';
+import { digestReadModels } from '../digest';
+import { followChanges } from '../member-history/follow';
+import type { PermissionChange } from '../model';
+import { rebuildReadModels } from '../replay';
+import { openReadModelDatabase } from '../schema';
 
 let clock = Date.parse('2025-03-01T00:00:00.000Z');
 async function run(store: EventStore, teamId: string, actorId: string, body: Pick<TeamCommand, 'type' | 'data'>) {

@@ -11,11 +11,11 @@ import {
   type SecurityChange,
   type TeamState,
 } from '@access-audit/domain';
-import { asRecorded, compareSequence, TeamHistory, type CommandBody } from '../../../test/fixtures/team-history';
-import { digestReadModels } from './digest';
-import { AccessProjection } from './projection';
-import { AccessQueries } from './queries';
-import { openReadModelDatabase } from './schema';
+import { asRecorded, compareSequence, TeamHistory, type CommandBody } from '../../../../test/fixtures/team-history';
+import { AccessQueries } from '../access-queries';
+import { digestReadModels } from '../digest';
+import { AccessProjection } from '../projection/projection';
+import { openReadModelDatabase } from '../schema';
 
 const users = ['u0', 'u1', 'u2', 'u3'];
 const projects = ['p0', 'p1', 'p2'];

@@ -1,4 +1,4 @@
-import type { TeamEvent } from '@access-audit/domain';
+import type { TeamEvent, TeamState } from '@access-audit/domain';
 
 /**
  * Which effective permissions an event can change: one member's (on every project, or on one), every member's on one
@@ -48,6 +48,19 @@ export function permissionScope(event: TeamEvent): PermissionScope {
       return unreachable(event);
   }
 }
+
+const membersOf = (state: TeamState): string[] => (state.status === 'active' ? [...state.members.keys()] : []);
+
+/** The members whose permissions in the scope may have changed between the two states, in id order. */
+export function membersInScope(scope: PermissionScope, before: TeamState, after: TeamState): string[] {
+  if (scope.kind === 'none') return [];
+  if (scope.kind === 'member') return [scope.userId];
+  return [...new Set([...membersOf(before), ...membersOf(after)])].sort();
+}
+
+/** The one project the scope is limited to; undefined for every project (and team-level permissions). */
+export const projectOfScope = (scope: PermissionScope): string | undefined =>
+  scope.kind === 'project' || scope.kind === 'member' ? scope.projectId : undefined;
 
 /** The member an event is about, when it is about one. */
 export function subjectOf(event: TeamEvent): string | undefined {

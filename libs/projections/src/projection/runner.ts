@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { teamStreamId, teamStreamPrefix } from '@access-audit/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@access-audit/event-store';
-import type { AccessProjection, AppliedBatch, QuarantinedTeam } from './projection';
+import type { AccessProjection, AppliedBatch } from './projection';
+import type { QuarantinedTeam } from './quarantine';
 
 export interface ProjectionRunnerOptions {
   /** Most events per read-model transaction. Default 1000. */

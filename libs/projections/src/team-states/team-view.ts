@@ -1,0 +1,38 @@
+import type { ActiveTeam, PermissionGroup, ProjectRole, ProjectSecurity, TeamRole } from '@access-audit/domain';
+
+export interface TeamView {
+  id: string;
+  name: string;
+  plan: string;
+  members: Array<{
+    userId: string;
+    role: TeamRole;
+    permissionGroups: PermissionGroup[];
+    /** Explicit (contributor) project roles only; inherent ones show in the permissions answer. */
+    projectRoles: Record<string, ProjectRole>;
+  }>;
+  projects: Array<{ id: string; name: string; security: ProjectSecurity }>;
+}
+
+export function teamViewOf(state: ActiveTeam): TeamView {
+  return {
+    id: state.id,
+    name: state.name,
+    plan: state.plan,
+    members: [...state.members.values()]
+      .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+      .map((member) => ({
+        userId: member.userId,
+        role: member.role.value,
+        permissionGroups: ([...member.permissionGroups.keys()] as PermissionGroup[]).sort(),
+        projectRoles: Object.fromEntries(
+          [...member.projectRoles.keys()]
+            .sort()
+            .map((projectId) => [projectId, member.projectRoles.get(projectId)!.value]),
+        ),
+      })),
+    projects: [...state.projects.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((project) => ({ id: project.id, name: project.name, security: project.security })),
+  };
+}
