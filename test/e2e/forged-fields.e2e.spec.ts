@@ -2,7 +2,8 @@
  * Finding 3 (a forged event goes unnoticed), variants: fields the fold or the evidence reads but the audit entry does not
  * carry. IpBlockRemoved/BypassTokenRevoked are folded by their top-level `cidr`/`tokenId` while the entry holds only
  * `before`; campaign entries hold a digest, a size and result counts, while the evidence is built (and signed) from the
- * whole events. Each edit below changes what the service shows and must make `audit/verify` answer invalid.
+ * whole events. Each edit below changes what the service shows and must make `audit/verify` answer invalid; evidence
+ * whose population no longer gives its opening digest must not be signed.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,8 +103,21 @@ describe('attack: forged fields the audit entry does not carry', () => {
     const alice = await api!.as('alice');
     const verify = (await alice.get('/v1/teams/fx/audit/verify').expect(200)).body as {
       valid: boolean;
-      sources: { mismatches: Array<{ kind: string; source: { eventType: string } }> };
+      sources: {
+        mismatches: Array<{
+          kind: string;
+          sequence: number | null;
+          streamRevision?: number;
+          source: { eventType: string };
+          fields: Array<{ field: string }>;
+        }>;
+      };
     };
+    // Each forgery is named where it is: the entry's place in the chain, and the whole-event commitment it breaks.
+    for (const mismatch of verify.sources.mismatches) {
+      expect(mismatch).toMatchObject({ sequence: expect.any(Number), streamRevision: expect.any(Number) });
+      expect(mismatch.fields.map((field) => field.field)).toContain('source.digest');
+    }
     return { valid: verify.valid, types: verify.sources.mismatches.map((m) => `${m.kind}:${m.source.eventType}`) };
   };
 
@@ -124,13 +138,19 @@ describe('attack: forged fields the audit entry does not carry', () => {
     expect(types).toEqual(expect.arrayContaining(['different:IpBlockRemoved', 'different:BypassTokenRevoked']));
   });
 
-  it('the signed evidence follows forged campaign fields (reviewer, per-item outcomes, population); verify must report them', async () => {
+  it('evidence over a forged population is neither signed nor shown; verify reports every forged campaign field (reviewer, per-item outcomes, population)', async () => {
     const alice = await api!.as('alice');
-    const evidence = (await alice.get(`/v1/teams/fx/access-reviews/${reviewId}/evidence`).expect(200)).body as {
-      evidence: { decisions: Array<{ reviewerId: string }> };
-      signature: unknown;
-    };
-    expect(evidence.evidence.decisions.map((decision) => decision.reviewerId)).toContain('mallory');
+    const campaign = `/v1/teams/fx/access-reviews/${reviewId}`;
+    for (const path of [`${campaign}/evidence`, `${campaign}/evidence?format=csv`, campaign]) {
+      const refused = await alice.get(path).expect(409);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.headers['x-evidence-signature']).toBeUndefined();
+      expect(refused.body).toMatchObject({
+        status: 409,
+        rule: 'access-review.population-matches-digest',
+        detail: expect.stringMatching(/does not give the digest it was opened with/),
+      });
+    }
     const { valid, types } = await mismatchedTypes();
     expect(valid).toBe(false);
     expect(types).toEqual(

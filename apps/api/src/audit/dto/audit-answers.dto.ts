@@ -21,7 +21,7 @@ export class AuditSourceDto {
   @ApiPropertyOptional({
     pattern: '^[0-9a-f]{64}$',
     description:
-      'SHA-256 (hex) over the RFC 8785 canonical JSON of the source event\'s `{ type, data, metadata }`: the entry commits to the whole event; absent on entries recorded before it was introduced',
+      "SHA-256 (hex) over the RFC 8785 canonical JSON of the source event's `{ type, data, metadata }`: the entry commits to the whole event; absent on entries recorded before it was introduced",
   })
   digest?: string;
 }
