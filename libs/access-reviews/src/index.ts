@@ -26,7 +26,7 @@ export {
 } from './campaign/decide';
 export { planClosing, outcomeOf, revocationCommandFor } from './campaign/closing';
 export type { PlannedItem, ClosingContext, RevocationCommand } from './campaign/closing';
-export { buildEvidence } from './evidence/evidence';
+export { buildEvidence, PopulationDigestMismatchError } from './evidence/evidence';
 export type {
   AccessReviewEvidence,
   EvidenceDecision,

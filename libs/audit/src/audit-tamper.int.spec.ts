@@ -10,6 +10,7 @@ import { AuditLog } from './audit-log';
 import { sealEntry } from './chain';
 import { auditStreamId, type AccessChangeEntry, type AuditEntry } from './entry';
 import { CheckpointSigner } from './signing';
+import { sourceEventDigest } from './source-entry';
 import { at, enterpriseHistory, mustRun } from './testing/audit-fixtures';
 import { verifyNdjson } from './verify-ndjson';
 
@@ -53,12 +54,18 @@ describe('audit verify over a tampered SQLite store', () => {
     return { ...row, entry: JSON.parse(row.data) as AuditEntry };
   };
 
-  const teamEventRow = (revision: number): Row & { type: string } =>
+  const teamEventRow = (revision: number): Row & { type: string; metadata: string } =>
     db
-      .prepare<[string, number], Row & { type: string }>(
-        'SELECT position, revision, data, type FROM events WHERE stream_id = ? AND revision = ?',
+      .prepare<[string, number], Row & { type: string; metadata: string }>(
+        'SELECT position, revision, data, type, metadata FROM events WHERE stream_id = ? AND revision = ?',
       )
       .get(teamStreamId('acme'), revision)!;
+
+  /** The digest an entry commits to, of the team event at `revision` as stored now. */
+  const storedDigest = (revision: number): string => {
+    const row = teamEventRow(revision);
+    return sourceEventDigest({ type: row.type, data: JSON.parse(row.data), metadata: JSON.parse(row.metadata) });
+  };
 
   const text = async (stream: Readable): Promise<string> => {
     const chunks: Buffer[] = [];
@@ -108,8 +115,11 @@ describe('audit verify over a tampered SQLite store', () => {
           eventType: 'MemberAdded',
           position: entry.source.position,
         },
-        fields: [{ field: 'after.role', entry: 'developer', source: 'owner' }],
-        reason: expect.stringMatching(/differs from its source event in after\.role/),
+        fields: [
+          { field: 'after.role', entry: 'developer', source: 'owner' },
+          { field: 'source.digest', entry: entry.source.digest, source: storedDigest(entry.source.streamRevision) },
+        ],
+        reason: expect.stringMatching(/differs from its source event in after\.role, source\.digest/),
       },
     ]);
     expect(audit.integrityFailures.get('acme')?.reason).toMatch(/after\.role/);
@@ -236,9 +246,11 @@ describe('audit verify over a tampered SQLite store', () => {
       source.data.replace('"role":"member"', '"role":"owner"'),
       source.position,
     );
+    const recorded = eleven.entry as AccessChangeEntry;
     const forged = sealEntry({
-      ...(eleven.entry as AccessChangeEntry),
+      ...recorded,
       after: { role: 'owner' },
+      source: { ...recorded.source, digest: storedDigest(recorded.source.streamRevision) },
       hash: undefined,
     } as never);
     db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify(forged), eleven.position);
@@ -287,7 +299,10 @@ describe('audit verify over a tampered SQLite store', () => {
         kind: 'different',
         sequence: 11,
         source: expect.objectContaining({ streamId: 'access-review-acme-q1', streamRevision: 0, eventId: decision.id }),
-        fields: [{ field: 'after.decision', entry: 'keep', source: 'revoke' }],
+        fields: [
+          { field: 'after.decision', entry: 'keep', source: 'revoke' },
+          { field: 'source.digest', entry: expect.stringMatching(/^[0-9a-f]{64}$/), source: expect.any(String) },
+        ],
       }),
     ]);
   });

@@ -26,6 +26,11 @@ export interface AuditSource {
   streamRevision: number;
   /** Global position in the event store (opaque). */
   position: string;
+  /**
+   * SHA-256 (hex) over the canonical JSON (RFC 8785) of the source event's `{ type, data, metadata }`: the entry commits
+   * to every field of its event, not only to those it shows. Absent on entries recorded before it was introduced.
+   */
+  digest?: string;
 }
 
 /** What a refused command tried to do and what refused it. */

@@ -66,6 +66,6 @@ export {
   type SourceFieldDifference,
   type SourceEventRef,
 } from './verify-sources';
-export { deriveChange, isAuditedSource, type DerivedChange } from './source-entry';
+export { deriveChange, isAuditedSource, sourceEventDigest, type DerivedChange } from './source-entry';
 export { accessReviewStreamPrefix, accessReviewActionTypes, accessReviewActions } from './review-actions';
 export { auditedStreamPrefixes } from './audit-log';

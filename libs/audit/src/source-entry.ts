@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { teamStreamPrefix } from '@access-audit/domain';
 import type { RecordedEvent, RequestContext } from '@access-audit/event-store';
 import { decodeTeamEvent } from '@access-audit/team-stream';
 import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
+import { canonicalJson } from './canonical-json';
 import type { AccessChangeFields, AuditRequestContext } from './entry';
 import { auditEntryIdFor } from './ids';
 import { accessReviewActionTypes, describeReviewEvent } from './review-actions';
@@ -55,8 +57,19 @@ function changeOf(
       streamId: event.streamId,
       streamRevision: event.revision,
       position: event.position,
+      digest: sourceEventDigest(event),
     },
   };
+}
+
+/**
+ * What a change entry commits to: SHA-256 over the canonical JSON of the event's type, data and metadata as stored.
+ * Metadata is included because the service trusts it too (the `accessReview` link of an enforcing event, the request
+ * context); the event's id, stream, revision and position are fields of the entry already.
+ */
+export function sourceEventDigest(event: Pick<RecordedEvent, 'type' | 'data' | 'metadata'>): string {
+  const committed = canonicalJson({ type: event.type, data: event.data, metadata: event.metadata });
+  return createHash('sha256').update(committed, 'utf8').digest('hex');
 }
 
 export const contextOf = (context: RequestContext | undefined, correlationId?: string): AuditRequestContext => ({

@@ -53,6 +53,11 @@ export interface SourceVerification {
   extra: number;
   /** Audited events after the last recorded event of their stream that the audit log has not recorded yet. */
   unrecorded: number;
+  /**
+   * Of the compared entries, those recorded before entries committed to their whole source event (`source.digest`):
+   * compared field by field only, so a forged field of their event that the entry does not show goes unseen.
+   */
+  uncommitted: number;
   /** The first mismatches (at most 100), in chain order. */
   mismatches: SourceMismatch[];
 }
@@ -145,9 +150,12 @@ export class SourceVerifier {
     missing: 0,
     extra: 0,
     unrecorded: 0,
+    uncommitted: 0,
     mismatches: [],
   };
   #teamId: string | undefined;
+  /** Sequence of the first entry seen that commits to its whole source event: no later entry may lack the digest. */
+  #firstCommitted: number | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -271,17 +279,24 @@ export class SourceVerifier {
       );
     }
     const { sequence: _sequence, prevHash: _prevHash, hash: _hash, ...recorded } = entry;
+    const committed = isPlainObject(recorded.source) && Object.hasOwn(recorded.source, 'digest');
+    if (committed) this.#firstCommitted ??= entry.sequence;
+    const legacy = !committed && this.#firstCommitted === undefined;
+    if (legacy) {
+      // Recorded before entries committed to their whole event: only the fields the entry shows can be compared.
+      this.#result.uncommitted += 1;
+      const { digest: _digest, ...source } = derived.source;
+      derived = { ...derived, source };
+    }
     const fields: SourceFieldDifference[] = [];
     collectDifferences(recorded, derived, '', fields);
     if (fields.length === 0) return;
     const names = fields.map((difference) => difference.field).join(', ');
-    this.#mismatch(
-      'different',
-      where,
-      ref,
-      fields.slice(0, fieldsListed),
-      `the entry differs from its source event in ${names}: the event or the entry was altered after it was recorded`,
-    );
+    const reason =
+      !committed && !legacy
+        ? `the entry carries no source.digest although entry ${this.#firstCommitted} before it does: the entry was rewritten without its commitment to the source event`
+        : `the entry differs from its source event in ${names}: the event or the entry was altered after it was recorded`;
+    this.#mismatch('different', where, ref, fields.slice(0, fieldsListed), reason);
   }
 
   #missed(read: SourceRead, streamId: string, where: Where | undefined): void {

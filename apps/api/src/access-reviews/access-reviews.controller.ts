@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiOkResponse,
@@ -27,6 +28,7 @@ import { ReasonDto } from '../commands/dto/common.dto';
 import { TeamParams } from '../commands/dto/teams.dto';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { validationProblem } from '../http/problem';
+import { problemContent } from '../http/problem.dto';
 import { accessReviewProblem } from './access-review-problem';
 import {
   AccessReviewAcceptedDto,
@@ -58,6 +60,14 @@ function valueOf<T>(result: ServiceResult<T>): T {
   if (!result.ok) throw accessReviewProblem(result.rejection);
   return result.value;
 }
+
+/** A campaign whose stored population no longer gives its opening digest is neither shown nor signed. */
+const PopulationTamperedResponse = (): MethodDecorator =>
+  ApiConflictResponse({
+    description:
+      'The stored population does not give the digest the campaign was opened with (`rule`: access-review.population-matches-digest)',
+    content: problemContent,
+  });
 
 /** OpenAPI description of a campaign read: bearer auth and its problem answers. */
 const CampaignReadRoute = (
@@ -125,6 +135,7 @@ export class AccessReviewsController {
 
   @Get(':reviewId')
   @CampaignReadRoute()
+  @PopulationTamperedResponse()
   @ApiOperation({ summary: 'The campaign, its items and their decisions (team.audit.view, or a named reviewer)' })
   @ApiOkResponse({
     type: CampaignViewDto,
@@ -187,6 +198,7 @@ export class AccessReviewsController {
 
   @Get(':reviewId/evidence')
   @CampaignReadRoute()
+  @PopulationTamperedResponse()
   @ApiOperation({
     summary:
       'The evidence: population with digest and snapshot revision, decisions with reviewer, time and justification (superseded ones too), applied revocations with their team events, the audit-chain head at completion; signed with the audit checkpoint key (JSON: `signature` over the canonical JSON of `evidence`; CSV: `X-Evidence-Signature` over the body)',

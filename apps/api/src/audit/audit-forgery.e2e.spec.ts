@@ -69,7 +69,10 @@ describe('audit verify and a forged team event (e2e)', () => {
         sequence: 16,
         entryId: expect.any(String),
         source: expect.objectContaining({ streamId: 'team-forge', eventId: forgedEventId, eventType: 'MemberAdded' }),
-        fields: [{ field: 'after.role', entry: 'developer', source: 'owner' }],
+        fields: [
+          { field: 'after.role', entry: 'developer', source: 'owner' },
+          { field: 'source.digest', entry: expect.stringMatching(/^[0-9a-f]{64}$/), source: expect.any(String) },
+        ],
       }),
     ]);
     // The entry itself still says what was recorded.

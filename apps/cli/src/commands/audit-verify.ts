@@ -147,7 +147,11 @@ function describe(result: AuditVerification, unsigned: string | undefined, valid
   const sourceLine =
     sources === null
       ? 'source events not checked (an export on its own; --against-store compares it with the local event store)'
-      : `${sources.compared} change entries compared with their source events: ${sources.different} different, ${sources.missing} missing, ${sources.extra} extra; ${sources.unrecorded} event(s) not recorded yet`;
+      : `${sources.compared} change entries compared with their source events: ${sources.different} different, ${sources.missing} missing, ${sources.extra} extra; ${sources.unrecorded} event(s) not recorded yet${
+          sources.uncommitted > 0
+            ? `; ${sources.uncommitted} entr(ies) recorded before entries committed to their whole source event, compared field by field only`
+            : ''
+        }`;
   if (result.break) {
     const place = where([
       result.break.line !== undefined ? `line ${result.break.line}` : undefined,

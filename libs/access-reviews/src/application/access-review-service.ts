@@ -34,9 +34,10 @@ import {
 import { listRefusal, readRefusal } from '../campaign/read-access';
 import { campaignSummaries, type CampaignSummary } from '../evidence/campaign-list';
 import type { AccessReviewRejection } from '../campaign/rejection';
+import { accessReviewRuleIds } from '../campaign/rules';
 import { foldAccessReview, initialAccessReviewState, type AccessReviewState, type Campaign } from '../campaign/state';
 import { campaignView, type CampaignView } from '../evidence/campaign-view';
-import { buildEvidence, type AccessReviewEvidence } from '../evidence/evidence';
+import { buildEvidence, PopulationDigestMismatchError, type AccessReviewEvidence } from '../evidence/evidence';
 import { evidenceCsv } from '../evidence/evidence-csv';
 import { signEvidence, type EvidenceSigner, type SignedEvidence } from '../evidence/signature';
 
@@ -320,7 +321,14 @@ export class AccessReviewService {
     const [campaign, team] = await Promise.all([this.#readCampaign(ids), foldTeamStream(this.#store, ids.teamId)]);
     const refusal = readRefusal(campaign.state, team.state, viewerId, ids);
     if (refusal) return rejected(refusal);
-    return { ok: true, value: { evidence: buildEvidence(campaign.stream), stream: campaign.stream } };
+    let evidence: AccessReviewEvidence;
+    try {
+      evidence = buildEvidence(campaign.stream);
+    } catch (error) {
+      if (!(error instanceof PopulationDigestMismatchError)) throw error;
+      return rejected({ kind: 'conflict', rule: accessReviewRuleIds.populationMatchesDigest, message: error.message });
+    }
+    return { ok: true, value: { evidence, stream: campaign.stream } };
   }
 
   async #readCampaign(

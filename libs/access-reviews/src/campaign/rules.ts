@@ -17,5 +17,6 @@ export const accessReviewRuleIds = {
   justificationRequired: 'access-review.justification-required',
   completedByOwnerOrReviewer: 'access-review.completed-by-owner-or-reviewer',
   outcomesCoverPopulation: 'access-review.outcomes-cover-population',
+  populationMatchesDigest: 'access-review.population-matches-digest',
 } as const;
 export type AccessReviewRuleId = (typeof accessReviewRuleIds)[keyof typeof accessReviewRuleIds];

@@ -8,7 +8,7 @@ import type {
   TeamSnapshotRef,
 } from '../campaign/events';
 import { accessReviewStreamId } from '../campaign/events';
-import type { PopulationDigest, PopulationItem, ReviewScope } from '../campaign/population';
+import { populationDigest, type PopulationDigest, type PopulationItem, type ReviewScope } from '../campaign/population';
 
 /** A campaign event as the store recorded it (structurally the event store's `RecordedEvent`). */
 export interface RecordedCampaignEvent {
@@ -76,6 +76,20 @@ export interface AccessReviewEvidence {
   revocations: EvidenceRevocation[];
 }
 
+/** The campaign's stored population no longer gives the digest it was opened with: its items were altered. */
+export class PopulationDigestMismatchError extends Error {
+  constructor(
+    readonly reviewId: string,
+    readonly opened: PopulationDigest,
+    readonly recomputed: PopulationDigest,
+  ) {
+    super(
+      `the population of campaign ${reviewId} does not give the digest it was opened with (${opened.algorithm}:${opened.value}, recomputed ${recomputed.algorithm}:${recomputed.value}): its items were altered after it was opened`,
+    );
+    this.name = 'PopulationDigestMismatchError';
+  }
+}
+
 const asEvent = (recorded: RecordedCampaignEvent): AccessReviewEvent =>
   ({ type: recorded.type, data: recorded.data }) as AccessReviewEvent;
 
@@ -86,6 +100,11 @@ export function buildEvidence(stream: readonly RecordedCampaignEvent[]): AccessR
   if (!first || opened?.type !== 'AccessReviewOpened')
     throw new Error('a campaign stream starts with AccessReviewOpened');
   const { teamId, reviewId } = opened.data;
+  // Never present (or sign) a population other than the one the opening digest vouches for.
+  const recomputed = populationDigest(opened.data.population.items);
+  const openedDigest = opened.data.population.digest;
+  if (recomputed.algorithm !== openedDigest?.algorithm || recomputed.value !== openedDigest.value)
+    throw new PopulationDigestMismatchError(reviewId, openedDigest, recomputed);
   const decisions: EvidenceDecision[] = [];
   const inForce = new Map<string, EvidenceDecision>();
   let closing: AccessReviewEvidence['closing'] = null;

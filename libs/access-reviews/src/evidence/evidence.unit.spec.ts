@@ -5,7 +5,7 @@ import type { AccessReviewEvent, ItemOutcome } from '../campaign/events';
 import { foldAccessReview } from '../campaign/state';
 import { planClosing, outcomeOf } from '../campaign/closing';
 import { decideCommand, DURING, enterpriseTeam, given, opened, REVIEW, TEAM } from '../testing/campaign-spec';
-import { buildEvidence, type RecordedCampaignEvent } from './evidence';
+import { buildEvidence, PopulationDigestMismatchError, type RecordedCampaignEvent } from './evidence';
 import { evidenceCsv } from './evidence-csv';
 import { signEvidence, verifyEvidenceSignature } from './signature';
 
@@ -85,6 +85,25 @@ describe('campaign evidence', () => {
     expect(evidence.population.size).toBe(evidence.population.items.length);
     const recomputed = createHash('sha256').update(canonicalJson(evidence.population.items)).digest('hex');
     expect(evidence.population.digest).toEqual({ algorithm: 'sha256', value: recomputed });
+  });
+
+  it('refuses a population that no longer gives its opening digest (an item altered, dropped or added in the store)', () => {
+    type Opened = { population: { items: Array<Record<string, unknown>> } };
+    const alter = (edit: (items: Array<Record<string, unknown>>) => void) => {
+      const stream = structuredClone(recordedCampaign());
+      edit((stream[0]!.data as Opened).population.items);
+      return () => buildEvidence(stream);
+    };
+    expect(
+      alter((items) => {
+        for (const item of items) item['privileged'] = false;
+      }),
+    ).toThrow(PopulationDigestMismatchError);
+    expect(alter((items) => items.pop())).toThrow(/does not give the digest it was opened with/);
+    expect(alter((items) => items.push({ ...items[0]!, itemId: 'team_role:mallory', userId: 'mallory' }))).toThrow(
+      PopulationDigestMismatchError,
+    );
+    expect(alter(() => undefined)).not.toThrow();
   });
 
   it('lists every decision with reviewer, time and justification, superseded ones linked to their replacement', () => {

@@ -10,6 +10,22 @@ export class AuditTargetDto {
   setting?: string;
 }
 
+/** The event a change entry records. */
+export class AuditSourceDto {
+  @ApiProperty() eventId!: string;
+  @ApiProperty({ example: 'MemberAdded' }) eventType!: string;
+  @ApiProperty({ example: 'team-acme', description: 'The team stream, or an access-review campaign stream' })
+  streamId!: string;
+  @ApiProperty({ example: 14 }) streamRevision!: number;
+  @ApiProperty({ description: 'Global position in the event store (opaque)' }) position!: string;
+  @ApiPropertyOptional({
+    pattern: '^[0-9a-f]{64}$',
+    description:
+      "SHA-256 (hex) over the RFC 8785 canonical JSON of the source event's `{ type, data, metadata }`: the entry commits to the whole event; absent on entries recorded before it was introduced",
+  })
+  digest?: string;
+}
+
 /** A change entry's `before`, `after` and `cause`: an object, or null. */
 const changeValue = { type: 'object', additionalProperties: true, nullable: true } as const;
 
@@ -34,10 +50,8 @@ export class AuditEntryDto {
   cause?: unknown;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ description: '`{ ip, userAgent, requestId }` of the request' }) context!: unknown;
-  @ApiPropertyOptional({
-    description: 'change: `{ eventId, eventType, streamId, streamRevision, position }` of the team event',
-  })
-  source?: unknown;
+  @ApiPropertyOptional({ type: AuditSourceDto, description: 'change: the team or campaign event it records' })
+  source?: AuditSourceDto;
   @ApiPropertyOptional({
     description:
       'denial: `{ commandType, rejection, permission, rule, message, suppressedBefore }` — what was tried and what refused it',
@@ -132,6 +146,11 @@ export class SourceVerificationDto {
   @ApiProperty() extra!: number;
   @ApiProperty({ description: 'Audited events after the last recorded one of their stream, not recorded yet' })
   unrecorded!: number;
+  @ApiProperty({
+    description:
+      'Compared entries recorded before entries committed to their whole source event (no `source.digest`): checked field by field only',
+  })
+  uncommitted!: number;
   @ApiProperty({ type: [SourceMismatchDto], description: 'The first 100 mismatches, in chain order' })
   mismatches!: SourceMismatchDto[];
 }
