@@ -154,3 +154,58 @@ export async function generateHistory(
   }
   return { events: total, teams };
 }
+
+/**
+ * `teams` small teams (one project, an owner and two members: four events each), appended a few hundred teams at a
+ * time so that the store's group commit shares transactions between them.
+ */
+export async function generateSmallTeams(
+  store: EventStore,
+  options: { teams: number; onProgress?: (teams: number) => void },
+): Promise<GeneratedHistory> {
+  const start = Date.parse('2024-01-01T00:00:00.000Z');
+  const commandsOf = (teamId: string): Array<Pick<TeamCommand, 'type' | 'data'>> => [
+    { type: 'CreateTeam', data: { name: teamId, plan: 'enterprise' } },
+    { type: 'CreateProject', data: { projectId: 'p0', name: 'Project' } },
+    { type: 'AddMember', data: { userId: 'u0', role: 'developer' } },
+    { type: 'AddMember', data: { userId: 'u1', role: 'member' } },
+  ];
+  let events = 0;
+  const appendTeam = async (index: number): Promise<void> => {
+    const teamId = `small${String(index).padStart(6, '0')}`;
+    let state: TeamState = initialTeamState();
+    const pending: TeamEvent[] = [];
+    commandsOf(teamId).forEach((body, step) => {
+      const command = {
+        ...body,
+        teamId,
+        metadata: { actorId: 'owner', now: new Date(start + index * 1000 + step).toISOString() },
+      } as TeamCommand;
+      const decision = decide(command, state);
+      if (!decision.ok) throw new Error(`small team command refused: ${decision.rejection.message}`);
+      for (const event of decision.events) {
+        state = evolve(state, event);
+        pending.push(event);
+      }
+    });
+    await store.append(
+      teamStreamId(teamId),
+      pending.map((event) => ({
+        id: randomUUID(),
+        type: event.type,
+        data: event.data,
+        metadata: { actorId: event.data.actorId },
+      })),
+      'no_stream',
+    );
+    events += pending.length;
+  };
+  const inFlight = 256;
+  for (let first = 0; first < options.teams; first += inFlight) {
+    const batch = [];
+    for (let index = first; index < Math.min(options.teams, first + inFlight); index++) batch.push(appendTeam(index));
+    await Promise.all(batch);
+    options.onProgress?.(Math.min(options.teams, first + inFlight));
+  }
+  return { events, teams: options.teams };
+}

@@ -7,6 +7,7 @@
  *   replay events/s (1M events)   vs a raw better-sqlite3 read + JSON.parse of the same log
  *   point-in-time lookup latency  vs a primary-key SELECT on the same table
  *   RSS per live grant            vs a Map holding every live grant (key → via JSON)
+ *   RSS per team at 100k teams    vs a Map holding each team's folded state as its JSON text (small generated teams)
  *   command p50/p99 at 100, 10k and 100k events of team history vs the same at 100 events (durable SQLite appends)
  *
  * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10).
@@ -34,13 +35,14 @@ import {
 import { StreamLocks } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
-import { generateHistory, seededRandom } from './bench-history';
+import { generateHistory, generateSmallTeams, seededRandom } from './bench-history';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const HTTP_CONNECTIONS = 10;
 const CHECK_SECONDS = 2;
 const OPEN_END = 8_640_000_000_000_000;
+const SMALL_TEAMS = Number(process.env.BENCH_TEAMS ?? 100_000);
 
 interface AutocannonResult {
   requests: { average: number };
@@ -131,6 +133,13 @@ async function reportRss(path: string, kind: string): Promise<void> {
   const before = process.memoryUsage().rss;
   if (kind === 'projection') {
     held = new AccessProjection(db, (a, b) => Number(BigInt(a) - BigInt(b)));
+  } else if (kind === 'team-json') {
+    const states = new Map<string, string>();
+    for (const row of db
+      .prepare<[], { team_id: string; state_json: string }>('SELECT team_id, state_json FROM team_states')
+      .iterate())
+      states.set(row.team_id, row.state_json);
+    held = states;
   } else {
     const grants = new Map<string, string>();
     const open = db.prepare<[], { key: string; grants_json: string }>(
@@ -149,7 +158,7 @@ async function reportRss(path: string, kind: string): Promise<void> {
   db.close();
 }
 
-function measureRss(path: string, kind: 'projection' | 'map'): Promise<number> {
+function measureRss(path: string, kind: 'projection' | 'map' | 'team-json'): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', __filename, '--measure-rss', path, kind], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -161,6 +170,33 @@ function measureRss(path: string, kind: 'projection' | 'map'): Promise<number> {
         ? resolve((JSON.parse(output) as { bytes: number }).bytes)
         : reject(new Error(`RSS probe exited ${code}`)),
     );
+  });
+}
+
+/** RSS per team with many small teams: the projection's in-memory state vs each team's folded state as JSON text. */
+async function benchRssPerTeam(dir: string): Promise<void> {
+  const store = new SqliteEventStore(join(dir, 'small-teams.db'));
+  let shown = 0;
+  const generated = await generateSmallTeams(store, {
+    teams: SMALL_TEAMS,
+    onProgress: (teams) => {
+      if (teams - shown >= SMALL_TEAMS / 5) log(`generating small teams: ${fmt((shown = teams))}`);
+    },
+  });
+  const path = join(dir, 'small-teams-read-models.db');
+  const db = openReadModelDatabase(path, { scratch: true });
+  const replay = await rebuildReadModels(store, db, {});
+  log(`small teams: ${fmt(generated.teams)} teams, ${fmt(replay.events)} events replayed`);
+  db.close();
+  await store.close();
+  const projectionRss = await measureRss(path, 'projection');
+  const jsonRss = await measureRss(path, 'team-json');
+  rows.push({
+    figure: `RSS per team (${fmt(generated.teams)} teams, ${generated.events / generated.teams} events each)`,
+    value: projectionRss / generated.teams,
+    unit: 'bytes',
+    limitName: "Map of each team's state as JSON text",
+    limit: jsonRss / generated.teams,
   });
 }
 
@@ -541,6 +577,7 @@ async function main(): Promise<void> {
       limit: mapRss / liveGrants,
     });
     const projection = new AccessProjection(db, (a, b) => store.comparePositions(a, b));
+    await benchRssPerTeam(dir);
 
     // 4. In-process check vs a Map lookup of the same answers.
     const queries = new AccessQueries(projection);

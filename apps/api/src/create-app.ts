@@ -66,14 +66,17 @@ export async function createApiApp(
   fastify.decorate('routeMethods', routeMethods);
   fastify.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks: an async one costs every request a promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
   setUpOpenApi(app, options.docsUi ?? true);
   app.enableShutdownHooks();

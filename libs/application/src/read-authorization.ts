@@ -126,7 +126,13 @@ export class ReadAuthorizer {
   async authorize(principal: ReadPrincipal, subject: ReadSubject): Promise<ReadDecision> {
     const early = principalReadRefusal(principal, subject);
     if (early) return { allowed: false, refusal: early };
-    const read = await this.source.teamState(subject.teamId);
+    return this.decide(principal, subject, await this.source.teamState(subject.teamId));
+  }
+
+  /** `authorize` on the team as the source already gave it (a synchronous source's read, with nothing to wait for). */
+  decide(principal: ReadPrincipal, subject: ReadSubject, read: TeamStateRead): ReadDecision {
+    const early = principalReadRefusal(principal, subject);
+    if (early) return { allowed: false, refusal: early };
     if (!read.ok) {
       return {
         allowed: false,

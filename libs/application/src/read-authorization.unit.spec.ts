@@ -120,6 +120,30 @@ describe('ReadAuthorizer', () => {
     });
   });
 
+  it('decides on a read already in hand exactly as authorize does, without a promise', async () => {
+    const event = { id: 'e1', type: 'MemberAdded', position: '7', streamRevision: 1 };
+    const reads: TeamStateRead[] = [
+      { ok: true, team: acme() },
+      { ok: true, team: initialTeamState() },
+      { ok: false, quarantinedAt: event },
+    ];
+    const principals = [user('mia'), user('dev'), user('olga'), machine];
+    for (const read of reads) {
+      const authorizer = new ReadAuthorizer(sourceOf(read));
+      for (const principal of principals)
+        for (const subject of [
+          { kind: 'team', teamId: 'acme' },
+          { kind: 'member', teamId: 'acme', userId: 'dev' },
+          { kind: 'member', teamId: 'acme', userId: undefined },
+          { kind: 'audit', teamId: 'acme' },
+        ] as const) {
+          const decision = authorizer.decide(principal, subject, read);
+          expect(decision).not.toBeInstanceOf(Promise);
+          expect(decision).toEqual(await authorizer.authorize(principal, subject));
+        }
+    }
+  });
+
   it('keeps the change feed of every team for machine readers', () => {
     const authorizer = new ReadAuthorizer(sourceOf({ ok: true, team: initialTeamState() }));
     expect(authorizer.allTeams(machine)).toBeUndefined();

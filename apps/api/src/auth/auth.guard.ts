@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { problem, ProblemException, problemTypes } from '../http/problem';
 import { AuthenticationError, JwtVerifier } from './jwt-verifier';
-import { commandIssuePermission, PUBLIC_ROUTE, readerScope } from './principal';
+import { commandIssuePermission, PUBLIC_ROUTE, readerScope, type Principal } from './principal';
 
 const maxTokenLength = 8192;
 const readMethods = new Set(['GET', 'HEAD']);
@@ -44,34 +44,63 @@ export class AuthGuard implements CanActivate {
     private readonly verifier: JwtVerifier,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Whether a handler (of a class) is `@Public()`: decorator metadata never changes once routes are registered. */
+  readonly #publicRoutes = new WeakMap<object, WeakMap<object, boolean>>();
+
+  /** Synchronous for a token that verified before, so the hot read routes wait for nothing. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
-      return true;
+    if (this.#isPublic(context.getHandler(), context.getClass())) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     // Node keeps the first of several Authorization headers; which credential was meant is not ours to guess.
     if (authorizationHeaderCount(request.raw.rawHeaders) > 1) throw repeatedAuthorization();
     const token = bearerTokenOf(request.headers.authorization);
+    const remembered = this.verifier.remembered(token);
+    return remembered ? admit(request, remembered) : this.#verifyAndAdmit(request, token);
+  }
+
+  async #verifyAndAdmit(request: FastifyRequest, token: string): Promise<boolean> {
+    let principal: Principal;
     try {
-      request.principal = await this.verifier.verify(token);
+      principal = await this.verifier.verify(token);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       if (error.unavailable)
         throw new ProblemException(problem(503, problemTypes.unavailable, error.reason), { 'Retry-After': '5' });
       throw unauthenticated(error.reason, 'invalid_token');
     }
-    if (request.principal.isReader && !readMethods.has(request.method)) {
-      throw new ProblemException(
-        problem(
-          403,
-          problemTypes.forbidden,
-          `a token with the ${readerScope} scope is a read-only machine consumer and may issue no command`,
-          { permission: commandIssuePermission },
-        ),
-      );
-    }
-    return true;
+    return admit(request, principal);
   }
+
+  #isPublic(
+    handler: ReturnType<ExecutionContext['getHandler']>,
+    controller: ReturnType<ExecutionContext['getClass']>,
+  ): boolean {
+    let handlers = this.#publicRoutes.get(controller);
+    if (!handlers) this.#publicRoutes.set(controller, (handlers = new WeakMap()));
+    let isPublic = handlers.get(handler);
+    if (isPublic === undefined) {
+      isPublic = Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, controller]));
+      handlers.set(handler, isPublic);
+    }
+    return isPublic;
+  }
+}
+
+/** The verified caller goes on, unless a machine reader calls anything but a read. */
+function admit(request: FastifyRequest, principal: Principal): true {
+  request.principal = principal;
+  if (principal.isReader && !readMethods.has(request.method)) {
+    throw new ProblemException(
+      problem(
+        403,
+        problemTypes.forbidden,
+        `a token with the ${readerScope} scope is a read-only machine consumer and may issue no command`,
+        { permission: commandIssuePermission },
+      ),
+    );
+  }
+  return true;
 }
 
 function bearerTokenOf(header: string | undefined): string {

@@ -126,14 +126,8 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
-    const remembered = this.#verified.get(token);
-    if (remembered) {
-      this.#verified.delete(token);
-      if (Date.now() < remembered.validUntilMs) {
-        this.#verified.set(token, remembered);
-        return remembered.principal;
-      }
-    }
+    const remembered = this.remembered(token);
+    if (remembered) return remembered;
     const { principal, expiresAtMs } = await this.#verifyAfresh(token);
     if (this.#verified.size >= verifiedTokenCacheSize) this.#verified.delete(this.#verified.keys().next().value!);
     this.#verified.set(token, {
@@ -141,6 +135,16 @@ export class JwtVerifier {
       validUntilMs: Math.min(expiresAtMs, Date.now() + verifiedTokenMaxAgeMs),
     });
     return principal;
+  }
+
+  /** The principal of a token that verified before and is still within its `exp` (and the max age), without waiting. */
+  remembered(token: string): Principal | undefined {
+    const remembered = this.#verified.get(token);
+    if (!remembered) return undefined;
+    this.#verified.delete(token);
+    if (Date.now() >= remembered.validUntilMs) return undefined;
+    this.#verified.set(token, remembered);
+    return remembered.principal;
   }
 
   async #verifyAfresh(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {

@@ -1,4 +1,11 @@
-import { ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
+import {
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ValidationError,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
+import { TransformationType } from 'class-transformer';
+import type { MetadataStorage as TransformerMetadataStorage } from 'class-transformer/types/MetadataStorage';
 import {
   getMetadataStorage,
   ValidationTypes,
@@ -37,6 +44,13 @@ export const validationPipeOptions: ValidationPipeOptions = {
 };
 
 type DtoClass = abstract new (...args: never[]) => unknown;
+
+/** A non-array object whose own enumerable values are all strings (a parsed query string without repeated keys). */
+function isObjectOfStrings(value: unknown): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key of Object.keys(value)) if (typeof (value as Record<string, unknown>)[key] !== 'string') return false;
+  return true;
+}
 type Rule = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
 
 /** A DTO's class-validator rules, looked up once: per property, its conditions (`@IsOptional`) and its checks. */
@@ -84,6 +98,27 @@ function dtoRulesOf(target: DtoClass, options: ValidatorOptions): DtoRules | und
   return { properties, known: new Set(properties.map((property) => property.name)) };
 }
 
+// class-transformer keeps its decorators' metadata here; it exports no public way to ask whether a class has any.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { defaultMetadataStorage: transformerMetadata } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: TransformerMetadataStorage;
+};
+
+/**
+ * Whether `plainToInstance` of an object of strings for this DTO is `new Dto()` with those strings assigned: no
+ * class-transformer decorator (`@Transform`, `@Type`, `@Expose`, `@Exclude`) on the class or on a validated property.
+ */
+function copiesStringsAsTheyAre(target: DtoClass, rules: DtoRules): boolean {
+  const storage = transformerMetadata;
+  if (storage.getStrategy(target) !== 'none') return false;
+  if (storage.getExposedMetadatas(target).length > 0 || storage.getExcludedMetadatas(target).length > 0) return false;
+  return [...rules.known].every(
+    (name) =>
+      storage.findTransformMetadatas(target, name, TransformationType.PLAIN_TO_CLASS).length === 0 &&
+      storage.findTypeMetadata(target, name) === undefined,
+  );
+}
+
 /** Whether every rule holds, calling the very checks class-validator calls, with the same arguments. */
 function satisfies(object: Record<string, unknown>, rules: DtoRules, whitelist: boolean): boolean {
   if (whitelist && Object.keys(object).some((key) => !rules.known.has(key))) return false;
@@ -114,6 +149,34 @@ function satisfies(object: Record<string, unknown>, rules: DtoRules, whitelist: 
  */
 class DtoRulesValidationPipe extends ValidationPipe {
   readonly #rules = new Map<DtoClass, DtoRules | undefined>();
+  /** Per query or path DTO: its rules when a plain object of known string fields becomes the DTO by copying. */
+  readonly #stringDtos = new Map<DtoClass, DtoRules | undefined>();
+
+  /**
+   * A query or path object of known string fields that meets every rule becomes the DTO without class-transformer's
+   * walk (the hot read routes); anything else takes the stock path, so refusals and their errors are unchanged.
+   */
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const target = metadata.metatype as DtoClass | undefined;
+    if (
+      (metadata.type === 'query' || metadata.type === 'param') &&
+      typeof target === 'function' &&
+      isObjectOfStrings(value)
+    ) {
+      let rules = this.#stringDtos.get(target);
+      if (rules === undefined && !this.#stringDtos.has(target)) {
+        const found = dtoRulesOf(target, this.validatorOptions);
+        rules = found && copiesStringsAsTheyAre(target, found) ? found : undefined;
+        this.#stringDtos.set(target, rules);
+      }
+      if (rules && Object.keys(value).every((key) => rules.known.has(key))) {
+        const dto = new (target as unknown as new () => Record<string, unknown>)();
+        for (const key of Object.keys(value)) dto[key] = value[key];
+        if (satisfies(dto, rules, true)) return dto;
+      }
+    }
+    return super.transform(value, metadata);
+  }
 
   /** Nest deletes `__proto__`, `constructor` and `prototype` keys in silence; here they are refused like any unknown field. */
   protected override stripProtoKeys(value: unknown): void {

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import * as classTransformer from 'class-transformer';
 import fc from 'fast-check';
 import { permissions } from '@access-audit/domain';
 import { ChangeProjectSecurityDto } from '../commands/dto/security.dto';
@@ -137,8 +138,10 @@ describe('the global validation pipe against a stock ValidationPipe with the sam
     const pipe = createValidationPipe();
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...dtos), fc.dictionary(key, value, { maxKeys: 6 }), async (dto, input) => {
-        const metadata: ArgumentMetadata = { type: 'query', metatype: dto };
-        expect(await outcomeOf(pipe, input, metadata)).toEqual(await outcomeOf(reference, input, metadata));
+        for (const type of ['query', 'param'] as const) {
+          const metadata: ArgumentMetadata = { type, metatype: dto };
+          expect(await outcomeOf(pipe, input, metadata)).toEqual(await outcomeOf(reference, input, metadata));
+        }
       }),
       { numRuns: 3000 },
     );
@@ -157,6 +160,33 @@ describe('the global validation pipe against a stock ValidationPipe with the sam
       expect(classValidator).toHaveBeenCalledTimes(2);
     } finally {
       classValidator.mockRestore();
+    }
+  });
+
+  it('builds a valid check query or path DTO without class-transformer, and a transformed or invalid one with it', async () => {
+    const plainToInstance = jest.spyOn(classTransformer, 'plainToInstance');
+    try {
+      const pipe = createValidationPipe();
+      const query = { teamId: 'acme', userId: 'bob', permission: 'project.deploy.production', projectId: 'web' };
+      const dto = await pipe.transform({ ...query }, { type: 'query', metatype: CheckQueryDto });
+      expect(dto).toBeInstanceOf(CheckQueryDto);
+      expect({ ...dto }).toEqual({ ...query, at: undefined, minPosition: undefined });
+      await expect(
+        pipe.transform({ teamId: 'acme', userId: 'bob' }, { type: 'param', metatype: MemberPathDto }),
+      ).resolves.toBeInstanceOf(MemberPathDto);
+      expect(plainToInstance).not.toHaveBeenCalled();
+      // limit carries @Transform (decimal digits become a number): class-transformer's to apply.
+      await expect(pipe.transform({ limit: '5' }, { type: 'query', metatype: ChangesQueryDto })).resolves.toMatchObject(
+        {
+          limit: 5,
+        },
+      );
+      await expect(
+        pipe.transform({ ...query, permission: 'toString' }, { type: 'query', metatype: CheckQueryDto }),
+      ).rejects.toBeInstanceOf(ProblemException);
+      expect(plainToInstance).toHaveBeenCalledTimes(2);
+    } finally {
+      plainToInstance.mockRestore();
     }
   });
 });

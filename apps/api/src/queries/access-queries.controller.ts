@@ -46,15 +46,16 @@ export class AccessQueriesController {
   @ApiOperation({ summary: 'May the user do this (on this project), now or at an instant, and why' })
   @ApiOkResponse({ type: CheckAnswerDto, headers: positionHeader })
   @RouteSchema({ response: { 200: checkAnswerSchema } })
-  async check(
+  check(
     @Query() query: CheckQueryDto,
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CheckAnswerDto> {
-    await this.consistency.settle(query.minPosition);
-    await this.access.assertMemberReader(principal, query.teamId, query.userId);
-    this.consistency.stamp(reply);
-    return this.models.queries.check(query.teamId, query.userId, query.permission, query.projectId, atOf(query.at));
+  ): CheckAnswerDto | Promise<CheckAnswerDto> {
+    return this.consistency.after(query.minPosition, () => {
+      this.access.assertMemberReader(principal, query.teamId, query.userId);
+      this.consistency.stamp(reply);
+      return this.models.queries.check(query.teamId, query.userId, query.permission, query.projectId, atOf(query.at));
+    });
   }
 
   @Get('teams/:teamId')
@@ -71,7 +72,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TeamView> {
     await this.consistency.settle(query.minPosition);
-    const team = await this.access.assertTeamReader(principal, teamId);
+    const team = this.access.assertTeamReader(principal, teamId);
     this.consistency.stamp(reply);
     const at = atOf(query.at);
     if (at === undefined) return teamViewOf(team);
@@ -93,24 +94,25 @@ export class AccessQueriesController {
       'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included',
   })
   @ApiOkResponse({ type: PermissionsAnswerDto, headers: positionHeader })
-  async permissions(
+  permissions(
     @Param() { teamId }: TeamPathDto,
     @Query() query: PermissionsQueryDto,
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PermissionsAnswerDto> {
-    await this.consistency.settle(query.minPosition);
-    await this.access.assertMemberReader(principal, teamId, query.userId);
-    this.consistency.stamp(reply);
-    const selection = {
-      ...(query.userId !== undefined ? { userId: query.userId } : {}),
-      ...(query.projectId !== undefined ? { projectId: query.projectId } : {}),
-    };
-    return {
-      teamId,
-      ...(query.at !== undefined ? { at: query.at } : {}),
-      permissions: this.models.queries.permissions(teamId, selection, atOf(query.at)),
-    };
+  ): PermissionsAnswerDto | Promise<PermissionsAnswerDto> {
+    return this.consistency.after(query.minPosition, () => {
+      this.access.assertMemberReader(principal, teamId, query.userId);
+      this.consistency.stamp(reply);
+      const selection = {
+        ...(query.userId !== undefined ? { userId: query.userId } : {}),
+        ...(query.projectId !== undefined ? { projectId: query.projectId } : {}),
+      };
+      return {
+        teamId,
+        ...(query.at !== undefined ? { at: query.at } : {}),
+        permissions: this.models.queries.permissions(teamId, selection, atOf(query.at)),
+      };
+    });
   }
 
   @Get('teams/:teamId/projects/:projectId/access')
@@ -124,7 +126,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProjectAccessAnswerDto> {
     await this.consistency.settle(query.minPosition);
-    const team = await this.access.assertTeamReader(principal, teamId);
+    const team = this.access.assertTeamReader(principal, teamId);
     const at = atOf(query.at);
     if (at === undefined && !team.projects.has(projectId)) {
       throw new ProblemException(
@@ -155,7 +157,7 @@ export class AccessQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MemberHistoryAnswerDto> {
     await this.consistency.settle(query.minPosition);
-    await this.access.assertMemberReader(principal, teamId, userId);
+    this.access.assertMemberReader(principal, teamId, userId);
     this.consistency.stamp(reply);
     return { teamId, userId, entries: this.models.queries.memberHistory(teamId, userId, atOf(query.at)) };
   }

@@ -79,7 +79,7 @@ export class ChangesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (query.teamId === undefined) this.access.assertAllTeamsReader(principal);
-    else await this.access.assertTeamReader(principal, query.teamId);
+    else this.access.assertTeamReader(principal, query.teamId);
     await this.consistency.settle(query.minPosition);
     const stream = accept?.includes('text/event-stream') ?? false;
     const after = (stream && lastEventId?.trim()) || query.after;

@@ -1,12 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ReadAuthorizer, type ReadPrincipal, type TeamStateSource } from '@access-audit/application';
+import {
+  ReadAuthorizer,
+  type ReadPrincipal,
+  type ReadSubject,
+  type TeamStateRead,
+  type TeamStateSource,
+} from '@access-audit/application';
 import { initialTeamState, type ActiveTeam } from '@access-audit/domain';
 import type { AccessReadModels } from '@access-audit/projections';
 import { readableTeam, readRefusalProblem } from '../http/read-refusal';
 import { ACCESS_READ_MODELS } from './read-models.provider';
 
 /** The team as the access read models hold it now; a quarantined team's state is stale, so it is not handed out. */
-const readModelTeamStates = (models: AccessReadModels): TeamStateSource => ({
+/** A team state source that answers at once (the read models are in memory). */
+interface InMemoryTeamStates extends TeamStateSource {
+  teamState(teamId: string): TeamStateRead;
+}
+
+const readModelTeamStates = (models: AccessReadModels): InMemoryTeamStates => ({
   readModel: 'access',
   teamState: (teamId) => {
     const quarantined = models.projection.quarantine(teamId);
@@ -23,19 +34,26 @@ const readModelTeamStates = (models: AccessReadModels): TeamStateSource => ({
 @Injectable()
 export class ReadAccess {
   readonly #authorizer: ReadAuthorizer;
+  readonly #teamStates: InMemoryTeamStates;
 
   constructor(@Inject(ACCESS_READ_MODELS) models: AccessReadModels) {
-    this.#authorizer = new ReadAuthorizer(readModelTeamStates(models));
+    this.#teamStates = readModelTeamStates(models);
+    this.#authorizer = new ReadAuthorizer(this.#teamStates);
   }
 
   /** An answer about the whole team (or about another member); the team as it is now. */
-  async assertTeamReader(principal: ReadPrincipal, teamId: string): Promise<ActiveTeam> {
-    return readableTeam(await this.#authorizer.authorize(principal, { kind: 'team', teamId }));
+  assertTeamReader(principal: ReadPrincipal, teamId: string): ActiveTeam {
+    return this.#decide(principal, { kind: 'team', teamId });
   }
 
   /** An answer about one member: themselves, or anyone for a team reader. */
-  async assertMemberReader(principal: ReadPrincipal, teamId: string, userId: string | undefined): Promise<ActiveTeam> {
-    return readableTeam(await this.#authorizer.authorize(principal, { kind: 'member', teamId, userId }));
+  assertMemberReader(principal: ReadPrincipal, teamId: string, userId: string | undefined): ActiveTeam {
+    return this.#decide(principal, { kind: 'member', teamId, userId });
+  }
+
+  // The read models are in memory: the decision is taken at once, with no wait for a promise.
+  #decide(principal: ReadPrincipal, subject: ReadSubject): ActiveTeam {
+    return readableTeam(this.#authorizer.decide(principal, subject, this.#teamStates.teamState(subject.teamId)));
   }
 
   /** The change feed of every team is for machine readers only. */

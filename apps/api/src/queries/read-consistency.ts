@@ -35,6 +35,11 @@ export class ReadConsistency {
     }
   }
 
+  /** `answer()` once the read models include `minPosition`: at once, without waiting for a promise, when none is asked. */
+  after<T>(minPosition: string | undefined, answer: () => T): T | Promise<T> {
+    return minPosition === undefined ? answer() : this.settle(minPosition).then(answer);
+  }
+
   /** Sets `X-Position`: the position the read models reflect as the answer is built. */
   stamp(reply: FastifyReply): void {
     const header = this.#positionHeader();
