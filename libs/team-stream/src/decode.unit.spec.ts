@@ -100,6 +100,49 @@ describe('decodeTeamEvent: the one decode of a recorded team event', () => {
       { ...base, projectId: 'web', name: 'Web', security: { firewall: { enabled: false } } },
       'data.security.ipBlocks',
     ],
+    [
+      'an ip block that is not a string',
+      'ProjectCreated',
+      {
+        ...base,
+        projectId: 'web',
+        name: 'Web',
+        security: {
+          firewall: { enabled: false },
+          ipBlocks: ['10.0.0.0/8', 7],
+          rateLimitRules: [],
+          deploymentProtection: {
+            vercelAuthentication: 'none',
+            passwordProtection: { enabled: false },
+            bypassTokens: [],
+          },
+        },
+      },
+      'data.security.ipBlocks[1] is not a string',
+    ],
+    [
+      'a removed member with a project role outside the policy',
+      'MemberRemoved',
+      {
+        ...base,
+        userId: 'b',
+        before: { role: 'member', permissionGroups: [], projectRoles: { web: 'god' } },
+        after: null,
+      },
+      'data.before.projectRoles.web is not one of',
+    ],
+    [
+      'a rate limit rule neither absent nor a rule',
+      'RateLimitRuleSet',
+      {
+        ...base,
+        projectId: 'web',
+        ruleId: 'r',
+        before: 'x',
+        after: { id: 'r', path: '/', limit: 1, windowSeconds: 1 },
+      },
+      'data.before has none of its expected shapes',
+    ],
   ])('refuses %s, naming the event and the path, never the value', (_what, type, data, why) => {
     let error: unknown;
     try {

@@ -7,48 +7,72 @@ import {
   type TeamEventType,
 } from '@access-audit/domain';
 
-/** A check of one value: undefined when it fits, else what is wrong (naming the path, never the value). */
-type Shape = (value: unknown, path: string) => string | undefined;
+/** What is wrong with a value: where below the value checked (`.field`, `[i]`), and what (naming the path, never the value). */
+interface Problem {
+  path: string;
+  is: string;
+}
+
+/** A check of one value: undefined when it fits. */
+type Shape = (value: unknown) => Problem | undefined;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const string: Shape = (v, p) => (typeof v === 'string' ? undefined : `${p} is not a string`);
-const boolean: Shape = (v, p) => (typeof v === 'boolean' ? undefined : `${p} is not a boolean`);
-const integer: Shape = (v, p) => (Number.isSafeInteger(v) ? undefined : `${p} is not an integer`);
-const nothing: Shape = (v, p) => (v === null ? undefined : `${p} is not null`);
-const oneOf =
-  (values: readonly string[]): Shape =>
-  (v, p) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `${p} is not one of ${values.join(', ')}`;
+// Every recorded event is checked on every replay: a check that fits allocates nothing (paths are built on failure).
+const problem = (is: string): Problem => ({ path: '', is });
+const below = (found: Problem, step: string): Problem => ({ path: step + found.path, is: found.is });
+
+const string: Shape = (v) => (typeof v === 'string' ? undefined : problem('is not a string'));
+const boolean: Shape = (v) => (typeof v === 'boolean' ? undefined : problem('is not a boolean'));
+const integer: Shape = (v) => (Number.isSafeInteger(v) ? undefined : problem('is not an integer'));
+const nothing: Shape = (v) => (v === null ? undefined : problem('is not null'));
+const oneOf = (values: readonly string[]): Shape => {
+  const allowed: ReadonlySet<unknown> = new Set(values);
+  return (v) => (allowed.has(v) ? undefined : problem(`is not one of ${values.join(', ')}`));
+};
 const optional =
   (shape: Shape): Shape =>
-  (v, p) =>
-    v === undefined ? undefined : shape(v, p);
+  (v) =>
+    v === undefined ? undefined : shape(v);
 const either =
   (...shapes: Shape[]): Shape =>
-  (v, p) =>
-    shapes.some((shape) => shape(v, p) === undefined) ? undefined : `${p} has none of its expected shapes`;
+  (v) => {
+    for (const shape of shapes) if (shape(v) === undefined) return undefined;
+    return problem('has none of its expected shapes');
+  };
 const arrayOf =
   (shape: Shape): Shape =>
-  (v, p) =>
-    Array.isArray(v) ? v.map((item, i) => shape(item, `${p}[${i}]`)).find(Boolean) : `${p} is not an array`;
+  (v) => {
+    if (!Array.isArray(v)) return problem('is not an array');
+    for (let i = 0; i < v.length; i++) {
+      const found = shape(v[i]);
+      if (found) return below(found, `[${i}]`);
+    }
+    return undefined;
+  };
 const recordOf =
   (shape: Shape): Shape =>
-  (v, p) =>
-    isObject(v)
-      ? Object.entries(v)
-          .map(([k, item]) => shape(item, `${p}.${k}`))
-          .find(Boolean)
-      : `${p} is not an object`;
-const object =
-  (fields: Record<string, Shape>): Shape =>
-  (v, p) =>
-    isObject(v)
-      ? Object.entries(fields)
-          .map(([name, shape]) => shape(v[name], `${p}.${name}`))
-          .find(Boolean)
-      : `${p} is not an object`;
+  (v) => {
+    if (!isObject(v)) return problem('is not an object');
+    for (const key of Object.keys(v)) {
+      const found = shape(v[key]);
+      if (found) return below(found, `.${key}`);
+    }
+    return undefined;
+  };
+const object = (fields: Record<string, Shape>): Shape => {
+  const names = Object.keys(fields);
+  const shapes = names.map((name) => fields[name]!);
+  return (v) => {
+    if (!isObject(v)) return problem('is not an object');
+    for (let i = 0; i < names.length; i++) {
+      const found = shapes[i]!(v[names[i]!]);
+      if (found) return below(found, `.${names[i]}`);
+    }
+    return undefined;
+  };
+};
 
 const role = object({ role: oneOf(teamRoles) });
 const projectRole = object({ role: oneOf(projectRoles) });
@@ -117,5 +141,11 @@ export const teamEventShapes: { readonly [T in TeamEventType]: Record<string, Sh
 
 /** What is wrong with a known team event's data, or undefined when every field the code reads has its type. */
 export function teamEventDataProblem(type: TeamEventType, data: Record<string, unknown>): string | undefined {
-  return object(teamEventShapes[type])(data, 'data');
+  const found = dataShapes.get(type)!(data);
+  return found && `data${found.path} ${found.is}`;
 }
+
+/** Each type's data check, built once. */
+const dataShapes: ReadonlyMap<TeamEventType, Shape> = new Map(
+  (Object.keys(teamEventShapes) as TeamEventType[]).map((type) => [type, object(teamEventShapes[type])]),
+);
