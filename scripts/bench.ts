@@ -430,17 +430,19 @@ async function benchDurableCommands(dir: string): Promise<void> {
     }
     const sample = await send('PUT', '/v1/teams/load-0/members/bob/role', { role: 'developer' });
     let next = 0;
-    // Each connection keeps to its own team and flips bob's role, so every command appends (a same-role one would not).
+    // Teams in turn, each flipping bob's role, so every command appends (a same-role one would not). Kept here, not in
+    // autocannon's context: that is reset before every request of a one-request sequence.
+    const flipped = Array.from({ length: COMMAND_CLIENTS }, () => true);
     const requests = [
       {
         method: 'PUT',
-        setupRequest: (request: { path: string; body?: string }, context: Record<string, unknown>) => {
-          if (context.team === undefined) context.team = next++ % COMMAND_CLIENTS;
-          context.flip = !context.flip;
+        setupRequest: (request: { path: string; body?: string }) => {
+          const team = next++ % COMMAND_CLIENTS;
+          flipped[team] = !flipped[team];
           return {
             ...request,
-            path: `/v1/teams/load-${String(context.team)}/members/bob/role`,
-            body: JSON.stringify({ role: context.flip ? 'security' : 'member' }),
+            path: `/v1/teams/load-${team}/members/bob/role`,
+            body: JSON.stringify({ role: flipped[team] ? 'security' : 'member' }),
           };
         },
       },

@@ -144,10 +144,19 @@ export class AuditIndex {
     return this.#statements.readState.get('position');
   }
 
-  /** Highest global position of a team event whose entry is indexed. Entries are appended in source order, so every
-   * team event at or before it has its entry indexed too. */
+  /** Highest global position of a source event whose entry is indexed. Teams are recorded concurrently, so an earlier
+   * event of another team may still lack its entry: `recordedThrough` is the position that vouches for every one. */
   get maxSourcePosition(): string | undefined {
     return this.#statements.readState.get('maxSourcePosition');
+  }
+
+  /** Every audited event at or before it has its entry indexed (or its team quarantined); set by the projection. */
+  get recordedThrough(): string | undefined {
+    return this.#statements.readState.get('recordedThrough');
+  }
+
+  set recordedThrough(position: string) {
+    this.#statements.writeState.run('recordedThrough', position);
   }
 
   /** The teams the audit log holds quarantined (kept here so that a restart reads the log again from before them). */

@@ -15,6 +15,7 @@ import {
 import type { DeniedCommand } from './denial';
 import { auditStreamId, auditStreamPrefix, type AuditRecord } from './entry';
 import { exportStream, type AuditExportFormat } from './export';
+import { RecordedThrough } from './recorded-through';
 import type { CheckpointSigner } from './signing';
 import { accessReviewActions, accessReviewStreamPrefix } from './review-actions';
 import { summarizeAudit, type AuditSummary } from './summary';
@@ -40,6 +41,8 @@ export interface AuditIntegrityFailure {
 }
 
 const batchSize = 500;
+/** Events handed to team queues and not yet recorded, at most: bounds memory while a long log is caught up. */
+const maxEventsInFlight = 1024;
 
 /** The streams whose events get audit entries: team streams and access-review campaigns. */
 export const auditedStreamPrefixes = [teamStreamPrefix, accessReviewStreamPrefix];
@@ -78,6 +81,12 @@ export class AuditLog {
   readonly #quarantine = new Map<string, AuditQuarantine>();
   readonly #integrityFailures = new Map<string, AuditIntegrityFailure>();
   readonly #clock: () => Date;
+  /** Per team (undefined: a campaign event naming none): the event being recorded and those waiting behind it. */
+  readonly #teamQueues = new Map<string | undefined, Promise<void>>();
+  #queued = 0;
+  #slotFreed: (() => void) | undefined;
+  #recording: RecordedThrough | undefined;
+  #publishedThrough: string | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #signing: Promise<void> | undefined;
   #running = false;
@@ -124,9 +133,12 @@ export class AuditLog {
     this.#loadQuarantine();
     await this.#signLeftUnsigned();
     this.#running = true;
+    const after = this.#resumePosition();
+    this.#publishedThrough = this.index.recordedThrough;
+    this.#recording = new RecordedThrough((a, b) => this.#store.comparePositions(a, b), after);
     const projection = this.#store.subscribe({
       streamPrefixes: auditedStreamPrefixes,
-      after: this.#resumePosition(),
+      after,
     });
     const indexer = this.#store.subscribe({ streamPrefixes: [auditStreamPrefix], after: this.index.position });
     this.#subscriptions.push(projection, indexer);
@@ -155,13 +167,17 @@ export class AuditLog {
     await this.#catchUpIndex();
     this.#loadQuarantine();
     await this.#signLeftUnsigned();
+    this.#publishedThrough = this.index.recordedThrough;
+    let last: string | undefined;
     for await (const event of this.#store.readAll({
       streamPrefixes: auditedStreamPrefixes,
       after: this.#resumePosition(),
     })) {
       await this.#record(event, false);
+      last = event.position;
     }
     await this.#catchUpIndex();
+    if (last !== undefined) this.#publishRecordedThrough(last);
   }
 
   /** Why the team's audit entries stopped, if they did. */
@@ -190,16 +206,16 @@ export class AuditLog {
     return this.trail.recordDenial(denied);
   }
 
-  /** The highest position of a team event whose entry is indexed (the `X-Position` of audit answers). */
+  /** A position through which every audited event's entry is indexed (the `X-Position` of audit answers). */
   get indexedThrough(): string | undefined {
-    return this.index.maxSourcePosition;
+    return this.index.recordedThrough;
   }
 
   /** Whether the entry of every audited event (team or campaign) at or before `position` is indexed, quarantined teams aside. */
   async isIndexedThrough(position: string): Promise<boolean> {
     const head = await this.#store.headPosition();
     if (head === undefined || this.#store.comparePositions(position, head) > 0) return false;
-    const indexed = this.index.maxSourcePosition;
+    const indexed = this.index.recordedThrough;
     if (indexed !== undefined && this.#store.comparePositions(indexed, position) >= 0) return true;
     for await (const next of this.#store.readAll({
       streamPrefixes: auditedStreamPrefixes,
@@ -254,7 +270,7 @@ export class AuditLog {
    */
   async verify(teamId: string): Promise<AuditVerification> {
     const witnessed = this.trail.witnessedHead(teamId);
-    const recordedThrough = this.index.maxSourcePosition;
+    const recordedThrough = this.index.recordedThrough;
     const result = await verifyAuditStream(this.#store, teamId, this.#signer.publicKey, {
       bound: this.trail.checkpointBound,
       now: this.#clock,
@@ -364,14 +380,58 @@ export class AuditLog {
     this.#progress.emit('progress');
   }
 
+  /**
+   * Hands each event to its team's queue: one team's entries are recorded in its stream order, different teams' at the
+   * same time (their appends share transactions). The recorded-through position only passes an event once it is done.
+   */
   async #runProjection(subscription: Subscription): Promise<void> {
+    const recording = this.#recording!;
     try {
       for await (const event of subscription) {
-        if (!(await this.#record(event, true))) return;
+        while (this.#running && this.#queued >= maxEventsInFlight) {
+          await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        }
+        if (!this.#running) break;
+        const pending = recording.begin(event.position);
+        const done = (appendedAt: string | undefined): void => {
+          recording.done(pending, appendedAt);
+          this.#publishRecordedThrough();
+        };
+        this.#enqueue(auditedTeamOf(event), async () => {
+          // Done once the entry is durable, not only once a checkpoint it made due is signed too.
+          const recorded = await this.#record(event, true, done);
+          if (recorded !== false) done(recorded.appendedAt);
+        });
       }
     } catch (error) {
       if (this.#running) this.#onError('audit: the projection subscription ended', error);
     }
+    await Promise.all([...this.#teamQueues.values()]);
+  }
+
+  #enqueue(teamId: string | undefined, work: () => Promise<void>): void {
+    this.#queued += 1;
+    const step = (this.#teamQueues.get(teamId) ?? Promise.resolve())
+      .then(work)
+      .catch((error: unknown) => this.#onError(`audit: recording for team ${teamId} failed`, error))
+      .finally(() => {
+        this.#queued -= 1;
+        const freed = this.#slotFreed;
+        this.#slotFreed = undefined;
+        freed?.();
+        if (this.#teamQueues.get(teamId) === step) this.#teamQueues.delete(teamId);
+      });
+    this.#teamQueues.set(teamId, step);
+  }
+
+  /** Stores the furthest recorded-through position whose entries the index holds (or `through`, known to be held). */
+  #publishRecordedThrough(through = this.#recording?.takeIndexed(this.index.position)): void {
+    if (through === undefined) return;
+    const published = this.#publishedThrough;
+    if (published !== undefined && this.#store.comparePositions(through, published) <= 0) return;
+    this.index.recordedThrough = through;
+    this.#publishedThrough = through;
+    this.#progress.emit('progress');
   }
 
   /**
@@ -379,21 +439,26 @@ export class AuditLog {
    * whose entry cannot be built quarantines its team. A quarantined team's events are skipped, except the one that
    * failed (read again after a restart), which lifts the quarantine once it is recorded. False once stopped.
    */
-  async #record(event: RecordedEvent, live: boolean): Promise<boolean> {
+  async #record(
+    event: RecordedEvent,
+    live: boolean,
+    onAppended?: (position: string) => void,
+  ): Promise<false | { appendedAt: string | undefined }> {
     const teamId = auditedTeamOf(event);
     const held = teamId === undefined ? undefined : this.#quarantine.get(teamId);
-    if (held && held.event.id !== event.id) return true;
+    if (held && held.event.id !== event.id) return { appendedAt: undefined };
     for (;;) {
       if (live && !this.#running) return false;
       try {
-        await this.trail.recordEvent(event);
+        const outcome = await this.trail.recordEvent(event, onAppended);
         if (held) this.#setQuarantine(held.teamId, undefined);
         this.#progress.emit('progress');
-        return true;
+        // Entries recorded before (by another instance too) or on the way (earlier events of the stream) precede the head.
+        return { appendedAt: outcome.recorded ? outcome.position : await this.#store.headPosition() };
       } catch (error) {
         if (error instanceof UnauditableEventError) {
           await this.#quarantineTeam(error);
-          return true;
+          return { appendedAt: await this.#store.headPosition() };
         }
         if (!live) throw error;
         if (!this.#running) return false;
@@ -427,7 +492,7 @@ export class AuditLog {
 
   /** Where the projection reads on from: after the last recorded source, or before the earliest quarantined team's. */
   #resumePosition(): string | undefined {
-    let after = this.index.maxSourcePosition;
+    let after = this.index.recordedThrough;
     if (after === undefined) return undefined;
     for (const { resumeAfter } of this.#quarantine.values()) {
       if (resumeAfter === null) return undefined;
@@ -440,6 +505,7 @@ export class AuditLog {
     try {
       for await (const event of subscription) {
         this.index.apply([event]);
+        this.#publishRecordedThrough();
         this.#progress.emit('progress');
       }
     } catch (error) {

@@ -164,16 +164,17 @@ export class AuditTrail {
 
   /**
    * Records a team event, after any earlier event of its team stream that has no entry yet (so the entries follow the
-   * team stream's order whatever the caller saw). An event already recorded is skipped.
+   * team stream's order whatever the caller saw). An event already recorded is skipped. `onAppended` is told the
+   * entry's position as soon as it is durable (before a checkpoint the entry makes due is signed).
    */
-  async recordTeamEvent(event: RecordedEvent): Promise<RecordOutcome> {
+  async recordTeamEvent(event: RecordedEvent, onAppended?: (position: string) => void): Promise<RecordOutcome> {
     if (!isTeamEventType(event.type)) return { recorded: false, why: 'not_audited' };
     const teamId = event.streamId.slice(teamStreamPrefix.length);
     return this.#locks.run(teamId, async () => {
       const tail = await this.#tail(teamId);
       if (event.revision <= tail.lastSourceRevision) return { recorded: false, why: 'already_recorded' };
       if (event.revision > tail.lastSourceRevision + 1) await this.#recordTeamStream(teamId, event.revision - 1);
-      return this.#recordTeamChange(teamId, event);
+      return this.#recordTeamChange(teamId, event, onAppended);
     });
   }
 
@@ -181,8 +182,8 @@ export class AuditTrail {
    * Records an event of an audited stream: a team event (see `recordTeamEvent`) or an access-review campaign event.
    * Campaign events are recorded in global log order; one at or before the last recorded source position is skipped.
    */
-  async recordEvent(event: RecordedEvent): Promise<RecordOutcome> {
-    if (event.streamId.startsWith(teamStreamPrefix)) return this.recordTeamEvent(event);
+  async recordEvent(event: RecordedEvent, onAppended?: (position: string) => void): Promise<RecordOutcome> {
+    if (event.streamId.startsWith(teamStreamPrefix)) return this.recordTeamEvent(event, onAppended);
     let review: ReturnType<typeof describeReviewEvent>;
     try {
       review = describeReviewEvent(event.streamId, event.type, event.data);
@@ -193,10 +194,15 @@ export class AuditTrail {
     if (!review) return { recorded: false, why: 'not_audited' };
     const derived = deriveChange(event)!;
     return this.#locks.run(review.teamId, () =>
-      this.#recordChange(review.teamId, event, derived, (tail) =>
-        tail.lastSourcePosition === undefined
-          ? false
-          : this.store.comparePositions(event.position, tail.lastSourcePosition) <= 0,
+      this.#recordChange(
+        review.teamId,
+        event,
+        derived,
+        (tail) =>
+          tail.lastSourcePosition === undefined
+            ? false
+            : this.store.comparePositions(event.position, tail.lastSourcePosition) <= 0,
+        onAppended,
       ),
     );
   }
@@ -319,7 +325,11 @@ export class AuditTrail {
     return recorded;
   }
 
-  #recordTeamChange(teamId: string, event: RecordedEvent): Promise<RecordOutcome> {
+  #recordTeamChange(
+    teamId: string,
+    event: RecordedEvent,
+    onAppended?: (position: string) => void,
+  ): Promise<RecordOutcome> {
     let derived: DerivedChange | undefined;
     try {
       derived = deriveChange(event);
@@ -333,6 +343,7 @@ export class AuditTrail {
       event,
       derived,
       (tail) => event.streamId === teamStreamId(teamId) && event.revision <= tail.lastSourceRevision,
+      onAppended,
     );
   }
 
@@ -341,6 +352,7 @@ export class AuditTrail {
     event: RecordedEvent,
     derived: DerivedChange,
     alreadyRecorded: (tail: AuditTail) => boolean,
+    onAppended?: (position: string) => void,
   ): Promise<RecordOutcome> {
     const metadata: EventMetadata = { ...metadataOf(event.metadata.requestContext), causationId: event.id };
     const { kind, id, time, actor, action, target, reason, context, before, after, cause, source } = derived;
@@ -372,6 +384,7 @@ export class AuditTrail {
       metadata,
       build,
       (error) => new UnauditableEventError(teamId, event, error),
+      onAppended,
     );
   }
 
@@ -386,6 +399,7 @@ export class AuditTrail {
     metadata: EventMetadata,
     build: (tail: AuditTail) => UnsealedAuditEntry | undefined,
     malformed: (error: unknown) => Error = (error) => error as Error,
+    onAppended?: (position: string) => void,
   ): Promise<RecordOutcome> {
     const streamId = auditStreamId(teamId);
     for (let attempt = 0; ; attempt++) {
@@ -407,6 +421,7 @@ export class AuditTrail {
         const result = await this.store.append(streamId, [{ id, type, data: entry, metadata }], expectedOf(tail));
         this.#setTail(teamId, { ...this.#advance(tail, entry, teamId), revision: result.streamRevision });
         this.#witnessed.set(teamId, { sequence: entry.sequence, hash: entry.hash });
+        onAppended?.(result.position);
         if (entry.sequence - tail.signedThrough >= this.#checkpointEvery && this.#countDue(teamId, entry.sequence)) {
           await this.#signCheckpoint(teamId);
         }
