@@ -100,7 +100,7 @@ const componentsId = 'openapi-components';
 function jsonSchemaOf(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(jsonSchemaOf);
   if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(schema)) {
     if (key === '$ref' && typeof value === 'string')
       out[key] = value.replace('#/components/schemas/', `${componentsId}#/definitions/`);
