@@ -17,9 +17,18 @@ import {
   type TeamRole,
   type TeamState,
 } from '@access-audit/domain';
-import type { EventStore } from '@access-audit/event-store';
+import type { EventStore, EventToAppend } from '@access-audit/event-store';
 
 /** mulberry32: a small seeded generator, so two runs generate the same history. */
+/** Team events as the store takes them: a fresh id each, the actor in the metadata as the command path records it. */
+export const toAppend = (events: readonly TeamEvent[]): EventToAppend[] =>
+  events.map((event) => ({
+    id: randomUUID(),
+    type: event.type,
+    data: event.data,
+    metadata: { actorId: event.data.actorId },
+  }));
+
 export function seededRandom(seed: number): () => number {
   let a = seed;
   return () => {
@@ -68,12 +77,7 @@ export async function generateHistory(
       if (!pending.length) return;
       const appended = await store.append(
         teamStreamId(teamId),
-        pending.map((event) => ({
-          id: randomUUID(),
-          type: event.type,
-          data: event.data,
-          metadata: { actorId: event.data.actorId },
-        })),
+        toAppend(pending),
         revision === -1 ? 'no_stream' : revision,
       );
       revision = appended.streamRevision;
@@ -188,16 +192,7 @@ export async function generateSmallTeams(
         pending.push(event);
       }
     });
-    await store.append(
-      teamStreamId(teamId),
-      pending.map((event) => ({
-        id: randomUUID(),
-        type: event.type,
-        data: event.data,
-        metadata: { actorId: event.data.actorId },
-      })),
-      'no_stream',
-    );
+    await store.append(teamStreamId(teamId), toAppend(pending), 'no_stream');
     events += pending.length;
   };
   const inFlight = 256;

@@ -30,12 +30,13 @@ import {
   type ActiveTeam,
   type Permission,
   type TeamCommand,
+  type TeamEvent,
   type TeamState,
 } from '@access-audit/domain';
 import { StreamLocks } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
-import { generateHistory, generateSmallTeams, seededRandom } from './bench-history';
+import { generateHistory, generateSmallTeams, seededRandom, toAppend } from './bench-history';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -330,16 +331,14 @@ async function writeTeamHistory(store: SqliteEventStore, teamId: string, events:
   let batch: TeamCommand[] = [];
   const base = Date.parse('2025-01-01T00:00:00Z');
   const flush = async (): Promise<void> => {
-    const toAppend = [];
+    const decided: TeamEvent[] = [];
     for (const command of batch) {
       const decision = decide(command, state);
       if (!decision.ok) throw new Error(`history command refused: ${decision.rejection.message}`);
       state = decision.events.reduce(evolve, state);
-      toAppend.push(
-        ...decision.events.map((e) => ({ id: globalThis.crypto.randomUUID(), type: e.type, data: e.data })),
-      );
+      decided.push(...decision.events);
     }
-    const result = await store.append(teamStreamId(teamId), toAppend, revision < 0 ? 'no_stream' : revision);
+    const result = await store.append(teamStreamId(teamId), toAppend(decided), revision < 0 ? 'no_stream' : revision);
     revision = result.streamRevision;
     batch = [];
   };
