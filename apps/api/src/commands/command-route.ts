@@ -13,11 +13,8 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ETagInterceptor } from './etag.interceptor';
-import {
-  IdempotencyInterceptor,
-  NoIdempotencyKeyInterceptor,
-  NoQueryParametersInterceptor,
-} from './idempotency/idempotency.interceptor';
+import { IdempotencyInterceptor, NoIdempotencyKeyInterceptor } from './idempotency/idempotency.interceptor';
+import { NoQueryParametersInterceptor } from './no-query-parameters.interceptor';
 import { identityProviderUnavailable, problemContent } from '../http/problem.dto';
 
 /**
