@@ -7,6 +7,7 @@ import { teamViewOf, type AccessReadModels, type TeamView } from '@access-audit/
 import { instantMs } from '@access-audit/team-stream';
 import { Principal } from '../auth/principal';
 import { problem, ProblemException, problemTypes } from '../http/problem';
+import { SynchronousRoute } from '../http/synchronous-route';
 import {
   CheckAnswerDto,
   checkAnswerSchema,
@@ -46,6 +47,7 @@ export class AccessQueriesController {
   @ApiOperation({ summary: 'May the user do this (on this project), now or at an instant, and why' })
   @ApiOkResponse({ type: CheckAnswerDto, headers: positionHeader })
   @RouteSchema({ response: { 200: checkAnswerSchema } })
+  @SynchronousRoute()
   check(
     @Query() query: CheckQueryDto,
     @Principal() principal: Principal,
@@ -94,6 +96,7 @@ export class AccessQueriesController {
       'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included',
   })
   @ApiOkResponse({ type: PermissionsAnswerDto, headers: positionHeader })
+  @SynchronousRoute()
   permissions(
     @Param() { teamId }: TeamPathDto,
     @Query() query: PermissionsQueryDto,
