@@ -1,7 +1,8 @@
 /**
  * The hot reads (issue #12 item 4): /v1/check and /permissions are answered without Nest's promise chain once the
  * caller's token has been verified: the guard's chain form runs for the first request only, the answers stay the same,
- * and refusals (401, 403 naming the permission, 400 naming field and rule) still come as problem+json.
+ * and refusals (401, 403 naming the permission, 400 naming field and rule) still come as problem+json. An answer of
+ * /permissions is built once per change of the team (see the team-states reader spec) and serialized from its schema.
  */
 import { AuthGuard } from '../../apps/api/src/auth/auth.guard';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
@@ -52,6 +53,10 @@ describe('synchronous hot reads', () => {
       via: [{ kind: 'team_role', role: 'developer', actsAs: 'project_developer' }],
     });
     expect(guardChain).not.toHaveBeenCalled();
+  });
+
+  it('serves no Nest middleware, so no request passes through @fastify/middie', () => {
+    expect(api.app.getHttpAdapter().getInstance().hasPlugin('@fastify/middie')).toBe(false);
   });
 
   it('refuses as before: 401 without a token, 403 naming the permission, 400 naming field and rule', async () => {

@@ -41,6 +41,8 @@ export async function createApiApp(
     // What Fastify and Node refuse before routing is answered as problem+json too.
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
+    // No Nest middleware is used: without @fastify/middie every request skips its onRequest hook.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.withConfig(config), adapter, {
     logger: options.logger ?? ['log', 'warn', 'error'],

@@ -13,6 +13,7 @@ import {
   checkAnswerSchema,
   MemberHistoryAnswerDto,
   PermissionsAnswerDto,
+  permissionsAnswerSchema,
   ProjectAccessAnswerDto,
   TeamViewDto,
 } from './dto/answers.dto';
@@ -96,6 +97,7 @@ export class AccessQueriesController {
       'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included',
   })
   @ApiOkResponse({ type: PermissionsAnswerDto, headers: positionHeader })
+  @RouteSchema({ response: { 200: permissionsAnswerSchema } })
   @SynchronousRoute()
   permissions(
     @Param() { teamId }: TeamPathDto,
