@@ -188,6 +188,9 @@ function synchronousHandler(
 
   const fail = (error: unknown, context: ExecutionContextHost): void => void filter.catch(error, context);
   const answer = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): unknown {
+    // An empty path parameter is Nest's not-found answer (its FastifyAdapter wraps the handler so).
+    const params = request.params as Record<string, string> | undefined;
+    for (const name in params) if (params[name] === '' && name !== '*') return nestHandler.call(this, request, reply);
     const context = new ExecutionContextHost([request, reply, undefined], target.controller, handler);
     let args: unknown[];
     try {

@@ -3,6 +3,7 @@ import {
   Get,
   Injectable,
   Module,
+  Param,
   Query,
   Res,
   UseInterceptors,
@@ -12,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { IsIn, IsOptional, IsString } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import { problem, ProblemException, problemTypes } from './problem';
@@ -23,6 +24,10 @@ import { createValidationPipe } from './validation';
 class ReadQueryDto {
   @IsString() name!: string;
   @IsOptional() @IsIn(['throw', 'later', 'later-throw']) mode?: string;
+}
+
+class ItemPathDto {
+  @IsString() @MaxLength(2) id!: string;
 }
 
 /** Admits at once unless told it cannot decide; counts which of its forms ran. */
@@ -62,6 +67,17 @@ class ReadsController {
   @SynchronousRoute()
   fast(@Query() query: ReadQueryDto, @Res({ passthrough: true }) reply: FastifyReply): object | Promise<object> {
     return answer(query, reply);
+  }
+
+  @Get('fast/:id/item')
+  @SynchronousRoute()
+  fastItem(@Param() { id }: ItemPathDto, @Query() query: ReadQueryDto): object {
+    return { id, name: query.name };
+  }
+
+  @Get('nest/:id/item')
+  nestItem(@Param() { id }: ItemPathDto, @Query() query: ReadQueryDto): object {
+    return { id, name: query.name };
   }
 
   /** The same route through Nest's chain: what the fast one must answer alike. */
@@ -126,8 +142,8 @@ describe('@SynchronousRoute()', () => {
   });
 
   const get = (path: string, query: string) => app.getHttpAdapter().getInstance().inject(`/${path}?${query}`);
-  const answersAlike = async (query: string) => {
-    const [fast, chain] = [await get('fast', query), await get('nest', query)]; // paths of one length: same Content-Length
+  const answersAlike = async (query: string, rest = '') => {
+    const [fast, chain] = [await get(`fast${rest}`, query), await get(`nest${rest}`, query)]; // paths of one length: same Content-Length
     const headers = (response: typeof fast) => {
       const { date: _date, ...rest } = response.headers;
       return rest;
@@ -186,6 +202,13 @@ describe('@SynchronousRoute()', () => {
     expect((await answersAlike('name=bob&mode=throw')).json()).toMatchObject({ status: 404, rule: 'r' });
     expect((await answersAlike('name=bob&mode=later')).json()).toEqual({ name: 'bob', later: true });
     expect((await answersAlike('name=bob&mode=later-throw')).json()).toMatchObject({ status: 404, rule: 'r' });
+    expect((await answersAlike('name=bob', '/ab/item')).json()).toEqual({ id: 'ab', name: 'bob' });
+    expect((await answersAlike('name=bob', '/abc/item')).json()).toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ field: 'id', rule: 'maxLength' })],
+    });
+    // An empty path parameter is not found, as Nest answers it, not a validation error.
+    expect((await answersAlike('name=bob', '//item')).statusCode).toBe(404);
   });
 
   it('refuses to start when an interceptor applies to the route, its own or a global one', async () => {
