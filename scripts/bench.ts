@@ -360,6 +360,13 @@ async function benchHttpRuns(dir: string): Promise<void> {
       ] as const;
       for (const { figure, label, unit, limitName } of figures) {
         const bareRuns = of('bare', figure);
+        if (baseline) {
+          const against = of('baseline', figure);
+          const ratios = of('api', figure).map((value, round) => value / against[round]!);
+          notes.push(
+            `${label}, this build / baseline build per round (median ${median(ratios).toFixed(2)}): ${spread(ratios)}`,
+          );
+        }
         for (const name of baseline ? ['baseline', 'api'] : ['api']) {
           const values = of(name, figure);
           rows.push({

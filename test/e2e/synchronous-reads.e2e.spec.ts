@@ -55,6 +55,20 @@ describe('synchronous hot reads', () => {
     expect(guardChain).not.toHaveBeenCalled();
   });
 
+  it('answers /permissions as JSON written once per change of the team, the same bytes until it changes', async () => {
+    const first = await bob.get(permissions).expect(200);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.text).toBe(JSON.stringify(first.body));
+    expect((await bob.get(permissions).expect(200)).text).toBe(first.text);
+    const { body } = await alice.put('/v1/teams/acme/members/bob/role', { role: 'enterprise_viewer' }).expect(200);
+    const after = await bob.get(`${permissions}&minPosition=${body.position}`).expect(200);
+    expect(after.text).not.toBe(first.text);
+    expect(after.body.permissions.map((grant: { permission: string }) => grant.permission)).not.toContain(
+      'project.deploy.production',
+    );
+    await alice.put('/v1/teams/acme/members/bob/role', { role: 'developer' }).expect(200);
+  });
+
   it('serves no Nest middleware, so no request passes through @fastify/middie', () => {
     expect(api.app.getHttpAdapter().getInstance().hasPlugin('@fastify/middie')).toBe(false);
   });
