@@ -10,7 +10,8 @@
  *   RSS per team at 100k teams    vs a Map holding each team's folded state as its JSON text (small generated teams)
  *   command p50/p99 at 100, 10k and 100k events of team history vs the same at 100 events (durable SQLite appends)
  *
- * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10).
+ * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10),
+ * BENCH_HTTP_ROUNDS how many interleaved rounds of them (default 3). BENCH_ONLY=check runs the HTTP read rows alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -207,6 +208,10 @@ async function serveBare(): Promise<void> {
   app.get('/v1/check', async (_request, reply) =>
     reply.header('Content-Type', 'application/json; charset=utf-8').send(body),
   );
+  const permissionsBody = process.env.BENCH_PERMISSIONS_JSON ?? '{}';
+  app.get('/v1/teams/:teamId/permissions', async (_request, reply) =>
+    reply.header('Content-Type', 'application/json; charset=utf-8').send(permissionsBody),
+  );
   // The limit of a command route: parses the same JSON body, answers a JSON body of the same size, writes nothing.
   app.put('/v1/teams/:teamId/members/:userId/role', async (request, reply) =>
     reply
@@ -253,9 +258,9 @@ async function benchHttp(dir: string): Promise<void> {
 }
 
 /** The API in a child process on its own DATA_DIR, and the headers of a token for `userId`. */
-async function startApi(dataDir: string, userId: string) {
+async function startApi(dataDir: string, userId: string, main = join(__dirname, '../apps/api/src/main.js')) {
   const secret = randomBytes(32).toString('base64url');
-  const api = await startServer([join(__dirname, '../apps/api/src/main.js')], {
+  const api = await startServer([main], {
     DATA_DIR: dataDir,
     EVENT_STORE: '',
     PORT: '0',
@@ -270,57 +275,115 @@ async function startApi(dataDir: string, userId: string) {
   return { ...api, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } };
 }
 
-async function benchHttpRuns(dir: string): Promise<void> {
-  const api = await startApi(join(dir, 'api'), 'alice');
-  const headers = api.headers;
-  try {
-    const post = async (path: string, body: object, method = 'POST'): Promise<{ position: string }> => {
-      const response = await fetch(`${api.url}${path}`, { method, headers, body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as { position: string };
-    };
-    await post('/v1/teams', { id: 'bench', name: 'Bench', plan: 'enterprise' });
-    await post('/v1/teams/bench/projects', { id: 'web', name: 'Web' });
-    const last = await post('/v1/teams/bench/members', { userId: 'bob', role: 'developer' });
-    const path = '/v1/check?teamId=bench&userId=bob&permission=project.deploy.production&projectId=web';
-    const first = await fetch(`${api.url}${path}&minPosition=${last.position}`, { headers });
-    const json = await first.text();
-    if (!first.ok) throw new Error(`check: ${first.status} ${json}`);
-    log(`HTTP: /v1/check answers ${json}`);
-    await load(`${api.url}${path}`, 1, headers);
-    const measured = await load(`${api.url}${path}`, HTTP_SECONDS, headers);
-    await stopServer(api.child);
+/** The median of a few figures (the interleaved rounds). */
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const spread = (ratios: number[]): string => ratios.map((ratio) => ratio.toFixed(2)).join(', ');
 
-    const bare = await startServer([__filename, '--serve-bare'], { BENCH_JSON: json });
-    try {
-      await load(`${bare.url}/v1/check`, 1, headers);
-      const limit = await load(`${bare.url}/v1/check`, HTTP_SECONDS, headers);
-      rows.push({
-        figure: `HTTP /v1/check (${HTTP_CONNECTIONS} conn, ${HTTP_SECONDS} s)`,
-        value: measured.rps,
-        unit: 'req/s',
-        limitName: 'bare Fastify route, same JSON',
-        limit: limit.rps,
-      });
-      rows.push({
-        figure: 'HTTP /v1/check latency p50',
-        value: measured.p50,
-        unit: 'ms',
-        limitName: 'bare Fastify p50',
-        limit: limit.p50,
-      });
-      rows.push({
-        figure: 'HTTP /v1/check latency p99',
-        value: measured.p99,
-        unit: 'ms',
-        limitName: 'bare Fastify p99',
-        limit: limit.p99,
-      });
-    } finally {
-      await stopServer(bare.child);
+/** One team with a project and a developer, through the API; the check and permissions paths, and their answers. */
+async function seedReadTeam(url: string, headers: Record<string, string>) {
+  const post = async (path: string, body: object): Promise<{ position: string }> => {
+    const response = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { position: string };
+  };
+  await post('/v1/teams', { id: 'bench', name: 'Bench', plan: 'enterprise' });
+  await post('/v1/teams/bench/projects', { id: 'web', name: 'Web' });
+  const last = await post('/v1/teams/bench/members', { userId: 'bob', role: 'developer' });
+  const answer = async (path: string): Promise<string> => {
+    const response = await fetch(`${url}${path}${path.includes('?') ? '&' : '?'}minPosition=${last.position}`, {
+      headers,
+    });
+    const json = await response.text();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${json}`);
+    return json;
+  };
+  const checkPath = '/v1/check?teamId=bench&userId=bob&permission=project.deploy.production&projectId=web';
+  const permissionsPath = '/v1/teams/bench/permissions?userId=bob&projectId=web';
+  return {
+    checkPath,
+    checkJson: await answer(checkPath),
+    permissionsPath,
+    permissionsJson: await answer(permissionsPath),
+  };
+}
+
+/**
+ * The read routes against a bare Fastify route answering the same JSON, in interleaved rounds (API, bare, API, …) so
+ * that drift on a shared machine falls on both; medians, with each round's ratio in a note. BENCH_BASELINE_API (the
+ * main.js of another build) adds that build to every round, for an old-vs-new comparison in the same run.
+ */
+async function benchHttpRuns(dir: string): Promise<void> {
+  const rounds = Math.max(1, Number(process.env.BENCH_HTTP_ROUNDS ?? 3));
+  const baselineMain = process.env.BENCH_BASELINE_API;
+  const api = await startApi(join(dir, 'api'), 'alice');
+  const baseline = baselineMain ? await startApi(join(dir, 'baseline-api'), 'alice', baselineMain) : undefined;
+  const servers = [api.child, ...(baseline ? [baseline.child] : [])];
+  try {
+    const seeded = await seedReadTeam(api.url, api.headers);
+    if (baseline) await seedReadTeam(baseline.url, baseline.headers);
+    log(`HTTP: /v1/check answers ${seeded.checkJson}`);
+    const bare = await startServer([__filename, '--serve-bare'], {
+      BENCH_JSON: seeded.checkJson,
+      BENCH_PERMISSIONS_JSON: seeded.permissionsJson,
+    });
+    servers.push(bare.child);
+    const routes = [
+      { name: '/v1/check', path: seeded.checkPath, barePath: '/v1/check' },
+      { name: '/permissions', path: seeded.permissionsPath, barePath: '/v1/teams/bench/permissions' },
+    ];
+    for (const route of routes) {
+      const targets = [
+        { name: 'api', url: `${api.url}${route.path}`, headers: api.headers },
+        ...(baseline ? [{ name: 'baseline', url: `${baseline.url}${route.path}`, headers: baseline.headers }] : []),
+        { name: 'bare', url: `${bare.url}${route.barePath}`, headers: api.headers },
+      ];
+      for (const target of targets) await load(target.url, 1, target.headers);
+      const runs = new Map(
+        targets.map((target) => [target.name, [] as Array<{ rps: number; p50: number; p99: number }>]),
+      );
+      for (let round = 0; round < rounds; round++)
+        for (const target of targets) runs.get(target.name)!.push(await load(target.url, HTTP_SECONDS, target.headers));
+      const of = (name: string, figure: 'rps' | 'p50' | 'p99'): number[] => runs.get(name)!.map((run) => run[figure]);
+      const figures = [
+        {
+          figure: 'rps',
+          label: `HTTP ${route.name} (${HTTP_CONNECTIONS} conn, ${HTTP_SECONDS} s × ${rounds})`,
+          unit: 'req/s',
+          limitName: 'bare Fastify route, same JSON',
+        },
+        { figure: 'p50', label: `HTTP ${route.name} latency p50`, unit: 'ms', limitName: 'bare Fastify p50' },
+        { figure: 'p99', label: `HTTP ${route.name} latency p99`, unit: 'ms', limitName: 'bare Fastify p99' },
+      ] as const;
+      for (const { figure, label, unit, limitName } of figures) {
+        const bareRuns = of('bare', figure);
+        if (baseline) {
+          const against = of('baseline', figure);
+          const ratios = of('api', figure).map((value, round) => value / against[round]!);
+          notes.push(
+            `${label}, this build / baseline build per round (median ${median(ratios).toFixed(2)}): ${spread(ratios)}`,
+          );
+        }
+        for (const name of baseline ? ['baseline', 'api'] : ['api']) {
+          const values = of(name, figure);
+          rows.push({
+            figure: name === 'baseline' ? `${label} [baseline build]` : label,
+            value: median(values),
+            unit,
+            limitName,
+            limit: median(bareRuns),
+          });
+          notes.push(
+            `${label}${name === 'baseline' ? ' [baseline build]' : ''}, ratio per round: ${spread(values.map((value, round) => value / bareRuns[round]!))}`,
+          );
+        }
+      }
     }
   } finally {
-    await stopServer(api.child);
+    for (const child of servers) await stopServer(child);
   }
 }
 
@@ -513,6 +576,14 @@ async function main(): Promise<void> {
   if (rssProbe >= 0) return reportRss(process.argv[rssProbe + 1]!, process.argv[rssProbe + 2]!);
   const dir = mkdtempSync(join(tmpdir(), 'access-audit-bench-'));
   const started = performance.now();
+  if (process.env.BENCH_ONLY === 'check') {
+    try {
+      await benchHttp(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return printTable(started);
+  }
   try {
     // 1. A generated history, through the domain, into the SQLite store.
     const store = new SqliteEventStore(join(dir, 'events.db'));
@@ -669,7 +740,10 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  printTable(started);
+}
 
+function printTable(started: number): void {
   const table = [['figure', 'value', 'limit', 'limit value', 'ratio (value / limit)']];
   for (const row of rows) {
     table.push([

@@ -10,6 +10,7 @@ import { pathParamMaxLength } from './http/ids';
 import { parseJsonBody } from './http/json-body';
 import { ProblemDto } from './http/problem.dto';
 import { requestIdFor } from './http/request-context';
+import { installSynchronousRoutes } from './http/synchronous-route';
 import { MetricsService } from './observability/metrics.service';
 
 export interface CreateApiAppOptions {
@@ -40,6 +41,8 @@ export async function createApiApp(
     // What Fastify and Node refuse before routing is answered as problem+json too.
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
+    // No Nest middleware is used: without @fastify/middie every request skips its onRequest hook.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.withConfig(config), adapter, {
     logger: options.logger ?? ['log', 'warn', 'error'],
@@ -65,6 +68,7 @@ export async function createApiApp(
   const routeMethods = new RouteMethods();
   fastify.decorate('routeMethods', routeMethods);
   fastify.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
+  installSynchronousRoutes(app);
   const metrics = app.get(MetricsService);
   // Callback hooks: an async one costs every request a promise.
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -36,7 +36,7 @@ export class AccessQueries {
   }
 
   /** Every effective permission of the selection (team-level ones, plus those on `projectId` or on every project). */
-  permissions(teamId: string, selection: PermissionSelection = {}, atMs?: number): MemberPermissionGrant[] {
+  permissions(teamId: string, selection: PermissionSelection = {}, atMs?: number): readonly MemberPermissionGrant[] {
     return atMs === undefined
       ? this.#readers.teamStates.permissions(teamId, selection)
       : this.#readers.temporalIndex.permissions(teamId, selection, atMs);

@@ -1,7 +1,8 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { problem, ProblemException, problemTypes } from '../http/problem';
+import type { SynchronousGuard } from '../http/synchronous-route';
 import { AuthenticationError, JwtVerifier } from './jwt-verifier';
 import { commandIssuePermission, PUBLIC_ROUTE, readerScope, type Principal } from './principal';
 
@@ -38,7 +39,7 @@ const repeatedAuthorization = (): ProblemException =>
  * Read routes that readers must not see (the audit log) check `principal.isReader` themselves.
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard implements SynchronousGuard {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: JwtVerifier,
@@ -49,6 +50,17 @@ export class AuthGuard implements CanActivate {
 
   /** Synchronous for a token that verified before, so the hot read routes wait for nothing. */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const screened = this.#screen(context);
+    return screened === true ? true : this.#verifyAndAdmit(screened.request, screened.token);
+  }
+
+  /** canActivate's answer when it needs no promise; undefined when the token has yet to be verified. */
+  canActivateAtOnce(context: ExecutionContext): boolean | undefined {
+    return this.#screen(context) === true ? true : undefined;
+  }
+
+  /** true when the caller goes on at once; else the token that still needs verifying. Refusals are thrown. */
+  #screen(context: ExecutionContext): true | { request: FastifyRequest; token: string } {
     if (context.getType() !== 'http') return true;
     if (this.#isPublic(context.getHandler(), context.getClass())) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -56,7 +68,7 @@ export class AuthGuard implements CanActivate {
     if (authorizationHeaderCount(request.raw.rawHeaders) > 1) throw repeatedAuthorization();
     const token = bearerTokenOf(request.headers.authorization);
     const remembered = this.verifier.remembered(token);
-    return remembered ? admit(request, remembered) : this.#verifyAndAdmit(request, token);
+    return remembered ? admit(request, remembered) : { request, token };
   }
 
   async #verifyAndAdmit(request: FastifyRequest, token: string): Promise<boolean> {

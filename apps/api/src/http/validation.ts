@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { unsafeShapeErrors } from './json-body';
 import { validationProblem, type FieldError } from './problem';
+import { notAtOnce, type SynchronousPipe } from './synchronous-route';
 
 const joinPath = (parent: string, property: string): string =>
   /^\d+$/.test(property) ? `${parent}[${property}]` : parent ? `${parent}.${property}` : property;
@@ -147,7 +148,7 @@ function satisfies(object: Record<string, unknown>, rules: DtoRules, whitelist: 
  * selected once and their checks called directly. Anything that fails a check (or a DTO beyond flat synchronous
  * rules) goes to class-validator itself, so refusals and their errors are exactly class-validator's.
  */
-class DtoRulesValidationPipe extends ValidationPipe {
+class DtoRulesValidationPipe extends ValidationPipe implements SynchronousPipe {
   readonly #rules = new Map<DtoClass, DtoRules | undefined>();
   /** Per query or path DTO: its rules when a plain object of known string fields becomes the DTO by copying. */
   readonly #stringDtos = new Map<DtoClass, DtoRules | undefined>();
@@ -157,6 +158,17 @@ class DtoRulesValidationPipe extends ValidationPipe {
    * walk (the hot read routes); anything else takes the stock path, so refusals and their errors are unchanged.
    */
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const copied = this.#copiedAtOnce(value, metadata);
+    return copied === notAtOnce ? super.transform(value, metadata) : copied;
+  }
+
+  /** transform's answer where it needs no promise: a custom parameter as it is, a valid query or path DTO; else notAtOnce. */
+  transformAtOnce(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom' && !this.validateCustomDecorators) return value;
+    return this.#copiedAtOnce(value, metadata);
+  }
+
+  #copiedAtOnce(value: unknown, metadata: ArgumentMetadata): unknown {
     const target = metadata.metatype as DtoClass | undefined;
     if (
       (metadata.type === 'query' || metadata.type === 'param') &&
@@ -175,7 +187,7 @@ class DtoRulesValidationPipe extends ValidationPipe {
         if (satisfies(dto, rules, true)) return dto;
       }
     }
-    return super.transform(value, metadata);
+    return notAtOnce;
   }
 
   /** Nest deletes `__proto__`, `constructor` and `prototype` keys in silence; here they are refused like any unknown field. */

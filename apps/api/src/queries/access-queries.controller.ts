@@ -3,15 +3,22 @@ import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ruleIds } from '@access-audit/domain';
-import { teamViewOf, type AccessReadModels, type TeamView } from '@access-audit/projections';
+import {
+  teamViewOf,
+  type AccessReadModels,
+  type MemberPermissionGrant,
+  type TeamView,
+} from '@access-audit/projections';
 import { instantMs } from '@access-audit/team-stream';
 import { Principal } from '../auth/principal';
 import { problem, ProblemException, problemTypes } from '../http/problem';
+import { SynchronousRoute } from '../http/synchronous-route';
 import {
   CheckAnswerDto,
   checkAnswerSchema,
   MemberHistoryAnswerDto,
   PermissionsAnswerDto,
+  permissionsAnswerSchema,
   ProjectAccessAnswerDto,
   TeamViewDto,
 } from './dto/answers.dto';
@@ -29,12 +36,18 @@ import { ReadConsistency } from './read-consistency';
 import { ACCESS_READ_MODELS } from './read-models.provider';
 import { positionHeader, QueryRoute } from './query-route';
 
+/** What Fastify's serializer labels its JSON answers with: a pre-written answer says the same. */
+const jsonContentType = 'application/json; charset=utf-8';
+
 const atOf = (at: string | undefined): number | undefined => (at === undefined ? undefined : instantMs(at));
 
 /** The access queries of API.md: team view, check, permissions, project access lookup, member history. */
 @ApiTags('queries')
 @Controller('v1')
 export class AccessQueriesController {
+  /** The JSON of each current permissions list (frozen, built once per change of its team by the read model). */
+  readonly #permissionsJson = new WeakMap<readonly MemberPermissionGrant[], string>();
+
   constructor(
     @Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels,
     private readonly consistency: ReadConsistency,
@@ -46,6 +59,7 @@ export class AccessQueriesController {
   @ApiOperation({ summary: 'May the user do this (on this project), now or at an instant, and why' })
   @ApiOkResponse({ type: CheckAnswerDto, headers: positionHeader })
   @RouteSchema({ response: { 200: checkAnswerSchema } })
+  @SynchronousRoute()
   check(
     @Query() query: CheckQueryDto,
     @Principal() principal: Principal,
@@ -94,12 +108,14 @@ export class AccessQueriesController {
       'Every effective permission of the selection (team-level, and per project), each with why; inherent project roles included',
   })
   @ApiOkResponse({ type: PermissionsAnswerDto, headers: positionHeader })
+  @RouteSchema({ response: { 200: permissionsAnswerSchema } })
+  @SynchronousRoute()
   permissions(
     @Param() { teamId }: TeamPathDto,
     @Query() query: PermissionsQueryDto,
     @Principal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): PermissionsAnswerDto | Promise<PermissionsAnswerDto> {
+  ): PermissionsAnswerDto | string | Promise<PermissionsAnswerDto | string> {
     return this.consistency.after(query.minPosition, () => {
       this.access.assertMemberReader(principal, teamId, query.userId);
       this.consistency.stamp(reply);
@@ -107,11 +123,15 @@ export class AccessQueriesController {
         ...(query.userId !== undefined ? { userId: query.userId } : {}),
         ...(query.projectId !== undefined ? { projectId: query.projectId } : {}),
       };
-      return {
-        teamId,
-        ...(query.at !== undefined ? { at: query.at } : {}),
-        permissions: this.models.queries.permissions(teamId, selection, atOf(query.at)),
-      };
+      const permissions = this.models.queries.permissions(teamId, selection, atOf(query.at));
+      if (query.at !== undefined || !Object.isFrozen(permissions)) {
+        return { teamId, ...(query.at !== undefined ? { at: query.at } : {}), permissions };
+      }
+      // A current list is shared until its team changes: its JSON is written once, the answer around it per request.
+      let json = this.#permissionsJson.get(permissions);
+      if (json === undefined) this.#permissionsJson.set(permissions, (json = JSON.stringify(permissions)));
+      void reply.type(jsonContentType);
+      return `{"teamId":${JSON.stringify(teamId)},"permissions":${json}}`;
     });
   }
 

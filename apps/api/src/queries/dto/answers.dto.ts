@@ -21,30 +21,31 @@ export class CheckAnswerDto {
 }
 
 /**
- * The check answer as a JSON schema, for Fastify's compiled serializer (the hottest route). Every field of every `Via`
- * kind is listed, in the order the domain builds them; any other field is still written (additionalProperties).
+ * The reasons of a check or permissions answer as a JSON schema, for Fastify's compiled serializer (the hottest routes).
+ * Every field of every `Via` kind is listed, in the order the domain builds them; any other field is still written
+ * (additionalProperties).
  */
+const viaSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['kind'],
+    properties: {
+      kind: { type: 'string' },
+      role: { type: 'string' },
+      actsAs: { type: 'string' },
+      projectId: { type: 'string' },
+      group: { type: 'string' },
+    },
+    additionalProperties: true,
+  },
+} as const;
+
+/** The check answer as a JSON schema, for Fastify's compiled serializer. */
 export const checkAnswerSchema = {
   type: 'object',
   required: ['allowed', 'via'],
-  properties: {
-    allowed: { type: 'boolean' },
-    via: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['kind'],
-        properties: {
-          kind: { type: 'string' },
-          role: { type: 'string' },
-          actsAs: { type: 'string' },
-          projectId: { type: 'string' },
-          group: { type: 'string' },
-        },
-        additionalProperties: true,
-      },
-    },
-  },
+  properties: { allowed: { type: 'boolean' }, via: viaSchema },
   additionalProperties: false,
 } as const;
 
@@ -56,10 +57,35 @@ export class MemberPermissionDto {
   @ApiProperty({ type: [ViaDto], description: viaDescription }) via!: unknown[];
 }
 
+/** The /permissions answer as a JSON schema for Fastify's compiled serializer: fields in the order the answer builds them. */
+export const permissionsAnswerSchema = {
+  type: 'object',
+  // No `required`: fast-json-stringify writes required fields first, and `at` comes between them.
+  properties: {
+    teamId: { type: 'string' },
+    at: { type: 'string' },
+    permissions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['userId', 'permission', 'projectId', 'via'],
+        properties: {
+          userId: { type: 'string' },
+          permission: { type: 'string' },
+          projectId: { type: ['string', 'null'] },
+          via: viaSchema,
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 export class PermissionsAnswerDto {
   @ApiProperty({ example: 'acme' }) teamId!: string;
   @ApiPropertyOptional({ description: 'The instant asked for' }) at?: string;
-  @ApiProperty({ type: [MemberPermissionDto] }) permissions!: MemberPermissionDto[];
+  @ApiProperty({ type: [MemberPermissionDto] }) permissions!: readonly MemberPermissionDto[];
 }
 
 export class HolderDto {
