@@ -538,6 +538,9 @@ export class AuditLog {
     } catch (error) {
       if (this.#running) this.#onError('audit: the index subscription ended', error);
       await subscription.stop();
+    } finally {
+      // As a for-await loop would: the subscription's own clean-up runs however the loop ended.
+      await iterator.return?.(undefined);
     }
   }
 }

@@ -79,6 +79,28 @@ describe('audit work that is not repeated per entry', () => {
     await store.close();
   });
 
+  it('reports an index that cannot be written, and still stops cleanly', async () => {
+    const store = new MemoryEventStore();
+    const errors: string[] = [];
+    const audit = new AuditLog({ store, signer, indexPath: ':memory:', onError: (message) => errors.push(message) });
+    await audit.start();
+    jest.spyOn(audit.index, 'apply').mockImplementation(() => {
+      throw new Error('disk full');
+    });
+    await mustRun(store, {
+      type: 'CreateTeam',
+      teamId: 'acme',
+      data: { name: 'Acme', plan: 'pro' },
+      metadata: at('alice'),
+    });
+    for (let waited = 0; errors.length === 0 && waited < 5_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(errors).toEqual(['audit: the index subscription ended']);
+    await audit.stop();
+    await store.close();
+  });
+
   describe('over SQLite, with another instance appending too', () => {
     let dir: string;
     let store: SqliteEventStore;
