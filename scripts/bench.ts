@@ -12,7 +12,8 @@
  *
  * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10).
  * BENCH_ONLY=durable runs only the 64-client durable commands; BENCH_API_NODE_ARGS adds node flags to the API child
- * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load).
+ * to profile it under load: `--prof`, or `--cpu-prof --cpu-prof-dir=DIR -r PRELOAD` where the preload calls
+ * `process.exit()` on SIGTERM (the API re-raises the signal after closing, and a CPU profile is written only on exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
