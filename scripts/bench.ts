@@ -12,10 +12,13 @@
  *
  * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10),
  * BENCH_HTTP_ROUNDS how many interleaved rounds of them (default 3). BENCH_ONLY=check runs the HTTP read rows alone.
+ * BENCH_ONLY=durable runs only the 64-client durable commands; BENCH_API_NODE_ARGS adds node flags to the API child
+ * to profile it under load: `--prof`, or `--cpu-prof --cpu-prof-dir=DIR -r PRELOAD` where the preload calls
+ * `process.exit()` on SIGTERM (the API re-raises the signal after closing, and a CPU profile is written only on exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -239,6 +242,17 @@ function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: C
   });
 }
 
+/** CPU time (user + system) a child process has used so far, in ms; -1 where /proc is not there to tell. */
+function cpuMs(child: ChildProcess): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name; clock ticks of 10 ms on Linux.
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return -1;
+  }
+}
+
 async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
@@ -260,7 +274,8 @@ async function benchHttp(dir: string): Promise<void> {
 /** The API in a child process on its own DATA_DIR, and the headers of a token for `userId`. */
 async function startApi(dataDir: string, userId: string, main = join(__dirname, '../apps/api/src/main.js')) {
   const secret = randomBytes(32).toString('base64url');
-  const api = await startServer([main], {
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const api = await startServer([...nodeArgs, main], {
     DATA_DIR: dataDir,
     EVENT_STORE: '',
     PORT: '0',
@@ -521,16 +536,27 @@ async function benchDurableCommands(dir: string): Promise<void> {
       return result.requests.average;
     };
     await run(api.url, 1);
+    const apiCpuBefore = cpuMs(api.child);
     const commands = await run(api.url, HTTP_SECONDS);
+    const apiCpu = cpuMs(api.child) - apiCpuBefore;
     await stopServer(api.child);
 
     const bare = await startServer([__filename, '--serve-bare'], { BENCH_COMMAND_JSON: sample });
     let bareRate: number;
+    let bareCpu: number;
     try {
       await run(bare.url, 1);
+      const bareCpuBefore = cpuMs(bare.child);
       bareRate = await run(bare.url, HTTP_SECONDS);
+      bareCpu = cpuMs(bare.child) - bareCpuBefore;
     } finally {
       await stopServer(bare.child);
+    }
+    if (apiCpu >= 0 && bareCpu >= 0) {
+      // CPU per request is steadier than req/s on a shared machine: waiting for a core does not count.
+      notes.push(
+        `durable commands: API process CPU ${fmt(apiCpu / (commands * HTTP_SECONDS))} ms per command, bare route ${fmt(bareCpu / (bareRate * HTTP_SECONDS))} ms per request`,
+      );
     }
 
     // Raw durable transactions: one row per fsynced transaction, same pragmas as the embedded store.
@@ -576,15 +602,19 @@ async function main(): Promise<void> {
   if (rssProbe >= 0) return reportRss(process.argv[rssProbe + 1]!, process.argv[rssProbe + 2]!);
   const dir = mkdtempSync(join(tmpdir(), 'access-audit-bench-'));
   const started = performance.now();
-  if (process.env.BENCH_ONLY === 'check') {
-    try {
-      await benchHttp(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    return printTable(started);
-  }
   try {
+    if (process.env.BENCH_ONLY === 'check') await benchHttp(dir);
+    else if (process.env.BENCH_ONLY === 'durable') await benchDurableCommands(dir);
+    else await benchAll(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(started);
+}
+
+async function benchAll(dir: string): Promise<void> {
+  const started = performance.now();
+  {
     // 1. A generated history, through the domain, into the SQLite store.
     const store = new SqliteEventStore(join(dir, 'events.db'));
     let shown = 0;
@@ -737,10 +767,7 @@ async function main(): Promise<void> {
     // 7. Command cost against history length, and durable commands under 64 clients.
     await benchCommandCost(dir);
     await benchDurableCommands(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
-  printTable(started);
 }
 
 function printTable(started: number): void {

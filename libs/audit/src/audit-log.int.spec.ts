@@ -341,11 +341,16 @@ describe('AuditLog', () => {
   });
 
   it('signs every unsigned tail on a clean stop, and on start what a crashed process left unsigned', async () => {
+    // Every 6 entries, so that the ten of the history leave four unsigned at rest (with 5, the tenth signs at once).
+    const open = (): AuditLog => new AuditLog({ store, signer, indexPath: ':memory:', checkpointEvery: 6 });
+    await audit.stop();
+    audit = open();
+    await audit.start();
     await enterpriseHistory(store);
     await audit.waitUntilIndexed(await lastPosition(), 5_000);
-    expect(await checkpointsOf()).toEqual([expect.objectContaining({ sequence: 5 })]);
+    expect(await checkpointsOf()).toEqual([expect.objectContaining({ sequence: 6 })]);
     await audit.stop();
-    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([5, 10]);
+    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([6, 10]);
 
     // A process that records without stopping cleanly (catchUp, then gone) leaves entry 11 unsigned…
     await mustRun(store, {
@@ -356,11 +361,11 @@ describe('AuditLog', () => {
     });
     const crashed = open();
     await crashed.catchUp();
-    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([5, 10]);
+    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([6, 10]);
     // …and the next start signs it before it records anything.
     audit = open();
     await audit.start();
-    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([5, 10, 11]);
+    expect((await checkpointsOf()).map((c) => c.sequence)).toEqual([6, 10, 11]);
   });
 
   it('reports an unsigned tail older than the age bound (checkpoints removed or signing refused) as invalid', async () => {

@@ -501,15 +501,46 @@ export class AuditLog {
     return after;
   }
 
+  /**
+   * Indexes the audit streams as they grow: the events at hand in one transaction (a batch ends when the subscription
+   * has nothing more this turn, or at `batchSize`), since a transaction per event costs far more than its rows.
+   */
   async #runIndexer(subscription: Subscription): Promise<void> {
+    const iterator = subscription[Symbol.asyncIterator]();
+    const batch: RecordedEvent[] = [];
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      this.index.apply(batch);
+      batch.length = 0;
+      this.#publishRecordedThrough();
+      this.#progress.emit('progress');
+    };
+    const pull = () => {
+      const pending = iterator.next();
+      // Awaited below unless a failure ends the loop first; then its outcome no longer matters.
+      pending.catch(() => undefined);
+      return pending;
+    };
     try {
-      for await (const event of subscription) {
-        this.index.apply([event]);
-        this.#publishRecordedThrough();
-        this.#progress.emit('progress');
+      let next = pull();
+      for (;;) {
+        const result = batch.length === 0 ? await next : await Promise.race([next, nextTurn()]);
+        if (result === idle) {
+          flush();
+          continue;
+        }
+        if (result.done) break;
+        batch.push(result.value);
+        if (batch.length >= batchSize) flush();
+        next = pull();
       }
+      flush();
     } catch (error) {
       if (this.#running) this.#onError('audit: the index subscription ended', error);
+      await subscription.stop();
+    } finally {
+      // As a for-await loop would: the subscription's own clean-up runs however the loop ended.
+      await iterator.return?.(undefined);
     }
   }
 }
@@ -521,6 +552,10 @@ function failureOf(result: AuditVerification): string {
   if (first) return `${first.kind} entry${first.sequence === null ? '' : ` at ${first.sequence}`}: ${first.reason}`;
   return result.unsignedTail.beyondBound ?? 'the audit log does not verify';
 }
+
+const idle = Symbol('idle');
+/** Resolves after the I/O and microtasks of this turn of the event loop. */
+const nextTurn = (): Promise<typeof idle> => new Promise((resolve) => setImmediate(() => resolve(idle)));
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 

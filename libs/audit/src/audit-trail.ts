@@ -134,6 +134,12 @@ export class AuditTrail {
   readonly #locks = new StreamLocks();
   readonly #tails = new Map<string, AuditTail>();
   readonly #witnessed = new Map<string, WitnessedHead>();
+  /**
+   * Per team, the entries this trail appended since its last checkpoint (sequence → hash). Each was derived from its
+   * source event as read from the store when it was appended, so once the stored entry still gives that hash, signing
+   * need not derive it from its source again.
+   */
+  readonly #appendedUnsigned = new Map<string, Map<number, string>>();
   /** Teams whose chain has unsigned entries, and since when (clock ms). */
   readonly #unsignedSince = new Map<string, number>();
   readonly #refusals = new Map<string, { sequence: number; reason: string }>();
@@ -421,6 +427,7 @@ export class AuditTrail {
         const result = await this.store.append(streamId, [{ id, type, data: entry, metadata }], expectedOf(tail));
         this.#setTail(teamId, { ...this.#advance(tail, entry, teamId), revision: result.streamRevision });
         this.#witnessed.set(teamId, { sequence: entry.sequence, hash: entry.hash });
+        this.#noteAppended(teamId, entry);
         onAppended?.(result.position);
         if (entry.sequence - tail.signedThrough >= this.#checkpointEvery && this.#countDue(teamId, entry.sequence)) {
           await this.#signCheckpoint(teamId);
@@ -446,6 +453,14 @@ export class AuditTrail {
       next.lastSourcePosition = position;
     }
     return next;
+  }
+
+  /** Remembers an entry this trail appended, at most twice the bound per team (beyond, signing checks every source). */
+  #noteAppended(teamId: string, entry: AuditEntry): void {
+    let appended = this.#appendedUnsigned.get(teamId);
+    if (!appended) this.#appendedUnsigned.set(teamId, (appended = new Map()));
+    if (appended.size >= 2 * this.#checkpointEvery) appended.clear();
+    appended.set(entry.sequence, entry.hash);
   }
 
   /** After a refusal, the count rule tries again only every `checkpointEvery` further entries. */
@@ -474,6 +489,7 @@ export class AuditTrail {
           expectedOf(tail),
         );
         this.#setTail(teamId, { ...tail, revision: result.streamRevision, signedThrough: tail.sequence });
+        this.#appendedUnsigned.delete(teamId);
         this.#refusals.delete(teamId);
         return checkpoint;
       } catch (error) {
@@ -513,9 +529,12 @@ export class AuditTrail {
       return `the audit stream holds ${first} record(s) before its first unsigned entry, and no checkpoint`;
     }
     const chain = new ChainVerifier(this.signer.publicKey, start);
-    const sources = new SourceVerifier(this.store, { from: 'first-entry', teamId });
     const witnessed = this.#witnessed.get(teamId);
     let witnessedSeen = false;
+    // The segment is at most the bound long (checked above), so its records can wait here for the source check.
+    const records: Array<{ data: unknown; location: { streamRevision: number } }> = [];
+    const appended = this.#appendedUnsigned.get(teamId);
+    let allAppendedHere = appended !== undefined;
     for (let revision = first; revision <= tail.revision;) {
       const events = await this.store.readStream(streamId, {
         fromRevision: revision,
@@ -528,8 +547,12 @@ export class AuditTrail {
           const broken = chain.result().break;
           return `the chain breaks at entry ${broken?.sequence}: ${broken?.reason}`;
         }
-        await sources.push(event.data, location);
+        records.push({ data: event.data, location });
         const entry = event.data as AuditEntry;
+        // The chain check above recomputed this entry's hash from its stored content.
+        if (event.type !== auditEventTypes.checkpointSigned && appended?.get(entry.sequence) !== entry.hash) {
+          allAppendedHere = false;
+        }
         if (witnessed && event.type !== auditEventTypes.checkpointSigned && entry.sequence === witnessed.sequence) {
           if (entry.hash !== witnessed.hash)
             return `entry ${witnessed.sequence} is not the entry this service recorded: the chain was rewritten`;
@@ -543,6 +566,10 @@ export class AuditTrail {
       return `the audit stream ends at entry ${verified.entries}, not at entry ${tail.sequence} as last read`;
     if (witnessed && witnessed.sequence > tail.signedThrough && witnessed.sequence <= tail.sequence && !witnessedSeen)
       return `entry ${witnessed.sequence}, which this service recorded, is gone`;
+    // Every entry is one this trail derived from its source event and appended, its stored content giving that hash.
+    if (allAppendedHere) return undefined;
+    const sources = new SourceVerifier(this.store, { from: 'first-entry', teamId });
+    for (const record of records) await sources.push(record.data, record.location);
     const found = await sources.finish({ drain: false });
     const mismatch = found.mismatches[0];
     if (mismatch) {
