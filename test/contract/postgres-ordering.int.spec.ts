@@ -228,7 +228,9 @@ if (server.skipReason !== undefined) {
     });
 
     it('64 concurrent appenders on their own streams and 16 conflicting on one: every commit delivered once, in order', async () => {
-      const instances = await Promise.all(Array.from({ length: 4 }, () => PostgresEventStore.open(database.url)));
+      const instances = await Promise.all(
+        Array.from({ length: 4 }, () => PostgresEventStore.open(`${database.url}?max=4`)),
+      );
       const live = record();
       try {
         const perStream = 8;
