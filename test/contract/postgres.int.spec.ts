@@ -195,6 +195,46 @@ if (server.skipReason !== undefined) {
       }
     });
 
+    it('reports a killed LISTEN connection, listens again, and delivers what was appended meanwhile', async () => {
+      const errors: unknown[] = [];
+      const subscriberSide = await PostgresEventStore.open(database.url, {
+        pollIntervalMs: 60_000,
+        onConnectionError: (error) => errors.push(error),
+      });
+      const writerSide = await PostgresEventStore.open(database.url);
+      const admin = new Client({ connectionString: database.url });
+      await admin.connect();
+      const listeners = async (): Promise<number[]> =>
+        (
+          await admin.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'access-audit' AND query LIKE 'LISTEN %'`,
+          )
+        ).rows.map((row) => row.pid);
+      try {
+        const prefix = `${randomUUID()}-`;
+        const subscription = subscriberSide.subscribe({ streamPrefixes: [prefix] });
+        const iterator = subscription[Symbol.asyncIterator]();
+        const first = iterator.next();
+        await until(async () => (await listeners()).length === 1);
+        const [killed] = await listeners();
+        await admin.query('SELECT pg_terminate_backend($1)', [killed]);
+        await writerSide.append(`${prefix}a`, [{ id: randomUUID(), type: 'Opened', data: { n: 1 } }], 'no_stream');
+        // Listening again, it reads at once: the append made while no connection listened is not left to the poll.
+        await expect(first).resolves.toMatchObject({ done: false, value: { data: { n: 1 } } });
+        await until(async () => (await listeners()).some((pid) => pid !== killed));
+        expect(errors.length).toBeGreaterThan(0);
+        const second = iterator.next();
+        await writerSide.append(`${prefix}b`, [{ id: randomUUID(), type: 'Opened', data: { n: 2 } }], 'no_stream');
+        await expect(second).resolves.toMatchObject({ done: false, value: { data: { n: 2 } } });
+        await subscription.stop();
+      } finally {
+        await admin.end();
+        await subscriberSide.close();
+        await writerSide.close();
+      }
+    }, 20_000);
+
     it('sees conflicts between instances as wrong expected revisions', async () => {
       const one = await PostgresEventStore.open(database.url);
       const other = await PostgresEventStore.open(database.url);
@@ -213,4 +253,13 @@ if (server.skipReason !== undefined) {
       }
     });
   });
+}
+
+/** Polls an async condition every 20 ms, for at most five seconds. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
