@@ -197,7 +197,7 @@ if (server.skipReason !== undefined) {
 
     it('reports a killed LISTEN connection, listens again, and delivers what was appended meanwhile', async () => {
       const errors: unknown[] = [];
-      const subscriberSide = await PostgresEventStore.open(database.url, {
+      const subscriberSide = await PostgresEventStore.open(`${database.url}?application_name=subscriber-under-test`, {
         pollIntervalMs: 60_000,
         onConnectionError: (error) => errors.push(error),
       });
@@ -208,7 +208,8 @@ if (server.skipReason !== undefined) {
         (
           await admin.query<{ pid: number }>(
             `SELECT pid FROM pg_stat_activity
-             WHERE datname = current_database() AND application_name = 'access-audit' AND query LIKE 'LISTEN %'`,
+             WHERE datname = current_database() AND application_name = 'subscriber-under-test'
+               AND query LIKE 'LISTEN %'`,
           )
         ).rows.map((row) => row.pid);
       try {

@@ -51,6 +51,10 @@ export interface PostgresEventStoreOptions {
 
 const START = encodePostgresPosition(POSTGRES_START.transactionId, POSTGRES_START.sequence);
 const EVENT_COLUMNS = 'transaction_id, position, stream_id, revision, event_id, type, data, metadata, recorded_at';
+/** recorded_at as ISO-8601 text (milliseconds, UTC), formatted by the server: no Date parsed and printed per event. */
+const RECORDED_AT_ISO = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** EVENT_COLUMNS as the read paths select them. */
+const EVENT_SELECT = EVENT_COLUMNS.replace('recorded_at', `${RECORDED_AT_ISO} AS recorded_at`);
 
 /** Rows of the read paths as arrays, in the order of EVENT_COLUMNS (xid8 and bigint arrive as text). */
 type EventRow = [
@@ -62,18 +66,25 @@ type EventRow = [
   type: string,
   data: unknown,
   metadata: EventMetadata,
-  recordedAt: Date,
+  recordedAt: string,
 ];
 
 /** A page row is an event (0), the last position below the horizon (1) or the newest committed position (2). */
 type PageRow = [kind: number, ...EventRow];
+
+/** A page of the log below the horizon, the last position below it, and the newest committed position. */
+interface HorizonPage {
+  events: RecordedEvent[];
+  scannedThrough: string | undefined;
+  head: string | undefined;
+}
 
 interface AppendedRow {
   transaction_id: string;
   position: string;
   revision: string;
   event_id: string;
-  recorded_at: Date;
+  recorded_at: string;
 }
 
 interface PreparedAppend {
@@ -92,15 +103,15 @@ SELECT $1, last.revision + e.ordinality, e.event_id, e.type, e.data, e.metadata
 FROM last, unnest($2::uuid[], $3::text[], $4::json[], $5::json[]) WITH ORDINALITY AS e(event_id, type, data, metadata, ordinality)
 WHERE $6::bigint IS NULL OR last.revision = $6::bigint
 ORDER BY e.ordinality
-RETURNING transaction_id, position, revision, event_id, recorded_at`;
+RETURNING transaction_id, position, revision, event_id, ${RECORDED_AT_ISO} AS recorded_at`;
 
 const STATEMENTS = {
-  lastOfStream: `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_TABLE} WHERE stream_id = $1 ORDER BY revision DESC LIMIT 1`,
+  lastOfStream: `SELECT ${EVENT_SELECT} FROM ${EVENTS_TABLE} WHERE stream_id = $1 ORDER BY revision DESC LIMIT 1`,
   streamRevision: `SELECT coalesce(max(revision), -1) AS revision FROM ${EVENTS_TABLE} WHERE stream_id = $1`,
-  readStream: `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_TABLE} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+  readStream: `SELECT ${EVENT_SELECT} FROM ${EVENTS_TABLE} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
   head: `SELECT transaction_id, position FROM ${EVENTS_TABLE} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
   /** The events of this stream from where the first of these ids is stored in it, for the idempotency check. */
-  storedFrom: `SELECT event_id, stream_id, revision, transaction_id, position, recorded_at FROM ${EVENTS_TABLE}
+  storedFrom: `SELECT event_id, stream_id, revision, transaction_id, position, ${RECORDED_AT_ISO} AS recorded_at FROM ${EVENTS_TABLE}
     WHERE stream_id = $1 AND revision >= (SELECT revision FROM ${EVENTS_TABLE} WHERE event_id = $2 AND stream_id = $1)
     ORDER BY revision LIMIT $3`,
   takenId: `SELECT event_id FROM ${EVENTS_TABLE} WHERE event_id = ANY($1::uuid[]) LIMIT 1`,
@@ -123,7 +134,10 @@ export class PostgresEventStore implements EventStore {
   readonly #pageQueries = new Map<string, string>();
   #closed: Promise<void> | undefined;
 
+  readonly #warmConnections: number;
+
   private constructor(config: PoolConfig, options: PostgresEventStoreOptions) {
+    this.#warmConnections = config.min ?? 0;
     this.#pollIntervalMs = options.pollIntervalMs ?? 500;
     this.#pageSize = options.pageSize ?? 1000;
     this.#horizonTimeoutMs = options.horizonTimeoutMs ?? 30_000;
@@ -132,7 +146,7 @@ export class PostgresEventStore implements EventStore {
     // An idle client's error (server restart, network) is reported here and that client discarded; without a
     // listener it would crash the process.
     this.#pool.on('error', onError);
-    this.#notifications = new AppendNotifications(this.#pool, config, onError);
+    this.#notifications = new AppendNotifications(config, onError);
   }
 
   /** Connects, checks the server version and brings the schema up to date before returning. */
@@ -140,6 +154,7 @@ export class PostgresEventStore implements EventStore {
     const store = new PostgresEventStore(poolConfig(connectionString), options);
     try {
       await store.#migrate();
+      await store.#warmUp();
     } catch (error) {
       await store.close();
       throw error;
@@ -199,7 +214,7 @@ export class PostgresEventStore implements EventStore {
       values: [streamId, from, limit],
       rowMode: 'array',
     });
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => toRecordedEvent(row));
   }
 
   async streamRevision(streamId: string): Promise<number> {
@@ -212,57 +227,28 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * The log below the horizon, page by page. Before ending it waits until every transaction that could still commit
-   * an event before the newest one seen at the start has ended, so nothing committed before the call is left out.
+   * The log below the horizon, page by page, the next page fetched while this one is consumed. Before ending it waits
+   * until every transaction that could still commit an event before the newest one seen at the start has ended, so
+   * nothing committed before the call is left out.
    */
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+  readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const filter = normalizeFilter(options);
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    if (limit <= 0) return;
-    let after = options.after;
-    if (after !== undefined) decodePostgresPosition(after);
-    let delivered = 0;
-    let target: string | undefined;
-    let first = true;
-    let waitMs = 1;
-    const deadline = Date.now() + this.#horizonTimeoutMs;
-    for (;;) {
-      const size = Math.min(this.#pageSize, limit - delivered);
-      const page = await this.#readPage(after, size, filter);
-      if (first) {
-        target = page.head;
-        first = false;
-      }
-      for (const event of page.events) {
-        yield event;
-        after = event.position;
-        if (++delivered >= limit) return;
-      }
-      if (page.events.length === size) continue;
-      if (
-        page.scannedThrough !== undefined &&
-        (after === undefined || comparePostgresPositions(page.scannedThrough, after) > 0)
-      ) {
-        after = page.scannedThrough;
-      }
-      if (target === undefined || (after !== undefined && comparePostgresPositions(after, target) >= 0)) return;
-      if (Date.now() >= deadline) {
-        throw new Error(
-          `the global log cannot be read to its end: a transaction older than its newest event has been open for over ${this.#horizonTimeoutMs} ms`,
-        );
-      }
-      await sleep(waitMs);
-      waitMs = Math.min(waitMs * 2, 50);
-    }
+    return { [Symbol.asyncIterator]: () => this.#logReader(options, filter) };
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     const filter = normalizeFilter(options);
     if (options.after !== undefined) decodePostgresPosition(options.after);
+    const prefetched = new PrefetchedPage<HorizonPage>();
     const subscription = new CatchUpSubscription(
       {
         readPage: async (after, limit): Promise<LogPage> => {
-          const page = await this.#readPage(after, limit, filter);
+          const page = await prefetched.take(after, () => this.#readPage(after, limit, filter));
+          // Catching up: the next page is fetched while this one is delivered.
+          if (page.events.length === limit) {
+            const next = page.events[page.events.length - 1].position;
+            prefetched.put(next, this.#readPage(next, limit, filter));
+          }
           const unreadableBeyond =
             page.head !== undefined &&
             (page.scannedThrough === undefined || comparePostgresPositions(page.head, page.scannedThrough) > 0);
@@ -306,6 +292,86 @@ export class PostgresEventStore implements EventStore {
       await this.#pool.end();
     })();
     return this.#closed;
+  }
+
+  /** readAll's iterator: hand-written (an async generator costs several promises per event), one page ahead. */
+  #logReader(options: ReadAllOptions, filter: GlobalFilter): AsyncIterator<RecordedEvent> {
+    const finished: IteratorResult<RecordedEvent> = { done: true, value: undefined };
+    let after = options.after;
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    let exhausted = remaining <= 0;
+    let page: RecordedEvent[] = [];
+    let index = 0;
+    let started = false;
+    let target: string | undefined;
+    let deadline = 0;
+    const prefetched = new PrefetchedPage<HorizonPage>();
+    const fetch = (from: string | undefined): Promise<HorizonPage> =>
+      this.#readPage(from, Math.min(this.#pageSize, remaining), filter);
+    const reached = (position: string | undefined): boolean =>
+      target === undefined || (position !== undefined && comparePostgresPositions(position, target) >= 0);
+    /** Loads the next non-empty page; false at the end of the log. */
+    const fill = async (): Promise<boolean> => {
+      if (after !== undefined) decodePostgresPosition(after);
+      let waitMs = 1;
+      for (;;) {
+        const size = Math.min(this.#pageSize, remaining);
+        const current = await prefetched.take(after, () => fetch(after));
+        if (!started) {
+          started = true;
+          target = current.head;
+          deadline = Date.now() + this.#horizonTimeoutMs;
+        }
+        if (current.events.length > 0) {
+          page = current.events;
+          index = 0;
+          remaining -= page.length;
+          after = page[page.length - 1].position;
+          if (remaining <= 0) exhausted = true;
+          else if (page.length === size) prefetched.put(after, fetch(after));
+          else {
+            after = laterOf(after, current.scannedThrough);
+            if (reached(after)) exhausted = true;
+          }
+          return true;
+        }
+        after = laterOf(after, current.scannedThrough);
+        if (reached(after)) return false;
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `the global log cannot be read to its end: a transaction older than its newest event has been open for over ${this.#horizonTimeoutMs} ms`,
+          );
+        }
+        await sleep(waitMs);
+        waitMs = Math.min(waitMs * 2, 50);
+      }
+    };
+    return {
+      next: (): Promise<IteratorResult<RecordedEvent>> => {
+        if (index < page.length) return Promise.resolve({ done: false, value: page[index++] });
+        if (exhausted) return Promise.resolve(finished);
+        return fill().then(
+          (more) => {
+            if (!more) {
+              exhausted = true;
+              return finished;
+            }
+            return { done: false, value: page[index++] };
+          },
+          (error: unknown) => {
+            exhausted = true;
+            throw error;
+          },
+        );
+      },
+      return: (): Promise<IteratorResult<RecordedEvent>> => {
+        exhausted = true;
+        page = [];
+        index = 0;
+        prefetched.clear();
+        return Promise.resolve(finished);
+      },
+    };
   }
 
   /** One transaction under the migration lock: instances starting together apply each migration exactly once. */
@@ -360,6 +426,12 @@ export class PostgresEventStore implements EventStore {
         migration.description,
       ]);
     }
+  }
+
+  /** Opens the pool's `min` connections now, so the first concurrent requests do not each wait for a new connection. */
+  async #warmUp(): Promise<void> {
+    const clients = await Promise.all(Array.from({ length: this.#warmConnections }, () => this.#pool.connect()));
+    for (const client of clients) client.release();
   }
 
   /** In-process subscribers are woken at once; other instances by NOTIFY. */
@@ -440,11 +512,7 @@ export class PostgresEventStore implements EventStore {
    * One statement, so one snapshot: matching events after `after` below the horizon (the snapshot's xmin: every
    * transaction below it has ended), the last position below the horizon, and the newest committed position.
    */
-  async #readPage(
-    after: string | undefined,
-    limit: number,
-    filter: GlobalFilter,
-  ): Promise<{ events: RecordedEvent[]; scannedThrough: string | undefined; head: string | undefined }> {
+  async #readPage(after: string | undefined, limit: number, filter: GlobalFilter): Promise<HorizonPage> {
     const start = after === undefined ? POSTGRES_START : decodePostgresPosition(after);
     const prefixes = filter.streamPrefixes;
     const types = filter.eventTypes;
@@ -457,7 +525,7 @@ export class PostgresEventStore implements EventStore {
     let scannedThrough: string | undefined;
     let head: string | undefined;
     for (const row of rows) {
-      if (row[0] === 0) events.push(toRecordedEvent(row.slice(1) as EventRow));
+      if (row[0] === 0) events.push(toRecordedEvent(row, 1));
       else if (row[0] === 1) scannedThrough = encodePostgresPosition(row[1], row[2]);
       else head = encodePostgresPosition(row[1], row[2]);
     }
@@ -478,7 +546,7 @@ export class PostgresEventStore implements EventStore {
       let parameter = 4;
       if (byPrefix) conditions.push(`e.stream_id ^@ ANY ($${parameter++}::text[])`);
       if (byType) conditions.push(`e.type = ANY ($${parameter++}::text[])`);
-      const marker = 'NULL::text, NULL::bigint, NULL::uuid, NULL::text, NULL::json, NULL::json, NULL::timestamptz';
+      const marker = 'NULL::text, NULL::bigint, NULL::uuid, NULL::text, NULL::json, NULL::json, NULL::text';
       text = `
 WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
 page AS (
@@ -490,7 +558,7 @@ page AS (
   ORDER BY e.transaction_id, e.position
   LIMIT $3
 )
-SELECT 0 AS kind, ${EVENT_COLUMNS} FROM page
+SELECT 0 AS kind, ${EVENT_SELECT} FROM page
 UNION ALL
 SELECT 1, s.transaction_id, s.position, ${marker} FROM (
   SELECT transaction_id, position FROM ${EVENTS_TABLE}
@@ -514,7 +582,7 @@ interface StoredRow {
   revision: string;
   transaction_id: string;
   position: string;
-  recorded_at: Date;
+  recorded_at: string;
 }
 
 function toRef(row: StoredRow): StoredEventRef {
@@ -523,7 +591,7 @@ function toRef(row: StoredRow): StoredEventRef {
     streamId: row.stream_id,
     revision: Number(row.revision),
     position: encodePostgresPosition(row.transaction_id, row.position),
-    recordedAt: row.recorded_at.toISOString(),
+    recordedAt: row.recorded_at,
   };
 }
 
@@ -533,7 +601,7 @@ function toAppendResult(rows: AppendedRow[]): AppendResult {
       id: row.event_id,
       revision: Number(row.revision),
       position: encodePostgresPosition(row.transaction_id, row.position),
-      recordedAt: row.recorded_at.toISOString(),
+      recordedAt: row.recorded_at,
     }))
     .sort((a, b) => a.revision - b.revision);
   const last = events[events.length - 1];
@@ -550,27 +618,50 @@ function uniqueViolation(error: unknown): 'revision' | 'event_id' | undefined {
   return undefined;
 }
 
-function toRecordedEvent([
-  transactionId,
-  position,
-  streamId,
-  revision,
-  id,
-  type,
-  data,
-  metadata,
-  recordedAt,
-]: EventRow): RecordedEvent {
+/** The event in `row` from column `offset` on, in the order of EVENT_COLUMNS. */
+function toRecordedEvent(row: readonly unknown[], offset = 0): RecordedEvent {
   return {
-    id,
-    streamId,
-    revision: Number(revision),
-    position: encodePostgresPosition(transactionId, position),
-    type,
-    data,
-    metadata,
-    recordedAt: recordedAt.toISOString(),
+    id: row[offset + 4] as string,
+    streamId: row[offset + 2] as string,
+    revision: Number(row[offset + 3]),
+    position: encodePostgresPosition(row[offset] as string, row[offset + 1] as string),
+    type: row[offset + 5] as string,
+    data: row[offset + 6],
+    metadata: row[offset + 7] as EventMetadata,
+    recordedAt: row[offset + 8] as string,
   };
+}
+
+/** The later of two positions (either may be absent). */
+function laterOf(position: string | undefined, other: string | undefined): string | undefined {
+  if (other === undefined) return position;
+  if (position === undefined) return other;
+  return comparePostgresPositions(other, position) > 0 ? other : position;
+}
+
+/** One page fetched ahead, for the reader that will ask for the page after `after`. */
+class PrefetchedPage<Page> {
+  #after: string | undefined;
+  #page: Promise<Page> | undefined;
+
+  put(after: string, page: Promise<Page>): void {
+    // Handled here so an abandoned prefetch never becomes an unhandled rejection; take() still sees the error.
+    page.catch(() => undefined);
+    this.#after = after;
+    this.#page = page;
+  }
+
+  /** The prefetched page when it starts after `after`, else a fresh one. */
+  take(after: string | undefined, fetch: () => Promise<Page>): Promise<Page> {
+    const page = this.#page !== undefined && this.#after === after ? this.#page : fetch();
+    this.clear();
+    return page;
+  }
+
+  clear(): void {
+    this.#after = undefined;
+    this.#page = undefined;
+  }
 }
 
 function sleep(ms: number): Promise<void> {
