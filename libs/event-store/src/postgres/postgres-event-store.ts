@@ -132,9 +132,9 @@ export class PostgresEventStore implements EventStore {
   readonly #notifications: AppendNotifications;
   readonly #subscriptions = new Set<CatchUpSubscription>();
   readonly #pageQueries = new Map<string, string>();
-  #closed: Promise<void> | undefined;
-
+  /** Pool connections opened at start (the pool's `min`). */
   readonly #warmConnections: number;
+  #closed: Promise<void> | undefined;
 
   private constructor(config: PoolConfig, options: PostgresEventStoreOptions) {
     this.#warmConnections = config.min ?? 0;
