@@ -236,6 +236,39 @@ if (server.skipReason !== undefined) {
       }
     }, 20_000);
 
+    it('delivers to a subscription while every pooled connection is held by a waiting append', async () => {
+      const store = await PostgresEventStore.open(`${database.url}?max=1&min=1`, { pollIntervalMs: 100 });
+      const writer = new Client({ connectionString: database.url });
+      const locker = new Client({ connectionString: database.url });
+      await writer.connect();
+      await locker.connect();
+      try {
+        const prefix = `${randomUUID()}-`;
+        const subscription = store.subscribe({ streamPrefixes: [prefix] });
+        const iterator = subscription[Symbol.asyncIterator]();
+        const first = iterator.next();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        // Committed by another writer that sends no NOTIFY: the subscription finds it by polling.
+        await writer.query(
+          `INSERT INTO access_audit.events (stream_id, revision, event_id, type, data, metadata)
+           VALUES ($1, 0, $2, 'Opened', '{"n": 1}', '{}')`,
+          [`${prefix}polled`, randomUUID()],
+        );
+        // Blocks inserts, not reads, and takes no transaction id, so it holds back no reader.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE access_audit.events IN EXCLUSIVE MODE');
+        const blocked = store.append(`${prefix}blocked`, [{ id: randomUUID(), type: 'Opened', data: {} }], 'no_stream');
+        await expect(withTimeout(first, 3000)).resolves.toMatchObject({ done: false, value: { data: { n: 1 } } });
+        await locker.query('COMMIT');
+        await expect(blocked).resolves.toMatchObject({ streamRevision: 0 });
+        await subscription.stop();
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+        await Promise.all([writer.end(), locker.end()]);
+        await store.close();
+      }
+    });
+
     it('sees conflicts between instances as wrong expected revisions', async () => {
       const one = await PostgresEventStore.open(database.url);
       const other = await PostgresEventStore.open(database.url);
@@ -263,4 +296,12 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not met within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

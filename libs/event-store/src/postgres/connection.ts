@@ -3,7 +3,7 @@ import type { PoolConfig } from 'pg';
 /**
  * Pool settings read from the connection string's query, beside what pg itself reads from it (host, port, database,
  * user, password, sslmode, sslrootcert, sslcert, sslkey, ssl, application_name, options, statement_timeout, …):
- *   max              connections in the pool (default 10; the LISTEN/NOTIFY connection is extra)
+ *   max              connections in the pool (default 10; subscriptions' two and the LISTEN/NOTIFY one are extra)
  *   min              connections opened at start and kept open when idle (default 2, at most max)
  *   connect_timeout  seconds to wait for a connection (default 10), as libpq names it
  *   idle_timeout     seconds an idle pooled connection is kept (default 10)

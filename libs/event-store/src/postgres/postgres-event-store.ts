@@ -49,6 +49,8 @@ export interface PostgresEventStoreOptions {
   onConnectionError?: (error: unknown) => void;
 }
 
+/** Connections of the pool live subscriptions read over, opened when a subscription first reads. */
+const SUBSCRIPTION_CONNECTIONS = 2;
 const START = encodePostgresPosition(POSTGRES_START.transactionId, POSTGRES_START.sequence);
 const EVENT_COLUMNS = 'transaction_id, position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 /** recorded_at as ISO-8601 text (milliseconds, UTC), formatted by the server: no Date parsed and printed per event. */
@@ -125,6 +127,8 @@ const STATEMENTS = {
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres';
   readonly #pool: Pool;
+  /** Live subscriptions read over their own connections, so they never queue behind appends for the pool's. */
+  readonly #subscriptionPool: Pool;
   readonly #pollIntervalMs: number;
   readonly #pageSize: number;
   readonly #horizonTimeoutMs: number;
@@ -146,6 +150,8 @@ export class PostgresEventStore implements EventStore {
     // An idle client's error (server restart, network) is reported here and that client discarded; without a
     // listener it would crash the process.
     this.#pool.on('error', onError);
+    this.#subscriptionPool = new Pool({ ...config, max: SUBSCRIPTION_CONNECTIONS, min: 0 });
+    this.#subscriptionPool.on('error', onError);
     this.#notifications = new AppendNotifications(config, onError);
   }
 
@@ -243,11 +249,12 @@ export class PostgresEventStore implements EventStore {
     const subscription = new CatchUpSubscription(
       {
         readPage: async (after, limit): Promise<LogPage> => {
-          const page = await prefetched.take(after, () => this.#readPage(after, limit, filter));
+          const read = (from: string | undefined) => this.#readPage(from, limit, filter, this.#subscriptionPool);
+          const page = await prefetched.take(after, () => read(after));
           // Catching up: the next page is fetched while this one is delivered.
           if (page.events.length === limit) {
             const next = page.events[page.events.length - 1].position;
-            prefetched.put(next, this.#readPage(next, limit, filter));
+            prefetched.put(next, read(next));
           }
           const unreadableBeyond =
             page.head !== undefined &&
@@ -289,7 +296,7 @@ export class PostgresEventStore implements EventStore {
     this.#closed ??= (async () => {
       await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
       await this.#notifications.close();
-      await this.#pool.end();
+      await Promise.all([this.#pool.end(), this.#subscriptionPool.end()]);
     })();
     return this.#closed;
   }
@@ -512,7 +519,12 @@ export class PostgresEventStore implements EventStore {
    * One statement, so one snapshot: matching events after `after` below the horizon (the snapshot's xmin: every
    * transaction below it has ended), the last position below the horizon, and the newest committed position.
    */
-  async #readPage(after: string | undefined, limit: number, filter: GlobalFilter): Promise<HorizonPage> {
+  async #readPage(
+    after: string | undefined,
+    limit: number,
+    filter: GlobalFilter,
+    pool: Pool = this.#pool,
+  ): Promise<HorizonPage> {
     const start = after === undefined ? POSTGRES_START : decodePostgresPosition(after);
     const prefixes = filter.streamPrefixes;
     const types = filter.eventTypes;
@@ -520,7 +532,7 @@ export class PostgresEventStore implements EventStore {
     if (prefixes) values.push(prefixes);
     if (types) values.push(types);
     const { text, name } = this.#pageQuery(prefixes !== undefined, types !== undefined);
-    const { rows } = await this.#pool.query<PageRow>({ name, text, values, rowMode: 'array' });
+    const { rows } = await pool.query<PageRow>({ name, text, values, rowMode: 'array' });
     const events: RecordedEvent[] = [];
     let scannedThrough: string | undefined;
     let head: string | undefined;
