@@ -1,7 +1,9 @@
 /**
  * Event store benchmark: the SQLite adapter against raw better-sqlite3 with the same schema and pragmas, on temporary
  * files. Fixed counts, so runs are comparable; prints rates and the adapter/raw ratio, the latency of a lone append,
- * and the rate of concurrent appenders (group commit) beside raw single-row durable transactions, with the group sizes.
+ * and the rate of concurrent appenders (group commit) beside raw single-row durable transactions, with the group sizes,
+ * and the subscription lag under load. Then the same for the PostgreSQL adapter against raw pg, when a server is named
+ * (ACCESS_AUDIT_BENCH_POSTGRES or ACCESS_AUDIT_TEST_POSTGRES); one line says it is skipped otherwise.
  *
  *   npm run bench:store
  */
@@ -13,6 +15,23 @@ import Database from 'better-sqlite3';
 import { type EventToAppend } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { SQLITE_PRAGMAS, SQLITE_SCHEMA } from '../libs/event-store/src/sqlite/schema';
+import { benchPostgres, postgresBenchServer } from './bench-store-postgres';
+import { lagRow, subscriptionLag } from './bench-subscription-lag';
+import {
+  CHUNKS,
+  alternate,
+  count,
+  fastest,
+  header,
+  latencyRows,
+  loneLatencies,
+  oneAtATime,
+  percentile,
+  row,
+  type Measurement,
+  type NextOperation,
+  type Operations,
+} from './bench-measure';
 
 const SINGLE_APPENDS = 2_000;
 const BATCH_SIZE = 100;
@@ -23,27 +42,10 @@ const APPENDERS = 64;
 const CONCURRENT_APPENDS = APPENDERS * 400;
 /** Lone appends: each issued with the store idle (after a timer), so none shares a transaction. */
 const LONE_APPENDS = 600;
-/** Appends alternate between adapter and raw in chunks of this many operations, so disk drift hits both alike. */
-const CHUNKS = 8;
 /** Per side and phase; a slow disk ends a phase early and the rates stay valid. */
 const APPEND_BUDGET_SECONDS = { single: 10, batch: 12, concurrent: 10 };
-
-interface Measurement {
-  operations: number;
-  seconds: number;
-}
-
-/** One side of a comparison: performs its next operation (one append transaction) when asked. */
-type NextOperation = () => Promise<void> | void;
-
-/** One side of a comparison: performs `count` operations, in whatever concurrency it has. */
-type Operations = (count: number) => Promise<void>;
-
-const oneAtATime =
-  (next: NextOperation): Operations =>
-  async (count) => {
-    for (let i = 0; i < count; i++) await next();
-  };
+/** Seconds of load while a live subscription's lag is measured. */
+const LAG_SECONDS = 4;
 
 const payload = { teamId: 'team-0001', userId: 'user-0042', role: 'developer', reason: 'quarterly access review' };
 const metadata = { actorId: 'user-0001', correlationId: randomUUID(), requestContext: { ip: '10.0.0.1' } };
@@ -125,65 +127,6 @@ function concurrentAppenders(store: SqliteEventStore): Operations {
   };
 }
 
-/** Runs both sides in alternating chunks until `operations` each, or until a side has used its time budget. */
-async function alternate(
-  operations: number,
-  budgetSeconds: number,
-  adapter: Operations,
-  raw: Operations,
-): Promise<{ adapter: Measurement; raw: Measurement }> {
-  const result = { adapter: { operations: 0, seconds: 0 }, raw: { operations: 0, seconds: 0 } };
-  const chunk = Math.ceil(operations / CHUNKS);
-  while (result.adapter.operations < operations) {
-    for (const [side, run] of [
-      [result.adapter, adapter],
-      [result.raw, raw],
-    ] as const) {
-      const count = Math.min(chunk, operations - side.operations);
-      const started = process.hrtime.bigint();
-      await run(count);
-      side.seconds += Number(process.hrtime.bigint() - started) / 1e9;
-      side.operations += count;
-    }
-    if (result.adapter.seconds > budgetSeconds || result.raw.seconds > budgetSeconds) break;
-  }
-  return result;
-}
-
-interface Latencies {
-  /** Microseconds, one per operation. */
-  samples: number[];
-}
-
-/** Times each operation alone, after a timer, in alternating chunks, so both sides meet the same disk. */
-async function loneLatencies(
-  operations: number,
-  adapter: NextOperation,
-  raw: NextOperation,
-): Promise<{ adapter: Latencies; raw: Latencies }> {
-  const result = { adapter: { samples: [] as number[] }, raw: { samples: [] as number[] } };
-  const chunk = Math.ceil(operations / CHUNKS);
-  for (let done = 0; done < operations; done += chunk) {
-    for (const [side, next] of [
-      [result.adapter, adapter],
-      [result.raw, raw],
-    ] as const) {
-      for (let i = 0; i < Math.min(chunk, operations - done); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        const started = process.hrtime.bigint();
-        await next();
-        side.samples.push(Number(process.hrtime.bigint() - started) / 1e3);
-      }
-    }
-  }
-  return result;
-}
-
-function percentile(samples: number[], fraction: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
-}
-
 /** Appends per transaction, as the store reported them: count, spread, and the most frequent sizes. */
 function describeGroups(sizes: number[]): string {
   if (sizes.length === 0) return 'no transactions';
@@ -239,20 +182,6 @@ function rawReadAll(path: string, expected: number): Measurement {
   return { operations: read, seconds };
 }
 
-function fastest(measurements: Measurement[]): Measurement {
-  return measurements.reduce((best, m) => (m.operations / m.seconds > best.operations / best.seconds ? m : best));
-}
-
-function rate(measurement: Measurement): number {
-  return measurement.operations / measurement.seconds;
-}
-
-function row(label: string, unit: string, adapter: Measurement, raw: Measurement): string {
-  const format = (value: number) => Math.round(value).toLocaleString('en-US').padStart(11);
-  const ratio = (rate(adapter) / rate(raw)).toFixed(2);
-  return `${label.padEnd(34)} ${format(rate(adapter))} ${format(rate(raw))} ${unit.padEnd(9)} ${ratio.padStart(6)}`;
-}
-
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'bench-store-'));
   const file = (name: string) => join(directory, `${name}.db`);
@@ -268,6 +197,8 @@ async function main(): Promise<void> {
   const concurrentDb = openRaw(file('concurrent-raw'));
   const loneStore = new SqliteEventStore(file('lone-adapter'));
   const loneDb = openRaw(file('lone-raw'));
+  const lagStore = new SqliteEventStore(file('lag'));
+  const lagOtherConnection = new SqliteEventStore(file('lag'));
   try {
     const single = await alternate(
       SINGLE_APPENDS,
@@ -295,13 +226,13 @@ async function main(): Promise<void> {
       reads.adapter.push(await adapterReadAll(file('batch-adapter'), stored));
       reads.raw.push(rawReadAll(file('batch-adapter'), stored));
     }
+    const lagOptions = { appenders: APPENDERS, seconds: LAG_SECONDS };
+    const sameStoreLag = await subscriptionLag(lagStore, lagStore, lagOptions);
+    const otherConnectionLag = await subscriptionLag(lagStore, lagOtherConnection, lagOptions);
 
-    const count = (n: number) => n.toLocaleString('en-US');
     console.log(`SQLite event store benchmark: adapter vs raw better-sqlite3 (${SQLITE_PRAGMAS.join(', ')})`);
     console.log(`node ${process.version}, temporary files in ${tmpdir()}`);
-    console.log(
-      `${'operation'.padEnd(34)} ${'adapter'.padStart(11)} ${'raw'.padStart(11)} ${'unit'.padEnd(9)} ${'ratio'.padStart(6)}`,
-    );
+    console.log(header());
     console.log(
       row(`single-event appends (${count(single.adapter.operations)})`, 'appends/s', single.adapter, single.raw),
     );
@@ -314,17 +245,7 @@ async function main(): Promise<void> {
       ),
     );
     console.log(row(`readAll (${count(stored)} events)`, 'events/s', fastest(reads.adapter), fastest(reads.raw)));
-    for (const [label, fraction] of [
-      ['p50', 0.5],
-      ['p99', 0.99],
-    ] as const) {
-      const [adapterMicros, rawMicros] = [lone.adapter, lone.raw].map((side) => percentile(side.samples, fraction));
-      const format = (value: number) => Math.round(value).toLocaleString('en-US').padStart(11);
-      const ratio = (adapterMicros / rawMicros).toFixed(2).padStart(6);
-      console.log(
-        `${`lone append latency ${label} (${count(lone.adapter.samples.length)})`.padEnd(34)} ${format(adapterMicros)} ${format(rawMicros)} ${'µs'.padEnd(9)} ${ratio}`,
-      );
-    }
+    for (const line of latencyRows(lone)) console.log(line);
     console.log(
       row(
         `${APPENDERS} concurrent appenders (${count(concurrent.adapter.operations)})`,
@@ -334,6 +255,9 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`  group commit: ${describeGroups(groupSizes)}`);
+    console.log(`subscription lag under load (${APPENDERS} appenders, ${LAG_SECONDS} s, one event per append):`);
+    console.log(`  ${lagRow('subscriber on the writing store', sameStoreLag)}`);
+    console.log(`  ${lagRow('subscriber on another connection (poll)', otherConnectionLag)}`);
     console.log(
       `ratio = adapter rate / raw rate (latency: adapter / raw). Every raw append is one durable (fsynced) transaction;`,
     );
@@ -355,8 +279,13 @@ async function main(): Promise<void> {
     batchDb.close();
     concurrentDb.close();
     loneDb.close();
+    await lagStore.close();
+    await lagOtherConnection.close();
     rmSync(directory, { recursive: true, force: true });
   }
+  const postgres = postgresBenchServer();
+  if ('skipped' in postgres) console.log(`\n${postgres.skipped}`);
+  else await benchPostgres(postgres.url, eventsToAppend);
 }
 
 main().catch((error: unknown) => {

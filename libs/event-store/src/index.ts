@@ -1,6 +1,6 @@
 /**
  * The port, the in-memory store and the generic command path; no adapter's driver is loaded from here.
- * Adapters: `@access-audit/event-store/sqlite`, `/kurrentdb`; opening the one `EVENT_STORE` names: `/open`.
+ * Adapters: `@access-audit/event-store/sqlite`, `/postgres`, `/kurrentdb`; opening the one `EVENT_STORE` names: `/open`.
  */
 export * from './port';
 export { DuplicateEventIdError } from './internal/idempotency';

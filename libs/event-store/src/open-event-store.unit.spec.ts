@@ -32,8 +32,17 @@ describe('parseEventStoreLocation', () => {
     expect(parseEventStoreLocation(connectionString, '/x')).toEqual({ kind: 'kurrentdb', connectionString });
   });
 
+  it.each([
+    'postgres://access_audit:pw@db.internal:5432/access_audit',
+    'postgresql://db.internal/access_audit?sslmode=verify-full&max=20',
+  ])('recognises the PostgreSQL connection string %s', (connectionString) => {
+    expect(parseEventStoreLocation(connectionString, '/x')).toEqual({ kind: 'postgres', connectionString });
+  });
+
   it('refuses anything else, naming the accepted forms', () => {
-    expect(() => parseEventStoreLocation('postgres://localhost', '/x')).toThrow(/sqlite:<path>, memory:, kurrentdb/);
+    expect(() => parseEventStoreLocation('mysql://localhost', '/x')).toThrow(
+      /sqlite:<path>, memory:, postgres:\/\/…, kurrentdb/,
+    );
   });
 
   it('never repeats the refused value, which may hold credentials', () => {
@@ -70,5 +79,16 @@ describe('openEventStore', () => {
     const kurrent = await openEventStore('esdb://localhost:1?tls=false', { dataDir: directory });
     expect(kurrent).toBeInstanceOf(KurrentDBEventStore);
     await kurrent.close();
+  });
+
+  it('refuses a PostgreSQL server it cannot reach without repeating the connection string', async () => {
+    const error = await openEventStore('postgres://admin:s3cret-pass@127.0.0.1:1/audit?connect_timeout=2', {
+      dataDir: directory,
+    }).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/ECONNREFUSED/);
+    expect(String(error)).not.toMatch(/s3cret|admin/);
+    await expect(
+      openEventStore('postgres://admin:s3cret-pass@127.0.0.1:1/audit?max=0', { dataDir: directory }),
+    ).rejects.toThrow(/^the PostgreSQL connection string's max must be a positive whole number$/);
   });
 });

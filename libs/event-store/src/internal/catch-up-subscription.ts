@@ -4,12 +4,14 @@ export interface LogPage {
   events: RecordedEvent[];
   /** Everything up to this position has been looked at (matching or not); the next page starts after it. */
   scannedThrough: string | undefined;
+  /** Committed events lie beyond `scannedThrough` that cannot be read yet (an older transaction is still open). */
+  unreadableBeyond?: boolean;
 }
 
-/** The embedded stores' global log, as a catch-up subscription reads it. */
+/** A store's global log, as a catch-up subscription reads it. */
 export interface PagedLog {
   /** Matching events strictly after `after`, in position order, at most `limit`. */
-  readPage(after: string | undefined, limit: number): LogPage;
+  readPage(after: string | undefined, limit: number): LogPage | Promise<LogPage>;
   /** Calls the listener after every append made through this store object; returns the unregistration. */
   onAppend(listener: () => void): () => void;
 }
@@ -20,9 +22,12 @@ export interface CatchUpOptions {
   pollIntervalMs?: number;
 }
 
+/** First delay before looking again at events that were committed but not yet readable; doubles up to the poll. */
+const UNREADABLE_RETRY_MS = 2;
+
 /**
- * Catch-up then live: reads pages until the end of the log, then waits for an in-process append (at once) or the
- * next poll (appends by other processes on the same file), and reads on from the last position seen.
+ * Catch-up then live: reads pages until the end of the log, then waits for an append announced to the store (at once)
+ * or the next poll (appends by other processes), and reads on from the last position seen.
  */
 export class CatchUpSubscription implements Subscription {
   #stopped = false;
@@ -64,9 +69,17 @@ export class CatchUpSubscription implements Subscription {
     });
     try {
       let after = this.after;
+      let unreadableRetryMs = UNREADABLE_RETRY_MS;
       while (!this.#stopped) {
         appendedMeanwhile = false;
-        const page = this.log.readPage(after, this.#pageSize);
+        let page: LogPage;
+        try {
+          page = await this.log.readPage(after, this.#pageSize);
+        } catch (error) {
+          if (this.#stopped) return;
+          throw error;
+        }
+        if (this.#stopped) return;
         for (const event of page.events) {
           yield event;
           if (this.#stopped) return;
@@ -74,6 +87,12 @@ export class CatchUpSubscription implements Subscription {
         }
         if (page.scannedThrough !== undefined) after = page.scannedThrough;
         if (page.events.length === this.#pageSize || appendedMeanwhile) continue;
+        if (page.unreadableBeyond) {
+          await this.#waitForAppend(unreadableRetryMs);
+          unreadableRetryMs = Math.min(unreadableRetryMs * 2, this.options.pollIntervalMs ?? unreadableRetryMs * 2);
+          continue;
+        }
+        unreadableRetryMs = UNREADABLE_RETRY_MS;
         await this.#waitForAppend();
       }
     } finally {
@@ -82,7 +101,11 @@ export class CatchUpSubscription implements Subscription {
     }
   }
 
-  #waitForAppend(): Promise<void> {
+  #waitForAppend(atMostMs?: number): Promise<void> {
+    const waitMs =
+      atMostMs === undefined
+        ? this.options.pollIntervalMs
+        : Math.min(atMostMs, this.options.pollIntervalMs ?? atMostMs);
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
@@ -90,7 +113,7 @@ export class CatchUpSubscription implements Subscription {
         this.#wake = undefined;
         resolve();
       };
-      if (this.options.pollIntervalMs !== undefined) timer = setTimeout(done, this.options.pollIntervalMs).unref();
+      if (waitMs !== undefined) timer = setTimeout(done, waitMs).unref();
       this.#wake = done;
     });
   }

@@ -1,0 +1,3 @@
+/** The PostgreSQL adapter (`@access-audit/event-store/postgres`): loads pg. */
+export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
+export { POOL_PARAMETERS } from './connection';
