@@ -8,7 +8,7 @@
  * holds across instances.
  *
  * Runs on one SQLite file, and on PostgreSQL when ACCESS_AUDIT_TEST_POSTGRES names a server where it may CREATE DATABASE
- * (skipped, saying so, when unset; ACCESS_AUDIT_REQUIRE_POSTGRES=1 makes a missing server a failure).
+ * (reported skipped with the reason when unset; ACCESS_AUDIT_REQUIRE_POSTGRES=1 makes a missing server a failure).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,13 +24,16 @@ import { decodeTeamEvent } from '@access-audit/team-stream';
 import { mintToken } from '../../apps/cli/src/commands/token';
 import { removeTranspiledSources } from '../../libs/audit/src/testing/transpiled-child';
 import { assertInvariants } from '../../libs/domain/src/testing/random-team-history';
+import { createThrowawayDatabase, postgresTestServer } from '../contract/fixtures/postgres-database';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { driveLoad, send, type LoadTeam, type SentCommand } from './support/multi-instance-load';
 
 interface StoreUnderTest {
   name: string;
-  /** The EVENT_STORE every instance is given, and how to drop it afterwards; a string says why it cannot run here. */
-  create(dir: string): Promise<{ eventStore: string; drop(): Promise<void> } | string>;
+  /** Why this store cannot be tested here; the suite is then reported skipped with it. */
+  skipReason?: string;
+  /** The EVENT_STORE every instance is given, and how to drop it afterwards. */
+  create(dir: string): Promise<{ eventStore: string; drop(): Promise<void> }>;
 }
 
 const sqlite: StoreUnderTest = {
@@ -38,28 +41,13 @@ const sqlite: StoreUnderTest = {
   create: async (dir) => ({ eventStore: `sqlite:${join(dir, 'shared', 'events.db')}`, drop: async () => undefined }),
 };
 
+const postgresServer = postgresTestServer();
 const postgres: StoreUnderTest = {
   name: 'PostgreSQL',
+  ...(postgresServer.skipReason !== undefined ? { skipReason: postgresServer.skipReason } : {}),
   async create() {
-    const server = process.env.ACCESS_AUDIT_TEST_POSTGRES;
-    if (!server) return 'ACCESS_AUDIT_TEST_POSTGRES is not set (a postgres:// URL where the test may CREATE DATABASE)';
-    const { Client } = await import('pg');
-    const database = `access_audit_multi_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(server);
-    url.pathname = `/${database}`;
-    return {
-      eventStore: url.toString(),
-      async drop() {
-        const client = new Client({ connectionString: server });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await client.end();
-      },
-    };
+    const database = await createThrowawayDatabase(postgresServer.url ?? '', 'multi_instance');
+    return { eventStore: database.url, drop: () => database.drop() };
   },
 };
 
@@ -75,11 +63,18 @@ const instanceCount = 3;
 const denialBurst = 10;
 const denialsPerMinute = 10;
 
-describe.each([sqlite, postgres])('three API instances on $name', (storeUnderTest) => {
+for (const storeUnderTest of [sqlite, postgres])
+  (storeUnderTest.skipReason === undefined ? describe : describe.skip)(
+    `three API instances on ${storeUnderTest.name}${storeUnderTest.skipReason ? ` (skipped: ${storeUnderTest.skipReason})` : ''}`,
+    () => multiInstanceSuite(storeUnderTest),
+  );
+
+afterAll(() => removeTranspiledSources());
+
+function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
   let dir: string;
   let store: EventStore | undefined;
   let dropStore: (() => Promise<void>) | undefined;
-  let skipped: string | undefined;
   let env: NodeJS.ProcessEnv;
   const instances: Array<ApiProcess | undefined> = [];
   let authorization: string;
@@ -100,12 +95,6 @@ describe.each([sqlite, postgres])('three API instances on $name', (storeUnderTes
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'access-audit-multi-'));
     const created = await storeUnderTest.create(dir);
-    if (typeof created === 'string') {
-      skipped = created;
-      if (storeUnderTest === postgres && process.env.ACCESS_AUDIT_REQUIRE_POSTGRES === '1')
-        throw new Error(`ACCESS_AUDIT_REQUIRE_POSTGRES=1 but ${created}`);
-      return;
-    }
     dropStore = created.drop;
     secret = randomBytes(32).toString('base64url');
     const signingKey = join(dir, 'audit-signing-key.pem');
@@ -114,24 +103,20 @@ describe.each([sqlite, postgres])('three API instances on $name', (storeUnderTes
     });
     env = { EVENT_STORE: created.eventStore, AUTH_JWT_SECRET: secret, AUDIT_SIGNING_KEY: signingKey };
     authorization = `Bearer ${await mintToken({ secret, userId: owner, ttl: '1h' })}`;
-    // Started one after the other: the first creates the schema, the others find it.
+    // Started together: they open (and create) the store at the same time, as a rolling deployment may.
     instances.push(...(await Promise.all([0, 1, 2].map((index) => start(index)))));
     store = await openEventStore(created.eventStore, { dataDir: join(dir, 'reader') });
   }, 120_000);
 
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance?.stop()));
+    instances.length = 0;
     await store?.close();
     await dropStore?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    removeTranspiledSources();
   }, 60_000);
 
   it('acts as one under conflicting load with an instance killed and restarted', async () => {
-    if (skipped) {
-      console.warn(`three API instances on ${storeUnderTest.name}: skipped, ${skipped}`);
-      return;
-    }
     for (const [index, team] of teams.entries()) {
       const created = await call(index % instanceCount, 'POST', '/v1/teams', {
         id: team.id,
@@ -310,13 +295,12 @@ describe.each([sqlite, postgres])('three API instances on $name', (storeUnderTes
       expect({ instance: index, listed: await listed() }).toEqual({ instance: index, listed: stored });
     }
 
-    // Each instance's read models equal a fresh replay of the shared store (checked once the instance has stopped).
+    // Each instance's read models equal a fresh replay of the shared store (checked once the instances have stopped).
+    // Nest re-raises the signal once its shutdown hooks have run; SIGKILL would mean they hung.
+    const stopped = await Promise.all(instances.map((instance) => instance!.stop()));
+    for (const outcome of stopped) expect([0, 'SIGTERM']).toContain(outcome);
     for (let index = 0; index < instanceCount; index++) {
-      const instance = instances[index]!;
-      // Nest re-raises the signal once its shutdown hooks have run; SIGKILL would mean they hung.
-      expect([0, 'SIGTERM']).toContain(await instance.stop());
-      instances[index] = undefined;
-      const live = new Database(join(instance.dataDir, 'read-models.db'), { readonly: true });
+      const live = new Database(join(dir, `instance-${index}`, 'read-models.db'), { readonly: true });
       const scratch = openReadModelDatabase(':memory:', { scratch: true });
       try {
         const verified = await verifyReadModels(store!, live, scratch);
@@ -357,7 +341,7 @@ describe.each([sqlite, postgres])('three API instances on $name', (storeUnderTes
       after = page.next;
     }
   }
-});
+}
 
 function described(command: SentCommand): string {
   return `${command.method} ${command.path} ${JSON.stringify(command.body ?? null)} (key ${command.key}, instances ${command.attempts.join('→')}: ${command.status ?? 'no answer'} ${JSON.stringify(command.answer ?? null).slice(0, 300)})`;
