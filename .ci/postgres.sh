@@ -6,7 +6,9 @@
 #   export ACCESS_AUDIT_TEST_POSTGRES="$(.ci/postgres.sh)"
 #
 # Settings: POSTGRES_TEST_ROLE (default access_audit_test); the role's password is generated once and kept, readable only
-# by its owner, in ${XDG_STATE_HOME:-$HOME/.local/state}/access-audit/postgres-test-password.
+# by its owner, in ${XDG_STATE_HOME:-$HOME/.local/state}/access-audit/postgres-test-password. When the server has TLS
+# off, it is turned on with a test CA whose certificate is left in the same folder (postgres-test-ca.pem), for the TLS
+# tests (ACCESS_AUDIT_TEST_POSTGRES_CA names it).
 set -euo pipefail
 
 log() { echo "postgres.sh: $*" >&2; }
@@ -50,12 +52,45 @@ pg_isready -q -h 127.0.0.1 -p "$port" || { log "cluster $version/$name does not 
 
 role="${POSTGRES_TEST_ROLE:-access_audit_test}"
 state_dir="${XDG_STATE_HOME:-$HOME/.local/state}/access-audit"
+mkdir -p "$state_dir"
 password_file="$state_dir/postgres-test-password"
 if [ ! -s "$password_file" ]; then
-  mkdir -p "$state_dir"
   (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$password_file")
 fi
 password="$(cat "$password_file")"
+
+# TLS with a throwaway CA, so the tests can check sslmode end to end; the CA's certificate is kept beside the password
+# (postgres-test-ca.pem) and its key is discarded. A server that already has TLS on is left as it is.
+ca_file="$state_dir/postgres-test-ca.pem"
+if [ "$(as_postgres psql -X -A -t -q -p "$port" -d postgres -c 'SHOW ssl')" != on ] && command -v openssl >/dev/null; then
+  log "enabling TLS on cluster $version/$name with a test CA"
+  data_dir="$(pg_lsclusters --no-header "$version" "$name" | awk '{ print $6 }')"
+  work="$(mktemp -d)"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=access-audit test CA' \
+    -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
+    -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >"$work/san.ext"
+  openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$work/san.ext" -out "$work/server.pem" 2>/dev/null
+  tls_dir="$data_dir/access-audit-tls"
+  if [ "$(id -u)" = 0 ]; then
+    install -d -o postgres -g postgres -m 0700 "$tls_dir"
+    install -o postgres -g postgres -m 0600 "$work/server.pem" "$work/server.key" "$tls_dir/"
+  else
+    sudo -n install -d -o postgres -g postgres -m 0700 "$tls_dir"
+    sudo -n install -o postgres -g postgres -m 0600 "$work/server.pem" "$work/server.key" "$tls_dir/"
+  fi
+  cp "$work/ca.pem" "$ca_file"
+  rm -rf "$work"
+  as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$port" -d postgres -v cert="$tls_dir/server.pem" -v key="$tls_dir/server.key" >&2 <<'SQL'
+ALTER SYSTEM SET ssl_cert_file = :'cert';
+ALTER SYSTEM SET ssl_key_file = :'key';
+ALTER SYSTEM SET ssl = on;
+SELECT pg_reload_conf();
+SQL
+  sleep 0.5
+fi
 
 # The role and password go in as psql variables (:'x' quotes them as literals), so nothing is spliced into SQL text.
 as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$port" -d postgres -v role="$role" -v password="$password" >&2 <<'SQL'
