@@ -17,8 +17,9 @@ export interface SentCommand {
   /** The answer of the last attempt that got one; undefined when none answered. */
   status?: number;
   answer?: unknown;
-  /** The instance that gave `answer`. */
+  /** The instance that gave `answer`, and its base URL then (a restarted instance has another). */
   answeredBy?: number;
+  answeredAt?: string;
 }
 
 export interface LoadTeam {
@@ -132,6 +133,7 @@ export async function send(
       command.status = response.status;
       command.answer = await response.json();
       command.answeredBy = target;
+      command.answeredAt = baseUrl;
       return;
     } catch {
       // The instance is gone (killed) or did not answer: the same command, same key, on the next one.
