@@ -217,6 +217,23 @@ describe('AuditTrail', () => {
     expect(await verifyStream(store)).toMatchObject({ valid: true });
   });
 
+  it('finds the denials of the last refill period behind many later entries when it starts', async () => {
+    const options = { denialRateLimit: { burst: 3, perMinute: 1 } };
+    const first = new AuditTrail(store, signer, options);
+    const attempt = (trail: AuditTrail, actorId: string, second: number) =>
+      trail.recordDenial({
+        teamId: 'acme',
+        actorId,
+        at: new Date(Date.UTC(2026, 3, 1, 0, 0, second)).toISOString(),
+        commandType: 'AddMember',
+        target: { userId: actorId },
+        rejection: { kind: 'forbidden', permission: 'team.members.invite', message: 'no' },
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt(first, 'mallory', 0)).recorded).toBe(true);
+    for (let i = 0; i < 150; i++) expect((await attempt(first, `user-${i}`, 1)).recorded).toBe(true);
+    expect((await attempt(new AuditTrail(store, signer, options), 'mallory', 2)).recorded).toBe(false);
+  });
+
   it('records nothing for attempts on a team that does not exist', async () => {
     const trail = new AuditTrail(store, signer);
     const outcome = await trail.recordDenial({

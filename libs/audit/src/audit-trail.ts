@@ -267,12 +267,15 @@ export class AuditTrail {
 
   /**
    * Takes from the rate limiter's buckets the denial entries of the team's audit stream through `throughRevision` not
-   * yet taken (those other instances appended). The first time, from the denials of the last refill period before `atMs`.
+   * yet taken (those other instances appended); when they are many, those of the last refill period before `atMs` only.
    */
   async #countDenials(teamId: string, throughRevision: number, atMs: number): Promise<void> {
     const streamId = auditStreamId(teamId);
     const counted = this.#denialsCountedThrough.get(teamId);
-    let from = counted === undefined ? await this.#recentDenialsStart(teamId, throughRevision, atMs) : counted + 1;
+    let from = counted === undefined ? 0 : counted + 1;
+    // Far behind (or never counted): only the last refill period's denials, so one denial never reads a long stream.
+    if (throughRevision - from >= tailScanWindow)
+      from = Math.max(from, await this.#recentDenialsStart(teamId, throughRevision, atMs));
     while (from <= throughRevision) {
       const events = await this.store.readStream(streamId, {
         fromRevision: from,
