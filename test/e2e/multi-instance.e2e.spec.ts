@@ -153,10 +153,6 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
     // Some commands were sent on to another instance while instance 2 was down, and the restarted one took its share.
     expect(sent.some((command) => command.attempts.length > 1)).toBe(true);
     expect(acknowledged.filter((command) => command.answeredAt === instances[2]!.baseUrl).length).toBeGreaterThan(0);
-    console.log(
-      `${sent.length} commands, ${acknowledged.length} acknowledged, answers ${JSON.stringify(countBy(answered, (c) => String(c.status)))}, ` +
-        `${sent.filter((c) => c.attempts.length > 1).length} sent on to another instance`,
-    );
 
     const head = (await store!.headPosition())!;
     // Every instance's read models and audit index have caught up with the store.
@@ -168,7 +164,6 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
           caughtUp = await call(index, 'GET', `/v1/teams/${team.id}/audit/verify?minPosition=${head}`);
         if (caughtUp.status !== 200) {
           const ready = await call(index, 'GET', '/readyz');
-
           throw new Error(
             `instance ${index} has not caught up with ${head}: ${JSON.stringify(ready.body)}\n${instances[index]!.output().slice(-5000)}`,
           );
@@ -182,7 +177,10 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
       eventCount.set(event.id, (eventCount.get(event.id) ?? 0) + 1);
       const correlation = event.metadata.correlationId;
       const key = typeof correlation === 'string' ? correlation.replace(/\.\d+$/, '') : undefined;
-      if (key !== undefined) eventsByKey.set(key, [...(eventsByKey.get(key) ?? []), event]);
+      if (key === undefined) continue;
+      const events = eventsByKey.get(key) ?? [];
+      events.push(event);
+      eventsByKey.set(key, events);
     }
     expect([...eventCount].filter(([, count]) => count !== 1)).toEqual([]);
     const problems: string[] = [];
@@ -305,8 +303,6 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
       expect({ instance: index, listed: await listed() }).toEqual({ instance: index, listed: stored });
     }
 
-    // Each instance's read models equal a fresh replay of the shared store (checked once the instances have stopped).
-    // Nest re-raises the signal once its shutdown hooks have run; SIGKILL would mean they hung.
     // Nothing went wrong behind the answers either (a denial that could not be recorded, a projection retrying…); the
     // 503 of a minPosition wait is logged as a problem and is not one of these.
     for (const instance of instances) {
@@ -316,6 +312,8 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
         .filter((line) => /\b(ERROR|WARN)\b/.test(line) && !/Problem Exception/.test(line));
       expect({ instance: instance!.name, errors }).toEqual({ instance: instance!.name, errors: [] });
     }
+    // Each instance's read models equal a fresh replay of the shared store (checked once the instances have stopped).
+    // Nest re-raises the signal once its shutdown hooks have run; SIGKILL would mean they hung.
     const stopped = await Promise.all(instances.map((instance) => instance!.stop()));
     for (const outcome of stopped) expect([0, 'SIGTERM']).toContain(outcome);
     for (let index = 0; index < instanceCount; index++) {
@@ -360,12 +358,6 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
       after = page.next;
     }
   }
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = Object.create(null) as Record<string, number>;
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
 }
 
 function described(command: SentCommand): string {
