@@ -56,6 +56,55 @@ describe('AuditLog', () => {
     expect(page.nextCursor).toBeNull();
   });
 
+  it('is indexed through the events another instance recorded, when the store ends with a non-audit event', async () => {
+    // This instance's projection sees the team events only once the other instance (`audit`) has recorded them all.
+    let release!: () => void;
+    const seen = new Promise<void>((resolve) => (release = resolve));
+    const subscribeLate = (options: Parameters<MemoryEventStore['subscribe']>[0]) => {
+      const subscription = store.subscribe(options);
+      if (!options?.streamPrefixes?.includes(teamStreamId(''))) return subscription;
+      return {
+        stop: () => subscription.stop(),
+        async *[Symbol.asyncIterator]() {
+          await seen;
+          yield* subscription;
+        },
+      };
+    };
+    const late = new Proxy(store, {
+      get: (target, property) => {
+        if (property === 'subscribe') return subscribeLate;
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const other = new AuditLog({ store: late, signer, indexPath: ':memory:', checkpointEvery: 5 });
+    await other.start();
+    try {
+      await enterpriseHistory(store);
+      const teamEvents = await store.readStream(teamStreamId('acme'));
+      const teamHead = teamEvents[teamEvents.length - 1].position;
+      expect(await audit.waitUntilIndexed(teamHead, 5_000)).toBe(true);
+      // The checkpoint that the tenth entry made due is the audit stream's last event.
+      const signedThroughTen = async () => {
+        const [last] = (await store.readStream(auditStreamId('acme'))).slice(-1);
+        return last?.type === auditEventTypes.checkpointSigned && (last.data as AuditCheckpoint).sequence === 10;
+      };
+      while (!(await signedThroughTen())) await new Promise((resolve) => setTimeout(resolve, 10));
+      // What follows a command in the log: its idempotency record, which no audit index follows.
+      await store.append(
+        'idempotency-k',
+        [{ id: randomUUID(), type: 'IdempotentRequestCompleted', data: {} }],
+        'no_stream',
+      );
+      release();
+      expect(await other.waitUntilIndexed(teamHead, 2_000)).toBe(true);
+      expect(other.page('acme', {}, 100).entries).toHaveLength(10);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('answers false for a position it has not indexed yet', async () => {
     await audit.stop();
     audit = open();

@@ -453,8 +453,8 @@ export class AuditLog {
         const outcome = await this.trail.recordEvent(event, onAppended);
         if (held) this.#setQuarantine(held.teamId, undefined);
         this.#progress.emit('progress');
-        // Entries recorded before (by another instance too) or on the way (earlier events of the stream) precede the head.
-        return { appendedAt: outcome.recorded ? outcome.position : await this.#store.headPosition() };
+        if (outcome.recorded) return { appendedAt: outcome.position };
+        return { appendedAt: outcome.why === 'already_recorded' ? await this.#auditEnd(teamId!) : undefined };
       } catch (error) {
         if (error instanceof UnauditableEventError) {
           await this.#quarantineTeam(error);
@@ -466,6 +466,17 @@ export class AuditLog {
         await delay(this.#retryDelayMs);
       }
     }
+  }
+
+  /**
+   * Where the team's audit stream ends: an entry recorded before (by another instance too) precedes it. Not the log's
+   * head, which may be a non-audit event (an idempotency record) that the index, following audit streams, never reaches.
+   */
+  async #auditEnd(teamId: string): Promise<string | undefined> {
+    const { revision } = await this.trail.tail(teamId);
+    if (revision < 0) return undefined;
+    const [last] = await this.#store.readStream(auditStreamId(teamId), { fromRevision: revision, limit: 1 });
+    return last?.position;
   }
 
   async #quarantineTeam(error: UnauditableEventError): Promise<void> {

@@ -192,6 +192,48 @@ describe('AuditTrail', () => {
     expect((await entriesOf(store)).filter((e) => e.kind === 'denial')).toHaveLength(4);
   });
 
+  it('holds the denial rate across trails on one store (instances), concurrent or one after the other, and restarts', async () => {
+    const options = { denialRateLimit: { burst: 3, perMinute: 1 } };
+    const trails = [new AuditTrail(store, signer, options), new AuditTrail(store, signer, options)];
+    const attempt = (trail: AuditTrail, minute: number, second = 0) =>
+      trail.recordDenial({
+        teamId: 'acme',
+        actorId: 'mallory',
+        at: new Date(Date.UTC(2026, 3, 1, 0, minute, second)).toISOString(),
+        commandType: 'AddMember',
+        target: { userId: 'mallory' },
+        rejection: { kind: 'forbidden', permission: 'team.members.invite', message: 'no' },
+      });
+    const alternating = [];
+    for (let i = 0; i < 8; i++) alternating.push(await attempt(trails[i % 2], 0));
+    expect(alternating.filter((o) => o.recorded)).toHaveLength(3);
+    // A trail started afterwards (a restarted instance) takes the recorded denials from the stream.
+    expect((await attempt(new AuditTrail(store, signer, options), 0, 30)).recorded).toBe(false);
+    // Two minutes later two tokens are back; twelve concurrent attempts over both trails record exactly two.
+    const concurrent = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(trails[i % 2], 2)));
+    expect(concurrent.filter((o) => o.recorded)).toHaveLength(2);
+    const denials = (await entriesOf(store)).filter((e) => e.kind === 'denial');
+    expect(denials).toHaveLength(5);
+    expect(await verifyStream(store)).toMatchObject({ valid: true });
+  });
+
+  it('finds the denials of the last refill period behind many later entries when it starts', async () => {
+    const options = { denialRateLimit: { burst: 3, perMinute: 1 } };
+    const first = new AuditTrail(store, signer, options);
+    const attempt = (trail: AuditTrail, actorId: string, second: number) =>
+      trail.recordDenial({
+        teamId: 'acme',
+        actorId,
+        at: new Date(Date.UTC(2026, 3, 1, 0, 0, second)).toISOString(),
+        commandType: 'AddMember',
+        target: { userId: actorId },
+        rejection: { kind: 'forbidden', permission: 'team.members.invite', message: 'no' },
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt(first, 'mallory', 0)).recorded).toBe(true);
+    for (let i = 0; i < 150; i++) expect((await attempt(first, `user-${i}`, 1)).recorded).toBe(true);
+    expect((await attempt(new AuditTrail(store, signer, options), 'mallory', 2)).recorded).toBe(false);
+  });
+
   it('records nothing for attempts on a team that does not exist', async () => {
     const trail = new AuditTrail(store, signer);
     const outcome = await trail.recordDenial({

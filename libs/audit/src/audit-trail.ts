@@ -11,7 +11,7 @@ import {
 import { isTeamEventType } from './actions';
 import { sealEntry } from './chain';
 import type { DeniedCommand } from './denial';
-import { DenialRateLimiter, type DenialRateLimitOptions } from './denial-rate-limit';
+import { DenialRateLimiter, type DenialAdmission, type DenialRateLimitOptions } from './denial-rate-limit';
 import {
   accessDeniedAction,
   auditEventTypes,
@@ -144,6 +144,8 @@ export class AuditTrail {
   readonly #unsignedSince = new Map<string, number>();
   readonly #refusals = new Map<string, { sequence: number; reason: string }>();
   readonly #rateLimiter: DenialRateLimiter;
+  /** Per team, the audit stream's revision through which its denial entries are in the rate limiter's buckets. */
+  readonly #denialsCountedThrough = new Map<string, number>();
   readonly #checkpointEvery: number;
   readonly #checkpointMaxAgeMs: number;
   readonly #clock: () => Date;
@@ -213,49 +215,102 @@ export class AuditTrail {
     );
   }
 
-  /** Records a refused command, unless its actor is over the denial rate for the team or the team does not exist. */
+  /**
+   * Records a refused command, unless its actor is over the denial rate for the team or the team does not exist. The
+   * rate holds across instances: the buckets take every denial entry of the team's audit stream up to the revision the
+   * append expects, so two instances deciding on the same state conflict, and the one that lost decides again.
+   */
   async recordDenial(denied: DeniedCommand): Promise<RecordOutcome> {
-    return this.#locks.run(denied.teamId, async () => {
+    const { teamId, actorId } = denied;
+    return this.#locks.run(teamId, async () => {
       // Attempts on teams that do not exist are not recorded: they would let anyone create audit streams.
-      if ((await this.store.streamRevision(teamStreamId(denied.teamId))) < 0)
-        return { recorded: false, why: 'no_team' };
-      const admission = this.#rateLimiter.admit(denied.teamId, denied.actorId, Date.parse(denied.at) || Date.now());
-      if (!admission.record) return { recorded: false, why: 'rate_limited' };
+      if ((await this.store.streamRevision(teamStreamId(teamId))) < 0) return { recorded: false, why: 'no_team' };
+      const atMs = Date.parse(denied.at) || Date.now();
       const id = randomUUID();
-      try {
-        return await this.#append(
-          denied.teamId,
-          id,
-          auditEventTypes.accessDenied,
-          metadataOf(denied.requestContext),
-          (tail) => ({
-            kind: 'denial',
+      for (let attempt = 0; ; attempt++) {
+        await this.#countDenials(teamId, (await this.#tail(teamId)).revision, atMs);
+        let admission: DenialAdmission | undefined;
+        let stale = false;
+        let builtOn = -1;
+        const giveBack = (): void => {
+          if (admission?.record) this.#rateLimiter.restore(teamId, actorId, admission.suppressedBefore);
+          admission = undefined;
+        };
+        let outcome: RecordOutcome;
+        try {
+          outcome = await this.#append(
+            teamId,
             id,
-            teamId: denied.teamId,
-            sequence: tail.sequence + 1,
-            time: denied.at,
-            actor: denied.actorId,
-            action: accessDeniedAction,
-            target: denied.target,
-            reason: denied.reason ?? null,
-            context: contextOf(denied.requestContext),
-            policyVersion,
-            prevHash: tail.headHash,
-            denial: {
-              commandType: denied.commandType,
-              rejection: denied.rejection.kind,
-              permission: denied.rejection.permission ?? null,
-              rule: denied.rejection.rule ?? null,
-              message: denied.rejection.message,
-              suppressedBefore: admission.suppressedBefore,
+            auditEventTypes.accessDenied,
+            metadataOf(denied.requestContext),
+            (tail) => {
+              // Called again after a conflict: the token taken for the lost attempt goes back.
+              giveBack();
+              if (tail.revision !== this.#denialsCountedThrough.get(teamId)) {
+                stale = true;
+                return undefined;
+              }
+              admission = this.#rateLimiter.admit(teamId, actorId, atMs);
+              if (!admission.record) return undefined;
+              builtOn = tail.revision;
+              return denialEntry(denied, id, tail, admission.suppressedBefore);
             },
-          }),
-        );
-      } catch (error) {
-        this.#rateLimiter.restore(denied.teamId, denied.actorId, admission.suppressedBefore);
-        throw error;
+          );
+        } catch (error) {
+          giveBack();
+          throw error;
+        }
+        if (outcome.recorded) {
+          if (this.#denialsCountedThrough.get(teamId) === builtOn) this.#denialsCountedThrough.set(teamId, builtOn + 1);
+          return outcome;
+        }
+        if (!stale) return { recorded: false, why: 'rate_limited' };
+        if (attempt >= this.#maxRetries)
+          throw new Error(`the audit stream of team ${teamId} kept moving while a denial was being recorded`);
       }
     });
+  }
+
+  /**
+   * Takes from the rate limiter's buckets the denial entries of the team's audit stream through `throughRevision` not
+   * yet taken (those other instances appended); when they are many, those of the last refill period before `atMs` only.
+   */
+  async #countDenials(teamId: string, throughRevision: number, atMs: number): Promise<void> {
+    const streamId = auditStreamId(teamId);
+    const counted = this.#denialsCountedThrough.get(teamId);
+    let from = counted === undefined ? 0 : counted + 1;
+    // Far behind (or never counted): only the last refill period's denials, so one denial never reads a long stream.
+    if (throughRevision - from >= tailScanWindow)
+      from = Math.max(from, await this.#recentDenialsStart(teamId, throughRevision, atMs));
+    while (from <= throughRevision) {
+      const events = await this.store.readStream(streamId, {
+        fromRevision: from,
+        limit: Math.min(segmentBatch, throughRevision - from + 1),
+      });
+      if (events.length === 0) break;
+      for (const event of events) {
+        if (event.type !== auditEventTypes.accessDenied) continue;
+        const entry = event.data as AuditEntry;
+        this.#rateLimiter.take(teamId, entry.actor, Date.parse(entry.time) || atMs);
+      }
+      from = events[events.length - 1].revision + 1;
+    }
+    this.#denialsCountedThrough.set(teamId, throughRevision);
+  }
+
+  /** The first revision of the audit stream whose entry is not older than one refill period before `atMs`. */
+  async #recentDenialsStart(teamId: string, throughRevision: number, atMs: number): Promise<number> {
+    const since = atMs - this.#rateLimiter.refillMs;
+    for (let end = throughRevision; end >= 0; end -= tailScanWindow) {
+      const from = Math.max(0, end - tailScanWindow + 1);
+      const events = await this.store.readStream(auditStreamId(teamId), { fromRevision: from, limit: end - from + 1 });
+      for (let index = events.length - 1; index >= 0; index--) {
+        const event = events[index];
+        if (event.type === auditEventTypes.checkpointSigned) continue;
+        if (Date.parse((event.data as AuditEntry).time) < since) return event.revision + 1;
+      }
+    }
+    return 0;
   }
 
   /**
@@ -651,6 +706,32 @@ function hasActorAndTime(base: { actorId?: unknown; occurredAt?: unknown } | nul
   )
     throw new TypeError('the event names no actor or no valid occurredAt');
   return true;
+}
+
+/** The denial entry of a refused command, chained after `tail`. */
+function denialEntry(denied: DeniedCommand, id: string, tail: AuditTail, suppressedBefore: number): UnsealedAuditEntry {
+  return {
+    kind: 'denial',
+    id,
+    teamId: denied.teamId,
+    sequence: tail.sequence + 1,
+    time: denied.at,
+    actor: denied.actorId,
+    action: accessDeniedAction,
+    target: denied.target,
+    reason: denied.reason ?? null,
+    context: contextOf(denied.requestContext),
+    policyVersion,
+    prevHash: tail.headHash,
+    denial: {
+      commandType: denied.commandType,
+      rejection: denied.rejection.kind,
+      permission: denied.rejection.permission ?? null,
+      rule: denied.rejection.rule ?? null,
+      message: denied.rejection.message,
+      suppressedBefore,
+    },
+  };
 }
 
 const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);

@@ -20,6 +20,16 @@ describe('DenialRateLimiter', () => {
     expect(limiter.admit('u', 'a', t0).record).toBe(true);
   });
 
+  it('takes a token for each denial recorded elsewhere, refilling by its time, never below empty', () => {
+    const limiter = new DenialRateLimiter({ burst: 2, perMinute: 1 });
+    limiter.take('t', 'a', t0);
+    limiter.take('t', 'a', t0);
+    limiter.take('t', 'a', t0);
+    expect(limiter.admit('t', 'a', t0).record).toBe(false);
+    expect(limiter.admit('t', 'a', t0 + 60_000)).toEqual({ record: true, suppressedBefore: 1 });
+    expect(limiter.refillMs).toBe(120_000);
+  });
+
   it('gives a token back when the denial could not be stored', () => {
     const limiter = new DenialRateLimiter({ burst: 1, perMinute: 1 });
     limiter.admit('t', 'a', t0);

@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -22,8 +32,53 @@ let transpiled: string | undefined;
 const tempPrefix = 'access-audit-child-';
 const staleAfterMs = 60 * 60 * 1000;
 
-/** Copies left behind by test workers that were killed before their exit handler ran. */
+/** Transpiled files by a hash of their source and the compiler: test files and runs share them (a full pass is ~10 s). */
+const cacheDir = join(tmpdir(), 'access-audit-transpile-cache');
+const cacheMaxAgeMs = 24 * 60 * 60 * 1000;
+
+/** The cache folder, when it is this user's own (another user's could hand us code to run); undefined otherwise. */
+function ownCacheDir(): string | undefined {
+  try {
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const stat = statSync(cacheDir);
+    return stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0 ? cacheDir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function transpileCached(file: string, compilerOptions: ts.CompilerOptions, cache: string | undefined): string {
+  const source = readFileSync(file, 'utf8');
+  const transpile = () => ts.transpileModule(source, { compilerOptions, fileName: file }).outputText;
+  if (cache === undefined) return transpile();
+  const key = createHash('sha256')
+    .update(`${ts.version}\0${JSON.stringify(compilerOptions)}\0${relative(root, file)}\0${source}`)
+    .digest('hex');
+  const path = join(cache, `${key}.js`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    // not cached yet
+  }
+  const output = transpile();
+  // Written aside, then renamed: a worker reading at the same time sees the whole file or none.
+  const pending = `${path}.${process.pid}.tmp`;
+  writeFileSync(pending, output, { mode: 0o600 });
+  renameSync(pending, path);
+  return output;
+}
+
+/** Copies left behind by test workers that were killed before their exit handler ran, and old cache entries. */
 function removeStaleCopies(): void {
+  const cache = ownCacheDir();
+  for (const name of cache ? readdirSync(cache) : []) {
+    try {
+      if (Date.now() - statSync(join(cache!, name)).mtimeMs > cacheMaxAgeMs)
+        rmSync(join(cache!, name), { force: true });
+    } catch {
+      // another process removed it meanwhile
+    }
+  }
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith(tempPrefix)) continue;
     const path = join(tmpdir(), name);
@@ -59,13 +114,11 @@ export function transpileSources(): string {
     emitDecoratorMetadata: true,
     sourceMap: false,
   };
+  const cache = ownCacheDir();
   for (const file of [...sources(join(root, 'apps')), ...sources(join(root, 'libs'))]) {
     const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(
-      target,
-      ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText,
-    );
+    writeFileSync(target, transpileCached(file, compilerOptions, cache));
   }
   writeFileSync(join(out, 'alias-hook.js'), aliasHook);
   transpiled = out;
