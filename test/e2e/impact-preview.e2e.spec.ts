@@ -216,6 +216,23 @@ describe('impact preview (?dryRun=true) on every command route', () => {
       expect(deleted.preview.events.length).toBeGreaterThan(1);
       expect(deleted.preview.permissionChanges.some((c) => c.userId === 'cole')).toBe(true);
     });
+
+    it('one who may run a command but not read the team (a contributor project admin) gets 403 team.view for its preview', async () => {
+      await alice.post('/v1/teams/acme/members', { userId: 'pat', role: 'contributor' }).expect(201);
+      await alice.put('/v1/teams/acme/projects/web/members/pat', { role: 'project_admin' }).expect(200);
+      await alice.post('/v1/teams/acme/members', { userId: 'quinn', role: 'contributor' }).expect(201);
+      const pat = await api.as('pat');
+      expectProblem(await pat.get('/v1/teams/acme/permissions'), 403, { permission: 'team.view' });
+      const untouched = await footprint('acme');
+      const preview = await pat.put('/v1/teams/acme/projects/web/members/quinn?dryRun=true', {
+        role: 'project_viewer',
+      });
+      expectProblem(preview, 403, { permission: 'team.view' });
+      expect(preview.body).not.toHaveProperty('events');
+      expect(preview.body).not.toHaveProperty('permissionChanges');
+      expect(await footprint('acme')).toEqual(untouched);
+      await pat.put('/v1/teams/acme/projects/web/members/quinn', { role: 'project_viewer' }).expect(200);
+    });
   });
 
   describe('project security', () => {

@@ -10,6 +10,7 @@ import {
 } from '@access-audit/domain';
 import { MemoryEventStore, StreamLocks } from '@access-audit/event-store';
 import { aimed, createdTeam, step } from '../../domain/src/testing/random-team-history';
+import { teamReadRefusal } from './read-authorization';
 import { TeamCommands, type CommandObserver, type DenialSink, type TeamCommandInput } from './team-commands';
 import { TeamSnapshots, teamSnapshotStreamId } from './team-state-cache';
 
@@ -113,7 +114,9 @@ describe('TeamCommands.issue with dryRun (the impact preview)', () => {
     expect(await store.headPosition()).toBe((await store.readStream(teamStreamId('acme'))).at(-1)!.position);
   });
 
-  it('over random histories, each preview is exactly the decision and permission diff the command then makes', async () => {
+  it('over random histories, each preview is exactly the decision and permission diff the command then makes (or 403 team.view to one who cannot read the team)', async () => {
+    let previewed = 0;
+    let unreadable = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 25, size: 'max' }), async (steps) => {
         const { commands } = setup();
@@ -127,10 +130,18 @@ describe('TeamCommands.issue with dryRun (the impact preview)', () => {
             expect(preview).toMatchObject({ ok: false, kind: 'refused', rejection: expected.rejection });
             continue;
           }
-          if (!preview.ok) throw new Error(`preview refused what the domain accepts: ${JSON.stringify(preview)}`);
           const after: TeamState = expected.events.reduce(evolve, state);
-          expect(preview.events.map((e) => e.type)).toEqual(expected.events.map((e) => e.type));
-          expect(preview.permissionChanges).toEqual(permissionChanges(state, after));
+          const reader = { userId: metadata.actorId, isReader: false };
+          const team = { kind: 'team', teamId: 't' } as const;
+          if (teamReadRefusal(state, reader, team) && teamReadRefusal(after, reader, team)) {
+            expect(preview).toMatchObject({ ok: false, rejection: { kind: 'forbidden', permission: 'team.view' } });
+            unreadable++;
+          } else {
+            if (!preview.ok) throw new Error(`preview refused what the domain accepts: ${JSON.stringify(preview)}`);
+            expect(preview.events.map((e) => e.type)).toEqual(expected.events.map((e) => e.type));
+            expect(preview.permissionChanges).toEqual(permissionChanges(state, after));
+            previewed++;
+          }
           const real = await commands.issue(input, { actorId: metadata.actorId, correlationId: 'c' });
           expect(real.ok).toBe(true);
           state = after;
@@ -138,5 +149,7 @@ describe('TeamCommands.issue with dryRun (the impact preview)', () => {
       }),
       { numRuns: 30 },
     );
+    // Both branches were taken: previews shown, and previews withheld from actors who cannot read the team.
+    expect([previewed > 0, unreadable > 0]).toEqual([true, true]);
   });
 });

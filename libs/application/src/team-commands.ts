@@ -17,6 +17,7 @@ import {
   type StreamLocks,
 } from '@access-audit/event-store';
 import { decodeTeamEvent, UndecodableTeamEventError } from '@access-audit/team-stream';
+import { teamReadRefusal } from './read-authorization';
 import { TeamStateCache, type TeamSnapshots } from './team-state-cache';
 
 type WithoutMetadata<C> = C extends TeamCommand ? Omit<C, 'metadata'> : never;
@@ -182,38 +183,50 @@ export class TeamCommands {
   async #preview(command: TeamCommand, context: TeamCommandContext): Promise<TeamCommandPreviewOutcome> {
     const { store, locks, snapshots } = this.deps;
     const streamId = teamStreamId(command.teamId);
+    let decided;
     try {
-      return await locks.run(streamId, async () => {
+      decided = await locks.run(streamId, async () => {
         const from = this.#cache.get(streamId) ?? (await snapshots?.load(streamId));
         const loaded = await loadStream(store, streamId, teamDecider, decodeTeamEvent, from);
         this.#cache.set(streamId, loaded);
         if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
           throw new WrongExpectedRevisionError(streamId, context.expectedRevision, loaded.revision);
         }
-        const decision = teamDecider.decide(command, loaded.state);
-        if (!decision.ok) {
-          // A preview is not an attempt: no denial record, as nothing was asked to happen.
-          return {
-            ok: false as const,
-            kind: 'refused' as const,
-            rejection: decision.rejection,
-            streamRevision: loaded.revision,
-            command,
-          };
-        }
-        const after = decision.events.reduce(teamDecider.evolve, loaded.state);
-        return {
-          ok: true as const,
-          dryRun: true as const,
-          events: decision.events,
-          permissionChanges: permissionChanges(loaded.state, after),
-          streamRevision: loaded.revision,
-        };
+        return { loaded, decision: teamDecider.decide(command, loaded.state) };
       });
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) return { ok: false, kind: 'conflict', error, pinned: true };
       if (error instanceof UndecodableTeamEventError) return { ok: false, kind: 'unreadable', error };
       throw error;
     }
+    const { loaded, decision } = decided;
+    const refused = (rejection: Rejection): TeamCommandPreviewOutcome => ({
+      ok: false,
+      kind: 'refused',
+      rejection,
+      streamRevision: loaded.revision,
+      command,
+    });
+    // A preview is not an attempt: no denial record, as nothing was asked to happen.
+    if (!decision.ok) return refused(decision.rejection);
+    // Outside the lock: the diff may visit every member, and the states are immutable.
+    const after = decision.events.reduce(teamDecider.evolve, loaded.state);
+    const actor = { userId: command.metadata.actorId, isReader: false };
+    const team = { kind: 'team', teamId: command.teamId } as const;
+    // It tells whose access changes, which the command's own answer never does: that is a read of the team.
+    if (teamReadRefusal(loaded.state, actor, team) && teamReadRefusal(after, actor, team)) {
+      return refused({
+        kind: 'forbidden',
+        permission: 'team.view',
+        message: `${actor.userId} may issue this command but lacks team.view (or team.audit.view) on team ${command.teamId}, which its impact preview needs: it shows other members' access`,
+      });
+    }
+    return {
+      ok: true,
+      dryRun: true,
+      events: decision.events,
+      permissionChanges: permissionChanges(loaded.state, after),
+      streamRevision: loaded.revision,
+    };
   }
 }

@@ -77,7 +77,7 @@ export const CommandRoute = (options: CommandRouteOptions): MethodDecorator => {
             required: false,
             type: Boolean,
             description:
-              '`true`: the impact preview, 200 with the events the command would append and the permissions each user would gain or lose, or the very refusal the command would get; nothing is appended, no denial recorded, and `Idempotency-Key` is ignored. `false` (or absent): the command',
+              '`true`: the impact preview, 200 with the events the command would append and the permissions each user would gain or lose, or the very refusal the command would get (and 403 `team.view` to one who may not read the team); nothing is appended, no denial recorded, and `Idempotency-Key` is ignored. `false` (or absent): the command',
           }),
         ]
       : []),
@@ -110,7 +110,7 @@ export const CommandRoute = (options: CommandRouteOptions): MethodDecorator => {
       content: problemContent,
     }),
     ApiForbiddenResponse({
-      description: 'The actor lacks `permission` (or the token is an access:read machine reader: `command.issue`)',
+      description: `The actor lacks \`permission\` (or the token is an access:read machine reader: \`command.issue\`)${previewable ? "; a preview also needs `team.view` (or `team.audit.view`), as it shows other members' access" : ''}`,
       content: problemContent,
     }),
     ApiNotFoundResponse({ description: 'Team, member or project not found (`rule`)', content: problemContent }),
