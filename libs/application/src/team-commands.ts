@@ -102,6 +102,7 @@ export interface TeamCommandsDeps {
  * Issuing a team command, the one way every entry point does it (HTTP, review completion, the CLI, directory sync):
  * the context becomes the command's metadata and its events' metadata; load, fold, decide, append with the expected
  * revision (retried on a conflict with another instance unless the caller pinned it); metrics; the denial record.
+ * With `dryRun`, the same load and decision, then the events folded onto the state and the effective permissions diffed.
  */
 export class TeamCommands {
   readonly #cache: TeamStateCache;
@@ -177,8 +178,8 @@ export class TeamCommands {
   }
 
   /**
-   * Loads and decides under the team's lock like a command (so it sees every command of this process before it), then
-   * folds the events onto the state: the domain's states are immutable, so the cached state stays as it was.
+   * Loads and decides under the team's lock like a command (so it sees every command of this process before it); the
+   * fold onto the loaded state leaves the cached one as it was, as the domain's states are immutable.
    */
   async #preview(command: TeamCommand, context: TeamCommandContext): Promise<TeamCommandPreviewOutcome> {
     const { store, locks, snapshots } = this.deps;
