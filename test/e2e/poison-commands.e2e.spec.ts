@@ -55,7 +55,7 @@ describe('commands on a team with an unreadable event', () => {
   });
 });
 
-describe('command routes take no query parameter', () => {
+describe('command routes take no query parameter but dryRun=true|false', () => {
   let api: TestApi;
   let alice: UserClient;
 
@@ -67,10 +67,20 @@ describe('command routes take no query parameter', () => {
   });
   afterAll(() => api.close());
 
-  it.each(['dryRun=true', 'dryRun=1', 'foo=1'])('DELETE …/members/zoe?%s is 400 and removes nobody', async (query) => {
+  it.each([
+    ['dryRun=1', 'dryRun', 'isBooleanString'],
+    ['foo=1', 'foo', 'whitelistValidation'],
+  ])('DELETE …/members/zoe?%s is 400 and removes nobody', async (query, field, rule) => {
     const refused = await api.expectNothingAppended('acme', () =>
       alice.delete(`/v1/teams/acme/members/zoe?${query}`).expect(400),
     );
-    expect(refused.body.errors[0]).toMatchObject({ field: query.split('=')[0], rule: 'whitelistValidation' });
+    expect(refused.body.errors[0]).toMatchObject({ field, rule });
+  });
+
+  it('DELETE …/members/zoe?dryRun=true previews the removal and removes nobody', async () => {
+    const preview = await api.expectNothingAppended('acme', () =>
+      alice.delete('/v1/teams/acme/members/zoe?dryRun=true').expect(200),
+    );
+    expect(preview.body).toMatchObject({ dryRun: true, events: [{ type: 'MemberRemoved' }] });
   });
 });

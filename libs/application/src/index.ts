@@ -6,6 +6,8 @@ export {
   type TeamCommandContext,
   type TeamCommandInput,
   type TeamCommandOutcome,
+  type TeamCommandPreview,
+  type TeamCommandPreviewOutcome,
   type TeamCommandsDeps,
 } from './team-commands';
 export {

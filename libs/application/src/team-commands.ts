@@ -1,6 +1,15 @@
-import { teamDecider, teamStreamId, type Rejection, type TeamCommand } from '@access-audit/domain';
+import {
+  permissionChanges,
+  teamDecider,
+  teamStreamId,
+  type EffectivePermissionChange,
+  type Rejection,
+  type TeamCommand,
+  type TeamEvent,
+} from '@access-audit/domain';
 import {
   handleCommand,
+  loadStream,
   WrongExpectedRevisionError,
   type EventStore,
   type RecordedEvent,
@@ -8,6 +17,7 @@ import {
   type StreamLocks,
 } from '@access-audit/event-store';
 import { decodeTeamEvent, UndecodableTeamEventError } from '@access-audit/team-stream';
+import { teamReadRefusal } from './read-authorization';
 import { TeamStateCache, type TeamSnapshots } from './team-state-cache';
 
 type WithoutMetadata<C> = C extends TeamCommand ? Omit<C, 'metadata'> : never;
@@ -31,6 +41,8 @@ export interface TeamCommandContext {
   now?: string;
   /** Further metadata on every event it appends, tying it to what it enforces (a campaign item: `accessReview`). */
   links?: Readonly<Record<string, unknown>>;
+  /** Decide only (API.md "Impact preview"): nothing appended, no denial recorded, no metric counted. */
+  dryRun?: boolean;
 }
 
 export type TeamCommandOutcome =
@@ -41,6 +53,21 @@ export type TeamCommandOutcome =
   | { ok: false; kind: 'conflict'; error: WrongExpectedRevisionError; pinned: boolean }
   /** The team's stream holds an event this code cannot read: nothing is decided on a state it cannot know. */
   | { ok: false; kind: 'unreadable'; error: UndecodableTeamEventError };
+
+/** What a command would do, decided on the team's current state exactly as if issued, and appended nowhere. */
+export interface TeamCommandPreview {
+  ok: true;
+  dryRun: true;
+  /** The events it would append, as the domain decided them (no id, position or metadata: none exists yet). */
+  events: TeamEvent[];
+  /** Every effective permission the events would grant or revoke, folded onto the current state. */
+  permissionChanges: EffectivePermissionChange[];
+  /** The revision it was decided on: the real command pinned to it (If-Match) is decided on the same state. */
+  streamRevision: number;
+}
+
+/** A preview, or the very refusal (conflict, unreadable stream) the command itself would get. */
+export type TeamCommandPreviewOutcome = TeamCommandPreview | Exclude<TeamCommandOutcome, { ok: true }>;
 
 /** Counts what happened to each command and what it appended (the API's Prometheus metrics, for one). */
 export interface CommandObserver {
@@ -75,6 +102,7 @@ export interface TeamCommandsDeps {
  * Issuing a team command, the one way every entry point does it (HTTP, review completion, the CLI, directory sync):
  * the context becomes the command's metadata and its events' metadata; load, fold, decide, append with the expected
  * revision (retried on a conflict with another instance unless the caller pinned it); metrics; the denial record.
+ * With `dryRun`, the same load and decision, then the events folded onto the state and the effective permissions diffed.
  */
 export class TeamCommands {
   readonly #cache: TeamStateCache;
@@ -83,8 +111,11 @@ export class TeamCommands {
     this.#cache = deps.cache ?? new TeamStateCache();
   }
 
-  async issue(input: TeamCommandInput, context: TeamCommandContext): Promise<TeamCommandOutcome> {
-    const { store, locks, observer, denials } = this.deps;
+  /** With `context.dryRun`, the impact preview: authorized and decided as the command would be, nothing written. */
+  issue(input: TeamCommandInput, context: TeamCommandContext & { dryRun: true }): Promise<TeamCommandPreviewOutcome>;
+  issue(input: TeamCommandInput, context: TeamCommandContext & { dryRun?: false }): Promise<TeamCommandOutcome>;
+  issue(input: TeamCommandInput, context: TeamCommandContext): Promise<TeamCommandOutcome | TeamCommandPreviewOutcome>;
+  issue(input: TeamCommandInput, context: TeamCommandContext): Promise<TeamCommandOutcome | TeamCommandPreviewOutcome> {
     const command = {
       ...input,
       metadata: {
@@ -93,9 +124,14 @@ export class TeamCommands {
         ...(context.reason !== undefined ? { reason: context.reason } : {}),
       },
     } as TeamCommand;
+    return context.dryRun ? this.#preview(command, context) : this.#issue(command, context);
+  }
+
+  async #issue(command: TeamCommand, context: TeamCommandContext): Promise<TeamCommandOutcome> {
+    const { store, locks, observer, denials } = this.deps;
     let outcome;
     try {
-      outcome = await handleCommand(store, teamStreamId(input.teamId), teamDecider, command, {
+      outcome = await handleCommand(store, teamStreamId(command.teamId), teamDecider, command, {
         locks,
         decode: decodeTeamEvent,
         cache: this.#cache,
@@ -111,18 +147,18 @@ export class TeamCommands {
       });
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) {
-        observer?.handled(input.type, 'conflict');
+        observer?.handled(command.type, 'conflict');
         return { ok: false, kind: 'conflict', error, pinned: context.expectedRevision !== undefined };
       }
       if (error instanceof UndecodableTeamEventError) {
-        observer?.handled(input.type, 'error');
+        observer?.handled(command.type, 'error');
         return { ok: false, kind: 'unreadable', error };
       }
-      observer?.handled(input.type, 'error');
+      observer?.handled(command.type, 'error');
       throw error;
     }
     if (!outcome.ok) {
-      observer?.handled(input.type, 'rejected');
+      observer?.handled(command.type, 'rejected');
       // Evidence of the attempt goes to the team's audit stream only; the team stream stays untouched.
       await denials?.record(command, outcome.rejection, {
         ...(context.requestContext ? { requestContext: context.requestContext } : {}),
@@ -136,8 +172,62 @@ export class TeamCommands {
         command,
       };
     }
-    observer?.handled(input.type, 'accepted');
+    observer?.handled(command.type, 'accepted');
     observer?.appended(outcome.events);
     return { ok: true, position: outcome.position, streamRevision: outcome.streamRevision, events: outcome.events };
+  }
+
+  /**
+   * Loads and decides under the team's lock like a command (so it sees every command of this process before it); the
+   * fold onto the loaded state leaves the cached one as it was, as the domain's states are immutable.
+   */
+  async #preview(command: TeamCommand, context: TeamCommandContext): Promise<TeamCommandPreviewOutcome> {
+    const { store, locks, snapshots } = this.deps;
+    const streamId = teamStreamId(command.teamId);
+    let decided;
+    try {
+      decided = await locks.run(streamId, async () => {
+        const from = this.#cache.get(streamId) ?? (await snapshots?.load(streamId));
+        const loaded = await loadStream(store, streamId, teamDecider, decodeTeamEvent, from);
+        this.#cache.set(streamId, loaded);
+        if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
+          throw new WrongExpectedRevisionError(streamId, context.expectedRevision, loaded.revision);
+        }
+        return { loaded, decision: teamDecider.decide(command, loaded.state) };
+      });
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) return { ok: false, kind: 'conflict', error, pinned: true };
+      if (error instanceof UndecodableTeamEventError) return { ok: false, kind: 'unreadable', error };
+      throw error;
+    }
+    const { loaded, decision } = decided;
+    const refused = (rejection: Rejection): TeamCommandPreviewOutcome => ({
+      ok: false,
+      kind: 'refused',
+      rejection,
+      streamRevision: loaded.revision,
+      command,
+    });
+    // A preview is not an attempt: no denial record, as nothing was asked to happen.
+    if (!decision.ok) return refused(decision.rejection);
+    // Outside the lock: the diff may visit every member, and the states are immutable.
+    const after = decision.events.reduce(teamDecider.evolve, loaded.state);
+    const actor = { userId: command.metadata.actorId, isReader: false };
+    const team = { kind: 'team', teamId: command.teamId } as const;
+    // It tells whose access changes, which the command's own answer never does: that is a read of the team.
+    if (teamReadRefusal(loaded.state, actor, team) && teamReadRefusal(after, actor, team)) {
+      return refused({
+        kind: 'forbidden',
+        permission: 'team.view',
+        message: `${actor.userId} may issue this command but lacks team.view (or team.audit.view) on team ${command.teamId}, which its impact preview needs: it shows other members' access`,
+      });
+    }
+    return {
+      ok: true,
+      dryRun: true,
+      events: decision.events,
+      permissionChanges: permissionChanges(loaded.state, after),
+      streamRevision: loaded.revision,
+    };
   }
 }

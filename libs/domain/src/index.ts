@@ -24,4 +24,6 @@ export {
 export type { RequiredPermission } from './team/decide';
 export { checkPermission, effectivePermissions, projectRoleOf } from './team/effective-permissions';
 export type { EffectivePermission, Via } from './team/effective-permissions';
+export { permissionChanges } from './team/permission-changes';
+export type { EffectivePermissionChange } from './team/permission-changes';
 export { canonicalCidr } from './team/cidr';

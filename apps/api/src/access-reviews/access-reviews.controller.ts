@@ -89,7 +89,7 @@ export class AccessReviewsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  @CommandRoute()
+  @CommandRoute({ preview: false })
   @ApiOperation({
     summary:
       'Open a campaign (owner: team.members.roles.manage) over a snapshot of every grant in scope, folded from the team stream at its current revision, with its SHA-256 digest',
@@ -155,7 +155,7 @@ export class AccessReviewsController {
 
   @Post(':reviewId/items/:itemId/decision')
   @HttpCode(HttpStatus.CREATED)
-  @CommandRoute()
+  @CommandRoute({ preview: false })
   @ApiOperation({
     summary:
       "Record a named reviewer's decision (keep | revoke); never on one's own access (403 rule access-review.sod.own-access) nor on a grant one made (403 rule access-review.sod.own-grant)",
@@ -182,7 +182,7 @@ export class AccessReviewsController {
 
   @Post(':reviewId/complete')
   @HttpCode(HttpStatus.OK)
-  @CommandRoute()
+  @CommandRoute({ preview: false })
   @ApiOperation({
     summary:
       'Complete the campaign (an owner or a named reviewer): every revoke runs as a normal team command by the caller, caused by its decision; refusals and grants changed since the snapshot are reported per item. `position` covers the revocations',

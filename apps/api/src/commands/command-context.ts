@@ -2,6 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { validationProblem } from '../http/problem';
 import { requestContextOf } from '../http/request-context';
+import { isDryRun } from './command-query';
 import type { TeamCommandContext } from './execute-team-command';
 
 /** `If-Match: 7`, `If-Match: "7"` or `W/"7"`: the stream revision the client saw. */
@@ -27,7 +28,7 @@ export const etagOf = (streamRevision: number): string => `"${streamRevision}"`;
 
 /**
  * Route parameter decorator: actor, request context, correlation id and If-Match revision of a command request
- * (`@CommandContext() context: TeamCommandContext`); add `reason` from the body.
+ * (`@CommandContext() context: TeamCommandContext`), and whether it is an impact preview; add `reason` from the body.
  */
 export const CommandContext = createParamDecorator(
   (_data: unknown, execution: ExecutionContext): TeamCommandContext => {
@@ -40,6 +41,7 @@ export const CommandContext = createParamDecorator(
       requestContext: requestContextOf(request),
       correlationId: String(request.id),
       ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+      ...(isDryRun(request) ? { dryRun: true } : {}),
     };
   },
 );

@@ -1,19 +1,22 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, HttpCode, HttpStatus, Inject, Param, Put } from '@nestjs/common';
 import type { TeamCommands } from '@access-audit/application';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
 import { ConnectDirectoryDto, DirectoryConnectedDto } from './dto/directory-sync.dto';
 import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { TeamParams } from './dto/teams.dto';
-import type { TeamCommandAccepted, TeamCommandContext } from './execute-team-command';
+import type { TeamCommandAnswer, TeamCommandContext, TeamCommandPreviewed } from './execute-team-command';
 import { acceptedAnswer } from './execute-team-command.handler';
 import { TEAM_COMMANDS } from './team-commands.provider';
 
 /** The SHA-256 of a directory token: what the team stream keeps to recognise it. */
 export const directoryTokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** The token hash of a previewed connection: a preview mints no token, so neither it nor a hash of it leaves. */
+export const previewTokenHash = 'not-minted-in-a-preview';
 
 @ApiTags('directory sync')
 @Controller('v1/teams/:teamId/directory-sync')
@@ -22,42 +25,48 @@ export class DirectorySyncController {
 
   @Put()
   @HttpCode(HttpStatus.OK)
-  @CommandRoute({ answerHoldsSecret: true })
+  @CommandRoute({ answerHoldsSecret: true, answer: DirectoryConnectedDto, status: 200 })
   @ApiOperation({
     summary: "Connect the team's directory, or rotate its token (team.members.roles.manage: owner; Enterprise)",
   })
-  @ApiOkResponse({ type: DirectoryConnectedDto })
   async connect(
     @Param() { teamId }: TeamParams,
     @Body() body: ConnectDirectoryDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<DirectoryConnectedDto> {
-    // 256 random bits: the token is a bearer secret; only its hash enters the command and the log.
-    const token = `scim_${randomBytes(32).toString('base64url')}`;
-    const outcome = await this.commands.issue(
-      {
+  ): Promise<DirectoryConnectedDto | TeamCommandPreviewed> {
+    const connect = (tokenHash: string) =>
+      ({
         type: 'ConnectDirectory',
         teamId,
-        data: { directoryId: `dir_${randomUUID()}`, name: body.name, tokenHash: directoryTokenHash(token) },
-      },
-      { ...context, reason: body.reason },
-    );
+        data: { directoryId: `dir_${randomUUID()}`, name: body.name, tokenHash },
+      }) as const;
+    if (context.dryRun) {
+      return acceptedAnswer(
+        await this.commands.issue(connect(previewTokenHash), { ...context, dryRun: true, reason: body.reason }),
+      );
+    }
+    // 256 random bits: the token is a bearer secret; only its hash enters the command and the log.
+    const token = `scim_${randomBytes(32).toString('base64url')}`;
+    const outcome = await this.commands.issue(connect(directoryTokenHash(token)), {
+      ...context,
+      dryRun: false,
+      reason: body.reason,
+    });
     const accepted = acceptedAnswer(outcome);
     // Connected or rotated, the event names the directory (a rotation keeps the id it was connected with).
-    const directoryId = outcome.ok ? (outcome.events[0]!.data as { directoryId: string }).directoryId : '';
-    return { ...accepted, directoryId, scimBaseUrl: `/scim/v2/${directoryId}`, token };
+    const connected = outcome.ok ? (outcome.events[0]!.data as { directoryId: string }).directoryId : '';
+    return { ...accepted, directoryId: connected, scimBaseUrl: `/scim/v2/${connected}`, token };
   }
 
   @Delete()
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @OptionalReasonBody()
   @ApiOperation({ summary: "Disconnect the team's directory; members it provisioned stay (team.members.roles.manage)" })
-  @ApiOkResponse({ type: CommandAcceptedDto })
   async disconnect(
     @Param() { teamId }: TeamParams,
     @Body() body: ReasonDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands
       .issue({ type: 'DisconnectDirectory', teamId, data: {} }, { ...context, reason: body.reason })
       .then(acceptedAnswer);

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Param, Post, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto, ProjectCreatedDto } from './dto/command-accepted.dto';
 import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { AssignProjectRoleDto, CreateProjectDto, ProjectMemberParams, ProjectParams } from './dto/projects.dto';
 import { TeamParams } from './dto/teams.dto';
-import { ExecuteTeamCommand, type TeamCommandAccepted, type TeamCommandContext } from './execute-team-command';
+import {
+  ExecuteTeamCommand,
+  isPreview,
+  type TeamCommandAnswer,
+  type TeamCommandContext,
+  type TeamCommandPreviewed,
+} from './execute-team-command';
 
 @ApiTags('projects')
 @Controller('v1/teams/:teamId/projects')
@@ -16,14 +22,13 @@ export class ProjectsController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
-  @CommandRoute()
+  @CommandRoute({ answer: ProjectCreatedDto, status: 201 })
   @ApiOperation({ summary: 'Create a project (project.create)' })
-  @ApiCreatedResponse({ type: ProjectCreatedDto })
   async create(
     @Param() { teamId }: TeamParams,
     @Body() body: CreateProjectDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<ProjectCreatedDto> {
+  ): Promise<ProjectCreatedDto | TeamCommandPreviewed> {
     const projectId = body.id ?? randomUUID();
     const accepted = await this.commands.execute(
       new ExecuteTeamCommand(
@@ -31,19 +36,18 @@ export class ProjectsController {
         { ...context, reason: body.reason },
       ),
     );
-    return { projectId, ...accepted };
+    return isPreview(accepted) ? accepted : { projectId, ...accepted };
   }
 
   @Delete(':projectId')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({ summary: "Delete a project (project.delete); contributors' roles on it end with their own events" })
   @OptionalReasonBody()
-  @ApiOkResponse({ type: CommandAcceptedDto })
   delete(
     @Param() { teamId, projectId }: ProjectParams,
     @Body() body: ReasonDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         { type: 'DeleteProject', teamId, data: { projectId } },
@@ -53,14 +57,13 @@ export class ProjectsController {
   }
 
   @Put(':projectId/members/:userId')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({ summary: "Assign a contributor's project role (project.members.manage)" })
-  @ApiOkResponse({ type: CommandAcceptedDto })
   assignRole(
     @Param() { teamId, projectId, userId }: ProjectMemberParams,
     @Body() body: AssignProjectRoleDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         { type: 'AssignProjectRole', teamId, data: { projectId, userId, role: body.role } },
@@ -70,15 +73,14 @@ export class ProjectsController {
   }
 
   @Delete(':projectId/members/:userId')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({ summary: "Revoke a contributor's project role (project.members.manage)" })
   @OptionalReasonBody()
-  @ApiOkResponse({ type: CommandAcceptedDto })
   revokeRole(
     @Param() { teamId, projectId, userId }: ProjectMemberParams,
     @Body() body: ReasonDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         { type: 'RevokeProjectRole', teamId, data: { projectId, userId } },

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
@@ -12,7 +12,7 @@ import {
   RecordBypassTokenDto,
   securityChangesOf,
 } from './dto/security.dto';
-import { ExecuteTeamCommand, type TeamCommandAccepted, type TeamCommandContext } from './execute-team-command';
+import { ExecuteTeamCommand, type TeamCommandAnswer, type TeamCommandContext } from './execute-team-command';
 
 @ApiTags('project security')
 @Controller('v1/teams/:teamId/projects/:projectId/security')
@@ -20,19 +20,18 @@ export class SecurityController {
   constructor(private readonly commands: CommandBus) {}
 
   @Patch()
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({
     summary: 'Change security settings, all or nothing: one event per changed setting, with before and after',
     description:
       'Firewall, IP blocks and rate limits need project.firewall.manage; Vercel Authentication and password protection need project.protection.manage. ' +
       'No password is ever sent or stored: `passwordProtection.rotated: true` records that the platform replaced it. Unknown fields (a `password`, say) are refused.',
   })
-  @ApiOkResponse({ type: CommandAcceptedDto })
   change(
     @Param() { teamId, projectId }: ProjectParams,
     @Body() body: ChangeProjectSecurityDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         { type: 'ChangeProjectSecurity', teamId, data: { projectId, changes: securityChangesOf(body) } },
@@ -42,17 +41,16 @@ export class SecurityController {
   }
 
   @Post('bypass-tokens')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 201 })
   @ApiOperation({
     summary:
       'Record a protection-bypass token the platform minted: id and fingerprint only (project.protection.manage)',
   })
-  @ApiCreatedResponse({ type: CommandAcceptedDto })
   recordBypassToken(
     @Param() { teamId, projectId }: ProjectParams,
     @Body() body: RecordBypassTokenDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     const change = {
       setting: 'bypassToken.record' as const,
       tokenId: body.tokenId,
@@ -68,15 +66,14 @@ export class SecurityController {
   }
 
   @Delete('bypass-tokens/:tokenId')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({ summary: 'Record the revocation of a bypass token (project.protection.manage)' })
   @OptionalReasonBody()
-  @ApiOkResponse({ type: CommandAcceptedDto })
   revokeBypassToken(
     @Param() { teamId, projectId, tokenId }: BypassTokenParams,
     @Body() body: ReasonDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         {

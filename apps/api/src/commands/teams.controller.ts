@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, HttpStatus, Param, Patch, Post, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto, TeamCreatedDto } from './dto/command-accepted.dto';
 import { ChangePlanDto, CreateTeamDto, RenameTeamDto, TeamParams } from './dto/teams.dto';
-import { ExecuteTeamCommand, type TeamCommandAccepted, type TeamCommandContext } from './execute-team-command';
+import {
+  ExecuteTeamCommand,
+  isPreview,
+  type TeamCommandAnswer,
+  type TeamCommandContext,
+  type TeamCommandPreviewed,
+} from './execute-team-command';
 
 @ApiTags('teams')
 @Controller('v1/teams')
@@ -15,10 +21,12 @@ export class TeamsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  @CommandRoute()
+  @CommandRoute({ answer: TeamCreatedDto, status: 201 })
   @ApiOperation({ summary: 'Create a team; the caller becomes its first owner' })
-  @ApiCreatedResponse({ type: TeamCreatedDto })
-  async create(@Body() body: CreateTeamDto, @CommandContext() context: TeamCommandContext): Promise<TeamCreatedDto> {
+  async create(
+    @Body() body: CreateTeamDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCreatedDto | TeamCommandPreviewed> {
     const teamId = body.id ?? randomUUID();
     const accepted = await this.commands.execute(
       new ExecuteTeamCommand(
@@ -26,18 +34,17 @@ export class TeamsController {
         { ...context, reason: body.reason },
       ),
     );
-    return { teamId, ...accepted };
+    return isPreview(accepted) ? accepted : { teamId, ...accepted };
   }
 
   @Patch(':teamId')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({ summary: 'Rename the team (team.settings.manage)' })
-  @ApiOkResponse({ type: CommandAcceptedDto })
   rename(
     @Param() { teamId }: TeamParams,
     @Body() body: RenameTeamDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         { type: 'RenameTeam', teamId, data: { name: body.name } },
@@ -47,16 +54,15 @@ export class TeamsController {
   }
 
   @Put(':teamId/plan')
-  @CommandRoute()
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
   @ApiOperation({
     summary: 'Change the plan (team.plan.manage: owner); refused while a grant the new plan forbids remains',
   })
-  @ApiOkResponse({ type: CommandAcceptedDto })
   changePlan(
     @Param() { teamId }: TeamParams,
     @Body() body: ChangePlanDto,
     @CommandContext() context: TeamCommandContext,
-  ): Promise<TeamCommandAccepted> {
+  ): Promise<TeamCommandAnswer> {
     return this.commands.execute(
       new ExecuteTeamCommand(
         { type: 'ChangePlan', teamId, data: { plan: body.plan } },

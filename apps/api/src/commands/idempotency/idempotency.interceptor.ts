@@ -14,6 +14,7 @@ import { problem, ProblemException, problemTypes, validationProblem, type Proble
 import { toProblemResponse } from '../../http/problem.filter';
 import { requestContextOf } from '../../http/request-context';
 import { etagOf } from '../command-context';
+import { isDryRun } from '../command-query';
 import { IdempotencyStore, requestHashOf, type StoredResponse } from './idempotency-store';
 
 export const idempotencyKeyHeader = 'idempotency-key';
@@ -28,7 +29,7 @@ const streamRevisionOf = (body: unknown): number | undefined => {
 /**
  * `Idempotency-Key`: the first request with a key runs and its answer (success or refusal) is stored in the event store;
  * the same key with the same method, path and body gets that answer again (`Idempotent-Replayed: true`) and appends
- * nothing; with anything else, 409. Keys are per actor.
+ * nothing; with anything else, 409. Keys are per actor. An impact preview (`dryRun=true`) ignores the key.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -39,7 +40,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers[idempotencyKeyHeader];
-    if (header === undefined || !request.principal) return next.handle();
+    // A preview writes nothing, so nothing is kept for a replay: the real command with the same key still runs.
+    if (header === undefined || !request.principal || isDryRun(request)) return next.handle();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const successStatus =
       (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
@@ -141,7 +143,9 @@ function replay(reply: FastifyReply, response: StoredResponse): unknown {
 @Injectable()
 export class NoIdempotencyKeyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.switchToHttp().getRequest<FastifyRequest>().headers[idempotencyKeyHeader] !== undefined) {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // A preview mints no secret, so there is nothing to refuse storing.
+    if (request.headers[idempotencyKeyHeader] !== undefined && !isDryRun(request)) {
       throw validationProblem([
         {
           field: 'Idempotency-Key',
