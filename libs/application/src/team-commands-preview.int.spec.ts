@@ -147,9 +147,10 @@ describe('TeamCommands.issue with dryRun (the impact preview)', () => {
           state = after;
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 30, seed: 1 },
     );
-    // Both branches were taken: previews shown, and previews withheld from actors who cannot read the team.
+    // Both branches were taken: previews shown, and previews withheld from actors who cannot read the team. The seed is
+    // fixed because the second branch is rare in random histories (seed 2 misses it); a change to the generator shows here.
     expect([previewed > 0, unreadable > 0]).toEqual([true, true]);
   });
 });
