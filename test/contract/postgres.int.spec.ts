@@ -269,6 +269,48 @@ if (server.skipReason !== undefined) {
       }
     });
 
+    it('keeps a subscription whose read is cut off by the server (a restart, a failover): it reports, reads again, delivers', async () => {
+      const errors: unknown[] = [];
+      const store = await PostgresEventStore.open(`${database.url}?application_name=cut-reader-under-test`, {
+        pollIntervalMs: 50,
+        onConnectionError: (error) => errors.push(error),
+      });
+      const writer = await PostgresEventStore.open(database.url);
+      const locker = new Client({ connectionString: database.url });
+      const admin = new Client({ connectionString: database.url });
+      await Promise.all([locker.connect(), admin.connect()]);
+      try {
+        const prefix = `${randomUUID()}-`;
+        const subscription = store.subscribe({ streamPrefixes: [prefix] });
+        const iterator = subscription[Symbol.asyncIterator]();
+        const first = iterator.next();
+        first.catch(() => undefined);
+        // Holds the subscription's page read in flight, so the server ends that connection mid-query.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE access_audit.events IN ACCESS EXCLUSIVE MODE');
+        const blockedReaders = async (): Promise<number[]> =>
+          (
+            await admin.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity
+               WHERE datname = current_database() AND application_name = 'cut-reader-under-test'
+                 AND wait_event_type = 'Lock' AND query LIKE '%pg_snapshot_xmin%'`,
+            )
+          ).rows.map((row) => row.pid);
+        await until(async () => (await blockedReaders()).length > 0);
+        for (const pid of await blockedReaders()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await locker.query('COMMIT');
+        await writer.append(`${prefix}a`, [{ id: randomUUID(), type: 'Opened', data: { n: 1 } }], 'no_stream');
+        await expect(withTimeout(first, 5000)).resolves.toMatchObject({ done: false, value: { data: { n: 1 } } });
+        expect(errors.length).toBeGreaterThan(0);
+        await subscription.stop();
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+        await Promise.all([locker.end(), admin.end()]);
+        await writer.close();
+        await store.close();
+      }
+    }, 20_000);
+
     it('sees conflicts between instances as wrong expected revisions', async () => {
       const one = await PostgresEventStore.open(database.url);
       const other = await PostgresEventStore.open(database.url);
