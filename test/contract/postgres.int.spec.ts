@@ -72,6 +72,33 @@ if (server.skipReason !== undefined) {
       }
     });
 
+    it('refuses events whose transaction ids this server has yet to reach (copied from another cluster)', async () => {
+      const fresh = await createThrowawayDatabase(server.url, 'copied');
+      try {
+        const store = await PostgresEventStore.open(fresh.url);
+        const appended = await store.append('team-1', [{ id: randomUUID(), type: 'Opened', data: {} }], 'no_stream');
+        await store.close();
+        const admin = new Client({ connectionString: fresh.url });
+        await admin.connect();
+        try {
+          // As a logical restore leaves them: the ids of the cluster the rows were written on, here far ahead.
+          await admin.query(
+            `INSERT INTO access_audit.events (transaction_id, stream_id, revision, event_id, type, data, metadata)
+             VALUES ((pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000)::text::xid8, 'team-2', 0, $1, 'Opened', '{}', '{}')`,
+            [randomUUID()],
+          );
+        } finally {
+          await admin.end();
+        }
+        await expect(PostgresEventStore.open(fresh.url)).rejects.toThrow(
+          /transaction ids beyond this PostgreSQL server/,
+        );
+        expect(appended.streamRevision).toBe(0);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
     it('never repeats the connection string (it may hold a password) when it cannot connect', async () => {
       const url = new URL(database.url);
       url.password = 'not-the-password-s3cret';

@@ -164,6 +164,7 @@ export class PostgresEventStore implements EventStore {
     const store = new PostgresEventStore(poolConfig(connectionString), options);
     try {
       await store.#migrate();
+      await store.#checkTransactionCounter();
       await store.#warmUp();
     } catch (error) {
       await store.close();
@@ -439,6 +440,23 @@ export class PostgresEventStore implements EventStore {
         migration.version,
         migration.description,
       ]);
+    }
+  }
+
+  /**
+   * Refuses a table whose events carry transaction ids this server has yet to reach (a logical dump restored, or a
+   * logical replica promoted, on another cluster): its appends would sort before events already read, and readers
+   * would wait for the server to pass the copied ids, so subscriptions would skip the new events or stall.
+   */
+  async #checkTransactionCounter(): Promise<void> {
+    const { rows } = await this.#pool.query<{ ahead: boolean }>(
+      `SELECT max(transaction_id) >= pg_snapshot_xmax(pg_current_snapshot()) AS ahead
+       FROM (SELECT transaction_id FROM ${EVENTS_TABLE} ORDER BY transaction_id DESC, position DESC LIMIT 1) newest`,
+    );
+    if (rows[0]?.ahead === true) {
+      throw new Error(
+        "the event store's events carry transaction ids beyond this PostgreSQL server's counter (the database was copied from another cluster by a logical dump or logical replication), so the global order would skip new events: move it with a physical backup, a physical replica or pg_upgrade, which keep the counter",
+      );
     }
   }
 
