@@ -72,6 +72,33 @@ if (server.skipReason !== undefined) {
       }
     });
 
+    it('refuses events whose transaction ids this server has yet to reach (copied from another cluster)', async () => {
+      const fresh = await createThrowawayDatabase(server.url, 'copied');
+      try {
+        const store = await PostgresEventStore.open(fresh.url);
+        const appended = await store.append('team-1', [{ id: randomUUID(), type: 'Opened', data: {} }], 'no_stream');
+        await store.close();
+        const admin = new Client({ connectionString: fresh.url });
+        await admin.connect();
+        try {
+          // As a logical restore leaves them: the ids of the cluster the rows were written on, here far ahead.
+          await admin.query(
+            `INSERT INTO access_audit.events (transaction_id, stream_id, revision, event_id, type, data, metadata)
+             VALUES ((pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000)::text::xid8, 'team-2', 0, $1, 'Opened', '{}', '{}')`,
+            [randomUUID()],
+          );
+        } finally {
+          await admin.end();
+        }
+        await expect(PostgresEventStore.open(fresh.url)).rejects.toThrow(
+          /transaction ids beyond this PostgreSQL server/,
+        );
+        expect(appended.streamRevision).toBe(0);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
     it('never repeats the connection string (it may hold a password) when it cannot connect', async () => {
       const url = new URL(database.url);
       url.password = 'not-the-password-s3cret';
@@ -268,6 +295,48 @@ if (server.skipReason !== undefined) {
         await store.close();
       }
     });
+
+    it('keeps a subscription whose read is cut off by the server (a restart, a failover): it reports, reads again, delivers', async () => {
+      const errors: unknown[] = [];
+      const store = await PostgresEventStore.open(`${database.url}?application_name=cut-reader-under-test`, {
+        pollIntervalMs: 50,
+        onConnectionError: (error) => errors.push(error),
+      });
+      const writer = await PostgresEventStore.open(database.url);
+      const locker = new Client({ connectionString: database.url });
+      const admin = new Client({ connectionString: database.url });
+      await Promise.all([locker.connect(), admin.connect()]);
+      try {
+        const prefix = `${randomUUID()}-`;
+        const subscription = store.subscribe({ streamPrefixes: [prefix] });
+        const iterator = subscription[Symbol.asyncIterator]();
+        const first = iterator.next();
+        first.catch(() => undefined);
+        // Holds the subscription's page read in flight, so the server ends that connection mid-query.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE access_audit.events IN ACCESS EXCLUSIVE MODE');
+        const blockedReaders = async (): Promise<number[]> =>
+          (
+            await admin.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity
+               WHERE datname = current_database() AND application_name = 'cut-reader-under-test'
+                 AND wait_event_type = 'Lock' AND query LIKE '%pg_snapshot_xmin%'`,
+            )
+          ).rows.map((row) => row.pid);
+        await until(async () => (await blockedReaders()).length > 0);
+        for (const pid of await blockedReaders()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await locker.query('COMMIT');
+        await writer.append(`${prefix}a`, [{ id: randomUUID(), type: 'Opened', data: { n: 1 } }], 'no_stream');
+        await expect(withTimeout(first, 5000)).resolves.toMatchObject({ done: false, value: { data: { n: 1 } } });
+        expect(errors.length).toBeGreaterThan(0);
+        await subscription.stop();
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+        await Promise.all([locker.end(), admin.end()]);
+        await writer.close();
+        await store.close();
+      }
+    }, 20_000);
 
     it('sees conflicts between instances as wrong expected revisions', async () => {
       const one = await PostgresEventStore.open(database.url);

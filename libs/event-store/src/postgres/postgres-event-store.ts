@@ -51,6 +51,8 @@ export interface PostgresEventStoreOptions {
 
 /** Connections of the pool live subscriptions read over, opened when a subscription first reads. */
 const SUBSCRIPTION_CONNECTIONS = 2;
+/** Longest wait before a live subscription reads again after a connection-level failure. */
+const MAX_READ_RETRY_DELAY_MS = 5000;
 const START = encodePostgresPosition(POSTGRES_START.transactionId, POSTGRES_START.sequence);
 const EVENT_COLUMNS = 'transaction_id, position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 /** recorded_at as ISO-8601 text (milliseconds, UTC), formatted by the server: no Date parsed and printed per event. */
@@ -138,6 +140,7 @@ export class PostgresEventStore implements EventStore {
   readonly #pageQueries = new Map<string, string>();
   /** Pool connections opened at start (the pool's `min`). */
   readonly #warmConnections: number;
+  readonly #onConnectionError: (error: unknown) => void;
   #closed: Promise<void> | undefined;
 
   private constructor(config: PoolConfig, options: PostgresEventStoreOptions) {
@@ -146,6 +149,7 @@ export class PostgresEventStore implements EventStore {
     this.#pageSize = options.pageSize ?? 1000;
     this.#horizonTimeoutMs = options.horizonTimeoutMs ?? 30_000;
     const onError = options.onConnectionError ?? (() => undefined);
+    this.#onConnectionError = onError;
     this.#pool = new Pool(config);
     // An idle client's error (server restart, network) is reported here and that client discarded; without a
     // listener it would crash the process.
@@ -160,6 +164,7 @@ export class PostgresEventStore implements EventStore {
     const store = new PostgresEventStore(poolConfig(connectionString), options);
     try {
       await store.#migrate();
+      await store.#checkTransactionCounter();
       await store.#warmUp();
     } catch (error) {
       await store.close();
@@ -246,11 +251,14 @@ export class PostgresEventStore implements EventStore {
     const filter = normalizeFilter(options);
     if (options.after !== undefined) decodePostgresPosition(options.after);
     const prefetched = new PrefetchedPage<HorizonPage>();
-    const subscription = new CatchUpSubscription(
+    const subscription: CatchUpSubscription = new CatchUpSubscription(
       {
         readPage: async (after, limit): Promise<LogPage> => {
           const read = (from: string | undefined) => this.#readPage(from, limit, filter, this.#subscriptionPool);
-          const page = await prefetched.take(after, () => read(after));
+          const page = await this.#untilReachable(
+            () => prefetched.take(after, () => read(after)),
+            () => subscription.stopped,
+          );
           // Catching up: the next page is fetched while this one is delivered.
           if (page.events.length === limit) {
             const next = page.events[page.events.length - 1].position;
@@ -435,10 +443,43 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Refuses a table whose events carry transaction ids this server has yet to reach (a logical dump restored, or a
+   * logical replica promoted, on another cluster): its appends would sort before events already read, and readers
+   * would wait for the server to pass the copied ids, so subscriptions would skip the new events or stall.
+   */
+  async #checkTransactionCounter(): Promise<void> {
+    const { rows } = await this.#pool.query<{ ahead: boolean }>(
+      `SELECT max(transaction_id) >= pg_snapshot_xmax(pg_current_snapshot()) AS ahead
+       FROM (SELECT transaction_id FROM ${EVENTS_TABLE} ORDER BY transaction_id DESC, position DESC LIMIT 1) newest`,
+    );
+    if (rows[0]?.ahead === true) {
+      throw new Error(
+        "the event store's events carry transaction ids beyond this PostgreSQL server's counter (the database was copied from another cluster by a logical dump or logical replication), so the global order would skip new events: move it with a physical backup, a physical replica or pg_upgrade, which keep the counter",
+      );
+    }
+  }
+
   /** Opens the pool's `min` connections now, so the first concurrent requests do not each wait for a new connection. */
   async #warmUp(): Promise<void> {
     const clients = await Promise.all(Array.from({ length: this.#warmConnections }, () => this.#pool.connect()));
     for (const client of clients) client.release();
+  }
+
+  /**
+   * `read()` again after a connection-level failure (a server restart or failover, a dropped connection), reported and
+   * waited out, so a live subscription outlives it; any other error, or one after `stopped()`, is thrown.
+   */
+  async #untilReachable<T>(read: () => Promise<T>, stopped: () => boolean): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (stopped() || this.#closed !== undefined || !isConnectionFailure(error)) throw error;
+        this.#onConnectionError(error);
+        await sleep(Math.min(MAX_READ_RETRY_DELAY_MS, 50 * 2 ** failures));
+      }
+    }
   }
 
   /** In-process subscribers are woken at once; other instances by NOTIFY. */
@@ -618,6 +659,19 @@ function toAppendResult(rows: AppendedRow[]): AppendResult {
     .sort((a, b) => a.revision - b.revision);
   const last = events[events.length - 1];
   return { streamRevision: last.revision, position: last.position, events };
+}
+
+/** SQLSTATEs of a connection ended or refused by the server: class 08, admin/crash shutdown, starting up, too many. */
+const CONNECTION_FAILURE_STATE = /^(08...|57P0[1-3]|53300)$/;
+/** Node's socket errors, and what pg throws when a connection ends or cannot be had in time. */
+const CONNECTION_FAILURE_MESSAGE = /^Connection terminated|^timeout exceeded when trying to connect/;
+
+/** Whether the error is the connection's, not the query's: the same read may succeed on a new connection. */
+function isConnectionFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') return CONNECTION_FAILURE_STATE.test(code) || /^E[A-Z_]+$/.test(code);
+  return typeof message === 'string' && CONNECTION_FAILURE_MESSAGE.test(message);
 }
 
 /** Which unique constraint a failed insert hit, by SQLSTATE and constraint name; undefined for any other error. */
