@@ -27,6 +27,15 @@ class EventStoreCloser implements OnApplicationShutdown {
   }
 }
 
+const connectionLogger = new Logger('EventStore');
+
+/** The driver's message and SQLSTATE or socket code only: never the connection settings. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+}
+
 @Global()
 @Module({
   providers: [
@@ -34,7 +43,13 @@ class EventStoreCloser implements OnApplicationShutdown {
       provide: EVENT_STORE,
       inject: [API_CONFIG],
       useFactory: (config: ApiConfig): Promise<EventStore> =>
-        openEventStore(config.eventStore, { dataDir: config.dataDir }),
+        openEventStore(config.eventStore, {
+          dataDir: config.dataDir,
+          // A dropped PostgreSQL connection is retried by the store; operators still need to see it happen.
+          postgres: {
+            onConnectionError: (error) => connectionLogger.warn(`connection failed, retrying: ${describe(error)}`),
+          },
+        }),
     },
     { provide: STREAM_LOCKS, useFactory: () => new StreamLocks() },
     EventStoreCloser,
