@@ -10,7 +10,8 @@
  *   RSS per team at 100k teams    vs a Map holding each team's folded state as its JSON text (small generated teams)
  *   command p50/p99 at 100, 10k and 100k events of team history vs the same at 100 events (durable SQLite appends)
  *
- * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10).
+ * BENCH_EVENTS scales the generated history (default 1,000,000); BENCH_HTTP_SECONDS the autocannon runs (default 10);
+ * BENCH_ONLY=replay stops after the replay row.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,8 @@ const HTTP_CONNECTIONS = 10;
 const CHECK_SECONDS = 2;
 const OPEN_END = 8_640_000_000_000_000;
 const SMALL_TEAMS = Number(process.env.BENCH_TEAMS ?? 100_000);
+/** `replay`: only the history, the replay row and its notes. */
+const ONLY = process.env.BENCH_ONLY;
 
 interface AutocannonResult {
   requests: { average: number };
@@ -563,6 +566,11 @@ async function main(): Promise<void> {
     notes.push(
       `the replay wrote ${fmt(intervals)} validity intervals of members' grants per scope (${(intervals / replay.events).toFixed(2)} per event; ${fmt(grantSets)} distinct grant sets) and ${fmt(memberEvents)} member-event rows`,
     );
+    if (ONLY === 'replay') {
+      db.close();
+      await store.close();
+      return printTable(started);
+    }
 
     // 3. RSS per live grant: the projection's in-memory team states vs a Map of every live grant, each loaded from the
     // read-model database into a fresh process (RSS never shrinks back, so in-process deltas would mean little).
@@ -670,6 +678,11 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  printTable(started);
+}
+
+/** The table of every figure beside its limit, then the notes. */
+function printTable(started: number): void {
   const table = [['figure', 'value', 'limit', 'limit value', 'ratio (value / limit)']];
   for (const row of rows) {
     table.push([
