@@ -1,21 +1,39 @@
 import type { Permission } from '@access-audit/domain';
 import type { ChangeCause, MemberHistoryEntry, PermissionRef } from '../model';
 
-/** A permission as stored in a member-event row: [projectId or null, permission]. */
-export type StoredPermission = [string | null, Permission];
+/** What a `history_events` row holds: the event as every member it concerns shares it. */
+export type MemberEvent = Omit<MemberHistoryEntry, 'position' | 'granted' | 'revoked'>;
 
-/** What a `member_events` row holds: the event as it concerns the member, and the permissions it changed for them. */
-export type StoredMemberEvent = Omit<MemberHistoryEntry, 'position' | 'granted' | 'revoked'> & {
-  granted: StoredPermission[];
-  revoked: StoredPermission[];
+/**
+ * The permissions an event granted one member and those it revoked, as a `member_events` row holds them: runs of one
+ * project (null: team-level), each [projectId, permission, ...], in the order the change lists them.
+ */
+export type StoredChanges = [granted: StoredRun[], revoked: StoredRun[]];
+type StoredRun = [string | null, ...Permission[]];
+
+const runsOf = (refs: readonly PermissionRef[]): StoredRun[] => {
+  const runs: StoredRun[] = [];
+  let run: StoredRun | undefined;
+  for (const { projectId, permission } of refs) {
+    if (run && run[0] === projectId) run.push(permission);
+    else runs.push((run = [projectId, permission]));
+  }
+  return runs;
 };
 
-/** The event of a member-event row, as every member it concerns shares it. */
-export type MemberEvent = Omit<StoredMemberEvent, 'granted' | 'revoked'>;
+const refsOf = (runs: readonly StoredRun[]): PermissionRef[] =>
+  runs.flatMap(([projectId, ...permissions]) => permissions.map((permission) => ({ permission, projectId })));
 
-export const toStored = ({ projectId, permission }: PermissionRef): StoredPermission => [projectId, permission];
+export const storedChanges = (granted: readonly PermissionRef[], revoked: readonly PermissionRef[]): string =>
+  JSON.stringify([runsOf(granted), runsOf(revoked)] satisfies StoredChanges);
 
-export const toRef = ([projectId, permission]: StoredPermission): PermissionRef => ({ permission, projectId });
+/** What a `changes_json` column holds, back as the granted and revoked lists (both empty for NULL). */
+export function parseChanges(json: string | null): { granted: PermissionRef[]; revoked: PermissionRef[] } {
+  if (json === null) return { granted: [], revoked: [] };
+  const [granted, revoked] = JSON.parse(json) as StoredChanges;
+  return { granted: refsOf(granted), revoked: refsOf(revoked) };
+}
+
 
 /** The event as the change feed names it. */
 export function causeOf(

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { TeamEvent } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import type { MemberHistoryEntry, PermissionChange, PermissionRef } from '../model';
-import { causeOf, toStored, type MemberEvent, type StoredMemberEvent } from './rows';
+import { BulkRows } from '../projection/bulk-rows';
+import { causeOf, storedChanges, type MemberEvent } from './rows';
 
 /** The event as a member's history shows it (without the permissions it changed for that member). */
 export function memberEventOf(recorded: RecordedEvent, event: TeamEvent): MemberEvent {
@@ -25,18 +26,28 @@ export function memberEventOf(recorded: RecordedEvent, event: TeamEvent): Member
   };
 }
 
+const memberEventColumns = ['event_seq', 'team_id', 'user_id', 'at_ms', 'changes_json'] as const;
+
 /**
- * Member histories and the change feed, one `member_events` row per event and member it concerns (`changed` = 1 when
- * it gained or lost them a permission: a change-feed entry). Collects the batch's changes for the runner to announce.
+ * Member histories and the change feed: each event that concerns a member once (`history_events`), and one small row per
+ * event and member it concerns (`member_events`) holding, when it gained or lost them a permission (a change-feed
+ * entry), what it granted and revoked, compactly. Rows are written at the end of the batch (`flush`). Collects the batch's changes for the runner to announce.
  */
 export class MemberHistoryWriter {
-  readonly #insert: Database.Statement<[string, string, string, number, number, string]>;
+  readonly #events: BulkRows;
+  readonly #members: BulkRows;
+  readonly #lastEventSeq: Database.Statement<[], number | null>;
+  /** The event the last row was written for, and the sequence number its `history_events` row takes. */
+  #event: MemberEvent | undefined;
+  #eventSeq = 0;
+  /** The sequence number of the last `history_events` row, once read in this batch. */
+  #lastSeq: number | undefined;
   #changes: PermissionChange[] = [];
 
   constructor(db: Database.Database) {
-    this.#insert = db.prepare<[string, string, string, number, number, string]>(
-      'INSERT INTO member_events (position, team_id, user_id, at_ms, changed, entry_json) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    this.#events = new BulkRows(db, 'history_events', ['seq', 'position', 'entry_json']);
+    this.#members = new BulkRows(db, 'member_events', memberEventColumns);
+    this.#lastEventSeq = db.prepare<[], number | null>('SELECT MAX(seq) FROM history_events').pluck();
   }
 
   /** Records what the event at `position` did to the member: a history row, and its changes when there are any. */
@@ -47,9 +58,15 @@ export class MemberHistoryWriter {
     granted: readonly PermissionRef[],
     revoked: readonly PermissionRef[],
   ): void {
+    if (event !== this.#event) {
+      this.#lastSeq ??= this.#lastEventSeq.get() ?? 0;
+      this.#event = event;
+      this.#eventSeq = ++this.#lastSeq;
+      this.#events.values.push(this.#eventSeq, at.position, JSON.stringify(event));
+    }
     const changed = granted.length + revoked.length > 0;
-    const row: StoredMemberEvent = { ...event, granted: granted.map(toStored), revoked: revoked.map(toStored) };
-    this.#insert.run(at.position, at.teamId, userId, at.atMs, changed ? 1 : 0, JSON.stringify(row));
+    const changes = changed ? storedChanges(granted, revoked) : null;
+    this.#members.values.push(this.#eventSeq, at.teamId, userId, at.atMs, changes);
     if (!changed) return;
     const cause = causeOf(at.position, event);
     for (const [change, list] of [
@@ -62,9 +79,16 @@ export class MemberHistoryWriter {
     }
   }
 
-  /** Starts a batch: a new list of changes. */
+  /** Inside the batch's transaction: writes the rows the batch collected. */
+  flush(): void {
+    this.#events.flush();
+    this.#members.flush();
+  }
+
+  /** Starts a batch: a new list of changes, nothing collected. */
   begin(): void {
     this.#changes = [];
+    this.#clearRows();
   }
 
   /** The changes of the batch so far, in log order. */
@@ -72,12 +96,25 @@ export class MemberHistoryWriter {
     return this.#changes;
   }
 
-  /** Marks the batch so far, for `undo` to return to when one event's savepoint rolls back. */
+  /** Marks the batch so far, for `undo` to return to when one event's savepoint rolls back (flushed after each event). */
   mark(): number {
     return this.#changes.length;
   }
 
   undo(mark: number): void {
     this.#changes.length = mark;
+    this.#clearRows();
+  }
+
+  /** The tables were emptied: no sequence number read holds. */
+  forget(): void {
+    this.#clearRows();
+  }
+
+  #clearRows(): void {
+    this.#events.clear();
+    this.#members.clear();
+    this.#event = undefined;
+    this.#lastSeq = undefined;
   }
 }

@@ -78,7 +78,7 @@ export class AccessProjection {
       this.#applyInTransaction(events, eventByEvent),
     );
     this.#applyInSavepoint = db.transaction((teamId: string, event: RecordedEvent) =>
-      this.#applyTeamEvent(teamId, event),
+      this.#applyTeamEvent(teamId, event, true),
     );
     this.#load();
   }
@@ -139,7 +139,7 @@ export class AccessProjection {
     this.#begin();
     try {
       this.db.transaction(() => {
-        this.#applyTeamEvent(teamId, event);
+        this.#applyTeamEvent(teamId, event, true);
         throw probeDone;
       })();
     } catch (error) {
@@ -165,6 +165,7 @@ export class AccessProjection {
     this.#teamStates.load();
     this.#quarantine.load();
     this.#temporalIndex.forget();
+    this.#memberHistory.forget();
     this.readers.temporalIndex.forget();
     const checkpoint = this.#checkpoint.read();
     this.#position = checkpoint?.position;
@@ -194,6 +195,7 @@ export class AccessProjection {
       if (eventByEvent) this.#applyOrQuarantine(teamId, event);
       else this.#applyTeamEvent(teamId, event);
     }
+    this.#flush();
     this.#teamStates.store();
     if (position !== undefined) this.#checkpoint.write(position, this.#processed + applied);
     return {
@@ -202,6 +204,12 @@ export class AccessProjection {
       changes: this.#memberHistory.changes(),
       quarantined: this.#quarantine.pending(),
     };
+  }
+
+  /** Inside the transaction: writes the rows the writers collected since the last flush. */
+  #flush(): void {
+    this.#temporalIndex.flush();
+    this.#memberHistory.flush();
   }
 
   /** Applies one event in its own savepoint; if it fails, undoes what it added to the batch and quarantines its team. */
@@ -218,8 +226,11 @@ export class AccessProjection {
     }
   }
 
-  /** Folds one event onto its team and writes what it changed; an event of a type this code does not know is skipped. */
-  #applyTeamEvent(teamId: string, recorded: RecordedEvent): void {
+  /**
+   * Folds one event onto its team and collects what it changed (written now when `flush`, else at the end of the
+   * batch); an event of a type this code does not know is skipped.
+   */
+  #applyTeamEvent(teamId: string, recorded: RecordedEvent, flush = false): void {
     const event = decodeTeamEvent(recorded);
     if (!event) return;
     const previous = this.#teamStates.latest(teamId);
@@ -244,6 +255,8 @@ export class AccessProjection {
       entry ??= memberEventOf(recorded, event);
       this.#memberHistory.write(entry, at, userId, granted, revoked);
     }
+    // Before the state moves on: a row that fails to be written fails the event.
+    if (flush) this.#flush();
     this.#teamStates.set(teamId, { state: next, revision: recorded.revision, lastMs: atMs });
   }
 }
