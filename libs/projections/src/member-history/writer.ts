@@ -26,6 +26,33 @@ export function memberEventOf(recorded: RecordedEvent, event: TeamEvent): Member
   };
 }
 
+/** A member's changes by one event, as collected in a batch. */
+export interface CollectedChange {
+  event: MemberEvent;
+  position: string;
+  teamId: string;
+  userId: string;
+  granted: readonly PermissionRef[];
+  revoked: readonly PermissionRef[];
+}
+
+/** The change-feed entries of collected changes, in order (revoked before granted, as the feed lists them). */
+export function changesOf(collected: readonly CollectedChange[]): PermissionChange[] {
+  const changes: PermissionChange[] = [];
+  for (const { event, position, teamId, userId, granted, revoked } of collected) {
+    const cause = causeOf(position, event);
+    for (const [change, list] of [
+      ['revoked', revoked],
+      ['granted', granted],
+    ] as const) {
+      for (const { projectId, permission } of list) {
+        changes.push({ position, teamId, userId, projectId, permission, change, cause });
+      }
+    }
+  }
+  return changes;
+}
+
 const memberEventColumns = ['event_seq', 'team_id', 'user_id', 'at_ms', 'changes_json'] as const;
 
 /**
@@ -42,7 +69,8 @@ export class MemberHistoryWriter {
   #eventSeq = 0;
   /** The sequence number of the last `history_events` row, once read in this batch. */
   #lastSeq: number | undefined;
-  #changes: PermissionChange[] = [];
+  /** The batch's changes as written: made into change-feed entries only when asked for (a rebuild never asks). */
+  #changes: CollectedChange[] = [];
 
   constructor(db: Database.Database) {
     this.#events = new BulkRows(db, 'history_events', ['seq', 'position', 'entry_json']);
@@ -67,16 +95,7 @@ export class MemberHistoryWriter {
     const changed = granted.length + revoked.length > 0;
     const changes = changed ? storedChanges(granted, revoked) : null;
     this.#members.values.push(this.#eventSeq, at.teamId, userId, at.atMs, changes);
-    if (!changed) return;
-    const cause = causeOf(at.position, event);
-    for (const [change, list] of [
-      ['revoked', revoked],
-      ['granted', granted],
-    ] as const) {
-      for (const { projectId, permission } of list) {
-        this.#changes.push({ position: at.position, teamId: at.teamId, userId, projectId, permission, change, cause });
-      }
-    }
+    if (changed) this.#changes.push({ event, position: at.position, teamId: at.teamId, userId, granted, revoked });
   }
 
   /** Inside the batch's transaction: writes the rows the batch collected. */
@@ -91,8 +110,8 @@ export class MemberHistoryWriter {
     this.#clearRows();
   }
 
-  /** The changes of the batch so far, in log order. */
-  changes(): PermissionChange[] {
+  /** The changes of the batch so far, in log order, as a list that `changesOf` turns into change-feed entries. */
+  collected(): readonly CollectedChange[] {
     return this.#changes;
   }
 

@@ -3,7 +3,8 @@ import type { EffectivePermission, Permission, Via } from '@access-audit/domain'
 import type { PermissionRef } from '../model';
 import { OPEN_END } from '../schema';
 import { BulkRows, InternedJson } from '../projection/bulk-rows';
-import { grantsByScope, missingFrom, sameGrants } from './scope-diff';
+import type { GrantsByScope } from '../projection/member-grants';
+import { missingFrom, sameGrants } from './scope-diff';
 
 /** What a `grant_sets` row holds: [[permission, via], ...]. */
 export type StoredGrantSet = Array<[Permission, Via[]]>;
@@ -57,6 +58,8 @@ const intervalColumns = [
  */
 export class TemporalIndexWriter {
   readonly #grantSets: InternedJson;
+  /** Grant lists this batch met, by a cheap hint of their content, each with its set id: most opens meet a known set. */
+  readonly #knownSets = new Map<string, Array<{ grants: readonly EffectivePermission[]; id: number }>>();
   /** This batch's open intervals, by team, member and scope. */
   readonly #open = new Map<string, OpenInterval>();
   readonly #rows: BulkRows;
@@ -81,19 +84,13 @@ export class TemporalIndexWriter {
   }
 
   /**
-   * Ends and starts the member's intervals of each scope whose grants (or their via) changed; returns the permissions
-   * gained and lost (a change of `via` alone is neither).
+   * Ends and starts the member's intervals of each scope whose grants (or their via) changed, from what they held to
+   * what they hold (by scope, in `effectivePermissions` order); returns the permissions gained and lost (a change of
+   * `via` alone is neither).
    */
-  write(
-    at: IntervalInstant,
-    userId: string,
-    before: readonly EffectivePermission[],
-    after: readonly EffectivePermission[],
-  ): GrantChanges {
+  write(at: IntervalInstant, userId: string, held: GrantsByScope, holds: GrantsByScope): GrantChanges {
     const granted: PermissionRef[] = [];
     const revoked: PermissionRef[] = [];
-    const held = grantsByScope(before);
-    const holds = grantsByScope(after);
     const unchanged = new Set<string>();
     for (const [scope, grants] of held) {
       const now = holds.get(scope);
@@ -124,6 +121,7 @@ export class TemporalIndexWriter {
   /** Starts a batch, dropping what an uncommitted one collected. */
   begin(): void {
     this.#grantSets.begin();
+    this.#knownSets.clear();
     this.#open.clear();
     this.#rows.clear();
   }
@@ -135,6 +133,7 @@ export class TemporalIndexWriter {
 
   undo(mark: number): void {
     this.#grantSets.undo(mark);
+    this.#knownSets.clear();
     this.#open.clear();
     this.#rows.clear();
   }
@@ -147,6 +146,20 @@ export class TemporalIndexWriter {
   /** The tables were emptied: no remembered id holds. */
   forget(): void {
     this.#grantSets.forget();
+  }
+
+  /** The id of the grant set, compared with the lists met before (no JSON) and only written out when new. */
+  #grantSetId(scope: string, grants: readonly EffectivePermission[]): number {
+    const hint = `${scope}\u0000${grants.length}\u0000${grants[0]!.permission}\u0000${grants[grants.length - 1]!.permission}`;
+    let known = this.#knownSets.get(hint);
+    if (known) {
+      for (const candidate of known) if (sameGrants(candidate.grants, grants)) return candidate.id;
+    } else {
+      this.#knownSets.set(hint, (known = []));
+    }
+    const id = this.#grantSets.id(grantSetJson(grants));
+    known.push({ grants, id });
+    return id;
   }
 
   #pushRow(open: OpenInterval, toMs: number, toPosition: string | null): void {
@@ -163,7 +176,7 @@ export class TemporalIndexWriter {
   }
 
   #openInterval(at: IntervalInstant, userId: string, scope: string, grants: readonly EffectivePermission[]): void {
-    const grantsId = this.#grantSets.id(grantSetJson(grants));
+    const grantsId = this.#grantSetId(scope, grants);
     this.#open.set(intervalKey(at.teamId, userId, scope), {
       teamId: at.teamId,
       userId,
