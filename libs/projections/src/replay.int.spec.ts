@@ -63,7 +63,7 @@ describe('replay --verify (library)', () => {
     ],
     [
       'change-feed',
-      `UPDATE member_events SET changes_json = replace(changes_json, '[[[', '[[["forged","project.view"],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE changes_json LIKE '[[[%')`,
+      `UPDATE member_events SET changes_json = replace(changes_json, '[[[', '[[["forged",1],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE changes_json LIKE '[[[%')`,
     ],
   ])('names %s when the live one differs', async (model, tamper) => {
     const live = openReadModelDatabase(livePath);

@@ -53,8 +53,13 @@ CREATE TABLE IF NOT EXISTS history_events (
   position   TEXT NOT NULL,
   entry_json TEXT NOT NULL
 );
+-- Each permission name a member-event row refers to, once.
+CREATE TABLE IF NOT EXISTS permission_names (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
 -- One row per event and member it concerns: the member's history, and (changes_json set) the change feed: what the
--- event granted and revoked them, [granted, revoked], each as runs of one project [projectId or null, permission, ...].
+-- event granted and revoked them, [granted, revoked], each as runs of one project [projectId or null, permission id, ...].
 CREATE TABLE IF NOT EXISTS member_events (
   seq          INTEGER PRIMARY KEY,
   event_seq    INTEGER NOT NULL,
@@ -84,6 +89,7 @@ export const readModelTables = [
   'grant_sets',
   'grant_intervals',
   'history_events',
+  'permission_names',
   'member_events',
   'quarantined_teams',
 ] as const;
@@ -95,6 +101,7 @@ const LAYOUT_TABLES = [
   'grant_sets',
   'grant_intervals',
   'history_events',
+  'permission_names',
   'member_events',
   'quarantined_teams',
 ];

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { MemberHistoryEntry, PermissionChange } from '../model';
-import { causeOf, parseChanges, type MemberEvent } from './rows';
+import { causeOf, parseChanges, PermissionNames, type MemberEvent } from './rows';
 
 export interface ChangesPage {
   changes: PermissionChange[];
@@ -29,6 +29,7 @@ interface MemberEventRow {
 /** Member histories and the change feed, read from `member_events` (with their event) in log order. */
 export class MemberHistoryReader {
   readonly #statements;
+  readonly #names: PermissionNames;
 
   /** `reflected`: the position the read models reflect (a page read to the end resumes from there). */
   constructor(
@@ -39,6 +40,7 @@ export class MemberHistoryReader {
     const rows =
       'SELECT m.seq, e.position, m.team_id, m.user_id, e.entry_json, m.changes_json FROM member_events m ' +
       'JOIN history_events e ON e.seq = m.event_seq';
+    this.#names = new PermissionNames(db);
     this.#statements = {
       history: db.prepare<[string, string, number], MemberEventRow>(
         `${rows} WHERE m.team_id = ? AND m.user_id = ? AND m.at_ms <= ? ORDER BY m.seq`,
@@ -61,7 +63,7 @@ export class MemberHistoryReader {
   history(teamId: string, userId: string, atMs = Number.MAX_SAFE_INTEGER): MemberHistoryEntry[] {
     return this.#statements.history.all(teamId, userId, atMs).map((row) => {
       const event = JSON.parse(row.entry_json) as MemberEvent;
-      return { position: row.position, ...event, ...parseChanges(row.changes_json) };
+      return { position: row.position, ...event, ...parseChanges(row.changes_json, this.#names.nameOf) };
     });
   }
 
@@ -85,7 +87,7 @@ export class MemberHistoryReader {
         break;
       }
       const cause = causeOf(row.position, JSON.parse(row.entry_json) as MemberEvent);
-      const { granted, revoked } = parseChanges(row.changes_json);
+      const { granted, revoked } = parseChanges(row.changes_json, this.#names.nameOf);
       const base = { position: row.position, teamId: row.team_id, userId: row.user_id };
       for (const { projectId, permission } of revoked)
         changes.push({ ...base, projectId, permission, change: 'revoked', cause });
@@ -94,6 +96,11 @@ export class MemberHistoryReader {
     }
     const next = hasMore ? changes[changes.length - 1]!.position : this.#later(this.reflected(), options.after);
     return { changes, hasMore, ...(next !== undefined ? { next } : {}) };
+  }
+
+  /** The tables were emptied: no permission id read holds. */
+  forget(): void {
+    this.#names.forget();
   }
 
   /** The later of two positions; `after` may be ahead of read models that are still catching up. */

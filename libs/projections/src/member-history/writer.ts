@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { TeamEvent } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import type { MemberHistoryEntry, PermissionChange, PermissionRef } from '../model';
-import { BulkRows } from '../projection/bulk-rows';
+import { BulkRows, InternedJson } from '../projection/bulk-rows';
 import { causeOf, storedChanges, type MemberEvent } from './rows';
 
 /** The event as a member's history shows it (without the permissions it changed for that member). */
@@ -62,6 +62,8 @@ const memberEventColumns = ['event_seq', 'team_id', 'user_id', 'at_ms', 'changes
  */
 export class MemberHistoryWriter {
   readonly #events: BulkRows;
+  readonly #permissionIds: InternedJson;
+  readonly #idOf = (permission: string): number => this.#permissionIds.id(permission);
   readonly #members: BulkRows;
   readonly #lastEventSeq: Database.Statement<[], number | null>;
   /** The event the last row was written for, and the sequence number its `history_events` row takes. */
@@ -73,6 +75,7 @@ export class MemberHistoryWriter {
   #changes: CollectedChange[] = [];
 
   constructor(db: Database.Database) {
+    this.#permissionIds = new InternedJson(db, 'permission_names', 'name');
     this.#events = new BulkRows(db, 'history_events', ['seq', 'position', 'entry_json']);
     this.#members = new BulkRows(db, 'member_events', memberEventColumns);
     this.#lastEventSeq = db.prepare<[], number | null>('SELECT MAX(seq) FROM history_events').pluck();
@@ -93,7 +96,7 @@ export class MemberHistoryWriter {
       this.#events.values.push(this.#eventSeq, at.position, JSON.stringify(event));
     }
     const changed = granted.length + revoked.length > 0;
-    const changes = changed ? storedChanges(granted, revoked) : null;
+    const changes = changed ? storedChanges(granted, revoked, this.#idOf) : null;
     this.#members.values.push(this.#eventSeq, at.teamId, userId, at.atMs, changes);
     if (changed) this.#changes.push({ event, position: at.position, teamId: at.teamId, userId, granted, revoked });
   }
@@ -107,6 +110,7 @@ export class MemberHistoryWriter {
   /** Starts a batch: a new list of changes, nothing collected. */
   begin(): void {
     this.#changes = [];
+    this.#permissionIds.begin();
     this.#clearRows();
   }
 
@@ -116,17 +120,24 @@ export class MemberHistoryWriter {
   }
 
   /** Marks the batch so far, for `undo` to return to when one event's savepoint rolls back (flushed after each event). */
-  mark(): number {
-    return this.#changes.length;
+  mark(): { changes: number; permissionIds: number } {
+    return { changes: this.#changes.length, permissionIds: this.#permissionIds.mark() };
   }
 
-  undo(mark: number): void {
-    this.#changes.length = mark;
+  undo(mark: { changes: number; permissionIds: number }): void {
+    this.#changes.length = mark.changes;
+    this.#permissionIds.undo(mark.permissionIds);
     this.#clearRows();
   }
 
-  /** The tables were emptied: no sequence number read holds. */
+  /** The batch's transaction committed: the permission ids it added hold. */
+  commit(): void {
+    this.#permissionIds.commit();
+  }
+
+  /** The tables were emptied: no id or sequence number read holds. */
   forget(): void {
+    this.#permissionIds.forget();
     this.#clearRows();
   }
 

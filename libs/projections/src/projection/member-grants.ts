@@ -52,7 +52,8 @@ export class MemberGrants {
       return;
     }
     let known = this.#members.get(key);
-    if (!known) this.#members.set(key, (known = { complete: false, known: new Set(), grants: new Map(), unsorted: false }));
+    if (!known)
+      this.#members.set(key, (known = { complete: false, known: new Set(), grants: new Map(), unsorted: false }));
     for (const scope of [TEAM_LEVEL, projectId]) {
       const held = grants.get(scope);
       if (held) {

@@ -128,6 +128,7 @@ export class AccessProjection {
     }
     this.#teamStates.commit();
     this.#temporalIndex.commit();
+    this.#memberHistory.commit();
     this.#quarantine.commit();
     this.#position = applied.position;
     this.#processed += applied.applied;
@@ -170,6 +171,7 @@ export class AccessProjection {
     this.#temporalIndex.forget();
     this.#memberHistory.forget();
     this.readers.temporalIndex.forget();
+    this.readers.memberHistory.forget();
     const checkpoint = this.#checkpoint.read();
     this.#position = checkpoint?.position;
     this.#processed = checkpoint?.processed ?? 0;
@@ -261,7 +263,8 @@ export class AccessProjection {
     const subject = subjectOf(event);
     let entry: MemberEvent | undefined;
     for (const userId of users) {
-      const held = this.#memberGrants.get(teamId, userId, projectId) ?? this.#heldBefore(old, teamId, userId, projectId);
+      const held =
+        this.#memberGrants.get(teamId, userId, projectId) ?? this.#heldBefore(old, teamId, userId, projectId);
       const holds = grantsByScope(effectivePermissions(next, userId, projectId));
       this.#memberGrants.set(teamId, userId, projectId, holds);
       const { granted, revoked } = this.#temporalIndex.write(at, userId, held, holds);

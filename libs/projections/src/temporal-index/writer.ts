@@ -28,6 +28,10 @@ export interface GrantChanges {
   revoked: PermissionRef[];
 }
 
+type KnownSets = Map<string, Array<{ grants: readonly EffectivePermission[]; id: number }>>;
+/** Hints of grant lists remembered across batches; beyond this many, only the last batch's are kept. */
+const knownSetHints = 10_000;
+
 /** An interval this batch opened, not yet written: inserted at the end of the batch, closed or still open. */
 interface OpenInterval {
   teamId: string;
@@ -58,8 +62,10 @@ const intervalColumns = [
  */
 export class TemporalIndexWriter {
   readonly #grantSets: InternedJson;
-  /** Grant lists this batch met, by a cheap hint of their content, each with its set id: most opens meet a known set. */
-  readonly #knownSets = new Map<string, Array<{ grants: readonly EffectivePermission[]; id: number }>>();
+  /** Grant lists met, by a cheap hint of their content, each with its set id: most opens meet a known set. */
+  #knownSets: KnownSets = new Map();
+  /** Those met by this batch, known only once it commits. */
+  #batchSets: KnownSets = new Map();
   /** This batch's open intervals, by team, member and scope. */
   readonly #open = new Map<string, OpenInterval>();
   readonly #rows: BulkRows;
@@ -121,7 +127,7 @@ export class TemporalIndexWriter {
   /** Starts a batch, dropping what an uncommitted one collected. */
   begin(): void {
     this.#grantSets.begin();
-    this.#knownSets.clear();
+    this.#batchSets.clear();
     this.#open.clear();
     this.#rows.clear();
   }
@@ -133,7 +139,7 @@ export class TemporalIndexWriter {
 
   undo(mark: number): void {
     this.#grantSets.undo(mark);
-    this.#knownSets.clear();
+    this.#batchSets.clear();
     this.#open.clear();
     this.#rows.clear();
   }
@@ -141,21 +147,32 @@ export class TemporalIndexWriter {
   /** The batch's transaction committed: its grant set ids hold. */
   commit(): void {
     this.#grantSets.commit();
+    if (this.#knownSets.size + this.#batchSets.size > knownSetHints) this.#knownSets = this.#batchSets;
+    else
+      for (const [hint, sets] of this.#batchSets)
+        this.#knownSets.set(hint, [...(this.#knownSets.get(hint) ?? []), ...sets]);
+    this.#batchSets = new Map();
   }
 
   /** The tables were emptied: no remembered id holds. */
   forget(): void {
     this.#grantSets.forget();
+    this.#knownSets.clear();
+    this.#batchSets.clear();
   }
 
   /** The id of the grant set, compared with the lists met before (no JSON) and only written out when new. */
   #grantSetId(scope: string, grants: readonly EffectivePermission[]): number {
-    const hint = `${scope}\u0000${grants.length}\u0000${grants[0]!.permission}\u0000${grants[grants.length - 1]!.permission}`;
-    let known = this.#knownSets.get(hint);
+    let vias = 0;
+    for (const grant of grants) vias = vias * 31 + grant.via.length;
+    const hint = `${scope}\u0000${grants.length}\u0000${vias}\u0000${grants[0]!.permission}\u0000${grants[grants.length - 1]!.permission}`;
+    for (const candidate of this.#knownSets.get(hint) ?? [])
+      if (sameGrants(candidate.grants, grants)) return candidate.id;
+    let known = this.#batchSets.get(hint);
     if (known) {
       for (const candidate of known) if (sameGrants(candidate.grants, grants)) return candidate.id;
     } else {
-      this.#knownSets.set(hint, (known = []));
+      this.#batchSets.set(hint, (known = []));
     }
     const id = this.#grantSets.id(grantSetJson(grants));
     known.push({ grants, id });
