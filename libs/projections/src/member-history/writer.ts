@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { TeamEvent } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import type { MemberHistoryEntry, PermissionChange, PermissionRef } from '../model';
-import { BulkRows, InternedJson } from '../projection/bulk-rows';
+import { BulkRows, InternedText } from '../projection/bulk-rows';
 import { causeOf, storedChanges, type MemberEvent } from './rows';
 
 /** The event as a member's history shows it (without the permissions it changed for that member). */
@@ -58,11 +58,12 @@ const memberEventColumns = ['event_seq', 'team_id', 'user_id', 'at_ms', 'changes
 /**
  * Member histories and the change feed: each event that concerns a member once (`history_events`), and one small row per
  * event and member it concerns (`member_events`) holding, when it gained or lost them a permission (a change-feed
- * entry), what it granted and revoked, compactly. Rows are written at the end of the batch (`flush`). Collects the batch's changes for the runner to announce.
+ * entry), what it granted and revoked, compactly. Rows are written at the end of the batch (`flush`). Collects the
+ * batch's changes for the runner to announce.
  */
 export class MemberHistoryWriter {
   readonly #events: BulkRows;
-  readonly #permissionIds: InternedJson;
+  readonly #permissionIds: InternedText;
   readonly #idOf = (permission: string): number => this.#permissionIds.id(permission);
   readonly #members: BulkRows;
   readonly #lastEventSeq: Database.Statement<[], number | null>;
@@ -75,7 +76,7 @@ export class MemberHistoryWriter {
   #changes: CollectedChange[] = [];
 
   constructor(db: Database.Database) {
-    this.#permissionIds = new InternedJson(db, 'permission_names', 'name');
+    this.#permissionIds = new InternedText(db, 'permission_names', 'name');
     this.#events = new BulkRows(db, 'history_events', ['seq', 'position', 'entry_json']);
     this.#members = new BulkRows(db, 'member_events', memberEventColumns);
     this.#lastEventSeq = db.prepare<[], number | null>('SELECT MAX(seq) FROM history_events').pluck();

@@ -48,10 +48,10 @@ export class BulkRows {
 const internedCacheSize = 50_000;
 
 /**
- * A table holding each distinct JSON text once (`id INTEGER PRIMARY KEY`, the text UNIQUE): rows elsewhere refer to it
- * by id. Ids a batch inserts are remembered only once its transaction commits.
+ * A table holding each distinct text (a grant set's JSON, a permission name) once (`id INTEGER PRIMARY KEY`, the text
+ * UNIQUE): rows elsewhere refer to it by id. Ids a batch inserts are remembered only once its transaction commits.
  */
-export class InternedJson {
+export class InternedText {
   readonly #committed = new Map<string, number>();
   readonly #batch = new Map<string, number>();
   readonly #select: Database.Statement<[string], number>;

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EffectivePermission, Permission, Via } from '@access-audit/domain';
 import type { PermissionRef } from '../model';
 import { OPEN_END } from '../schema';
-import { BulkRows, InternedJson } from '../projection/bulk-rows';
+import { BulkRows, InternedText } from '../projection/bulk-rows';
 import type { GrantsByScope } from '../projection/member-grants';
 import { missingFrom, sameGrants } from './scope-diff';
 
@@ -61,7 +61,7 @@ const intervalColumns = [
  * Grant set ids a batch inserts are remembered only once its transaction commits.
  */
 export class TemporalIndexWriter {
-  readonly #grantSets: InternedJson;
+  readonly #grantSets: InternedText;
   /** Grant lists met, by a cheap hint of their content, each with its set id: most opens meet a known set. */
   #knownSets: KnownSets = new Map();
   /** Those met by this batch, known only once it commits. */
@@ -72,7 +72,7 @@ export class TemporalIndexWriter {
   readonly #statements;
 
   constructor(db: Database.Database) {
-    this.#grantSets = new InternedJson(db, 'grant_sets', 'grants_json');
+    this.#grantSets = new InternedText(db, 'grant_sets', 'grants_json');
     this.#rows = new BulkRows(db, 'grant_intervals', intervalColumns);
     this.#statements = {
       // A scope's open interval is the one that starts last: one seek down the primary key.
