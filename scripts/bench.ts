@@ -15,6 +15,7 @@
  * BENCH_ONLY=durable runs only the 64-client durable commands; BENCH_API_NODE_ARGS adds node flags to the API child
  * to profile it under load: `--prof`, or `--cpu-prof --cpu-prof-dir=DIR -r PRELOAD` where the preload calls
  * `process.exit()` on SIGTERM (the API re-raises the signal after closing, and a CPU profile is written only on exit).
+ * BENCH_ONLY=replay stops after the replay row.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +49,8 @@ const HTTP_CONNECTIONS = 10;
 const CHECK_SECONDS = 2;
 const OPEN_END = 8_640_000_000_000_000;
 const SMALL_TEAMS = Number(process.env.BENCH_TEAMS ?? 100_000);
+/** `replay`: only the history, the replay row and its notes. */
+const ONLY = process.env.BENCH_ONLY;
 
 interface AutocannonResult {
   requests: { average: number };
@@ -664,6 +667,11 @@ async function benchAll(dir: string): Promise<void> {
     notes.push(
       `the replay wrote ${fmt(intervals)} validity intervals of members' grants per scope (${(intervals / replay.events).toFixed(2)} per event; ${fmt(grantSets)} distinct grant sets) and ${fmt(memberEvents)} member-event rows`,
     );
+    if (ONLY === 'replay') {
+      db.close();
+      await store.close();
+      return;
+    }
 
     // 3. RSS per live grant: the projection's in-memory team states vs a Map of every live grant, each loaded from the
     // read-model database into a fresh process (RSS never shrinks back, so in-process deltas would mean little).
@@ -770,6 +778,7 @@ async function benchAll(dir: string): Promise<void> {
   }
 }
 
+/** The table of every figure beside its limit, then the notes. */
 function printTable(started: number): void {
   const table = [['figure', 'value', 'limit', 'limit value', 'ratio (value / limit)']];
   for (const row of rows) {

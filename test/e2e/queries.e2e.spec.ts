@@ -356,7 +356,7 @@ describe('queries over HTTP', () => {
       const live = new Database(join(dataDir, 'read-models.db'));
       live
         .prepare(
-          `UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MAX(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`,
+          `UPDATE member_events SET changes_json = replace(changes_json, '[[[', '[[["forged",1],[') WHERE seq = (SELECT MAX(seq) FROM member_events WHERE changes_json LIKE '[[[%')`,
         )
         .run();
       live.close();

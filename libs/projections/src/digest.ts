@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { effectivePermissions, teamStateFromJson } from '@access-audit/domain';
-import { readModelNames, type ReadModelName } from './model';
-import type { StoredMemberEvent } from './member-history/rows';
+import { readModelNames, type PermissionRef, type ReadModelName } from './model';
+import { parseChanges, PermissionNames } from './member-history/rows';
 
 /** JSON with object keys sorted, so equal values digest equally whatever order they were built in. */
 export function canonicalJson(value: unknown): string {
@@ -32,6 +32,7 @@ function digestRows(
 
 /** SHA-256 of each read model's content, in a canonical order that leaves out storage details (row ids). */
 export function digestReadModels(db: Database.Database): Record<ReadModelName, string> {
+  const names = new PermissionNames(db);
   const digests: Record<ReadModelName, () => string> = {
     'team-states': () =>
       digestRows(db, 'SELECT team_id, revision, last_ms, state_json FROM team_states ORDER BY team_id', (row) => [
@@ -73,21 +74,21 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
         ],
       ),
     'member-history': () =>
-      digestRows(db, 'SELECT position, team_id, user_id, at_ms, entry_json FROM member_events ORDER BY seq', (row) => {
-        const {
-          granted: _granted,
-          revoked: _revoked,
-          ...event
-        } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
-        return [row.position, row.team_id, row.user_id, row.at_ms, canonicalJson(event)];
-      }),
+      digestRows(
+        db,
+        'SELECT e.position, m.team_id, m.user_id, m.at_ms, e.entry_json FROM member_events m ' +
+          'JOIN history_events e ON e.seq = m.event_seq ORDER BY m.seq',
+        (row) => [row.position, row.team_id, row.user_id, row.at_ms, canonicalJson(JSON.parse(String(row.entry_json)))],
+      ),
     'change-feed': () =>
       digestRows(
         db,
-        'SELECT position, team_id, user_id, entry_json FROM member_events WHERE changed = 1 ORDER BY seq',
+        'SELECT e.position, m.team_id, m.user_id, m.changes_json FROM member_events m ' +
+          'JOIN history_events e ON e.seq = m.event_seq WHERE m.changes_json IS NOT NULL ORDER BY m.seq',
         (row) => {
-          const { granted, revoked } = JSON.parse(String(row.entry_json)) as StoredMemberEvent;
-          return [row.position, row.team_id, row.user_id, JSON.stringify(granted), JSON.stringify(revoked)];
+          const { granted, revoked } = parseChanges(String(row.changes_json), names.nameOf);
+          const pairs = (refs: PermissionRef[]) => JSON.stringify(refs.map((ref) => [ref.projectId, ref.permission]));
+          return [row.position, row.team_id, row.user_id, pairs(granted), pairs(revoked)];
         },
       ),
     'quarantined-teams': () =>

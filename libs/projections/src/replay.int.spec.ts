@@ -55,7 +55,7 @@ describe('replay --verify (library)', () => {
   it.each([
     [
       'member-history',
-      'UPDATE member_events SET entry_json = replace(entry_json, \'"actorId":"olivia"\', \'"actorId":"mallory"\') WHERE seq = 5',
+      'UPDATE history_events SET entry_json = replace(entry_json, \'"actorId":"olivia"\', \'"actorId":"mallory"\') WHERE seq = (SELECT event_seq FROM member_events WHERE seq = 5)',
     ],
     [
       'temporal-index',
@@ -63,7 +63,7 @@ describe('replay --verify (library)', () => {
     ],
     [
       'change-feed',
-      `UPDATE member_events SET entry_json = replace(entry_json, '"granted":[[', '"granted":[["forged","project.view"],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE entry_json LIKE '%"granted":[[%')`,
+      `UPDATE member_events SET changes_json = replace(changes_json, '[[[', '[[["forged",1],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE changes_json LIKE '[[[%')`,
     ],
   ])('names %s when the live one differs', async (model, tamper) => {
     const live = openReadModelDatabase(livePath);

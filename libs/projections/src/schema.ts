@@ -47,15 +47,26 @@ CREATE TABLE IF NOT EXISTS quarantined_teams (
   position        TEXT NOT NULL,
   stream_revision INTEGER NOT NULL
 );
--- One row per event and member it concerns: the member's history, and (changed = 1) the change feed.
-CREATE TABLE IF NOT EXISTS member_events (
+-- One row per event that concerns a member: the event as member histories show it (shared by every member it concerns).
+CREATE TABLE IF NOT EXISTS history_events (
   seq        INTEGER PRIMARY KEY,
   position   TEXT NOT NULL,
-  team_id    TEXT NOT NULL,
-  user_id    TEXT NOT NULL,
-  at_ms      INTEGER NOT NULL,
-  changed    INTEGER NOT NULL,
   entry_json TEXT NOT NULL
+);
+-- Each permission name a member-event row refers to, once.
+CREATE TABLE IF NOT EXISTS permission_names (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+-- One row per event and member it concerns: the member's history, and (changes_json set) the change feed: what the
+-- event granted and revoked them, [granted, revoked], each as runs of one project [projectId or null, permission id, ...].
+CREATE TABLE IF NOT EXISTS member_events (
+  seq          INTEGER PRIMARY KEY,
+  event_seq    INTEGER NOT NULL,
+  team_id      TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  at_ms        INTEGER NOT NULL,
+  changes_json TEXT
 );
 `;
 
@@ -63,20 +74,22 @@ CREATE TABLE IF NOT EXISTS member_events (
 const SECONDARY_INDEXES: Record<string, string> = {
   grant_intervals_by_project: 'ON grant_intervals (team_id, project_id, from_ms)',
   member_events_by_member: 'ON member_events (team_id, user_id, seq)',
-  member_events_changes_by_team: 'ON member_events (team_id, seq) WHERE changed = 1',
+  member_events_changes_by_team: 'ON member_events (team_id, seq) WHERE changes_json IS NOT NULL',
 };
 
 /**
  * The layout of the tables above (`PRAGMA user_version`). A database of another layout is emptied when opened, and the
  * runner rebuilds it from the log (nothing in it is anything but a projection of the log).
  */
-export const READ_MODEL_LAYOUT = 3;
+export const READ_MODEL_LAYOUT = 4;
 /** Every table of the current layout (emptied by a reset). */
 export const readModelTables = [
   'checkpoint',
   'team_states',
   'grant_sets',
   'grant_intervals',
+  'history_events',
+  'permission_names',
   'member_events',
   'quarantined_teams',
 ] as const;
@@ -87,6 +100,8 @@ const LAYOUT_TABLES = [
   'permission_intervals',
   'grant_sets',
   'grant_intervals',
+  'history_events',
+  'permission_names',
   'member_events',
   'quarantined_teams',
 ];

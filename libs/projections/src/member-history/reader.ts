@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { MemberHistoryEntry, PermissionChange } from '../model';
-import { causeOf, toRef, type StoredMemberEvent } from './rows';
+import { causeOf, parseChanges, PermissionNames, type MemberEvent } from './rows';
 
 export interface ChangesPage {
   changes: PermissionChange[];
@@ -23,11 +23,13 @@ interface MemberEventRow {
   team_id: string;
   user_id: string;
   entry_json: string;
+  changes_json: string | null;
 }
 
-/** Member histories and the change feed, read from `member_events` in log order. */
+/** Member histories and the change feed, read from `member_events` (with their event) in log order. */
 export class MemberHistoryReader {
   readonly #statements;
+  readonly #names: PermissionNames;
 
   /** `reflected`: the position the read models reflect (a page read to the end resumes from there). */
   constructor(
@@ -35,20 +37,24 @@ export class MemberHistoryReader {
     private readonly comparePositions: (a: string, b: string) => number,
     private readonly reflected: () => string | undefined,
   ) {
-    const row = 'seq, position, team_id, user_id, entry_json';
+    const rows =
+      'SELECT m.seq, e.position, m.team_id, m.user_id, e.entry_json, m.changes_json FROM member_events m ' +
+      'JOIN history_events e ON e.seq = m.event_seq';
+    this.#names = new PermissionNames(db);
     this.#statements = {
       history: db.prepare<[string, string, number], MemberEventRow>(
-        `SELECT ${row} FROM member_events WHERE team_id = ? AND user_id = ? AND at_ms <= ? ORDER BY seq`,
+        `${rows} WHERE m.team_id = ? AND m.user_id = ? AND m.at_ms <= ? ORDER BY m.seq`,
       ),
       eventAtOrAfter: db.prepare<[number], { seq: number; position: string }>(
-        'SELECT seq, position FROM member_events WHERE seq >= ? ORDER BY seq LIMIT 1',
+        'SELECT m.seq, e.position FROM member_events m JOIN history_events e ON e.seq = m.event_seq ' +
+          'WHERE m.seq >= ? ORDER BY m.seq LIMIT 1',
       ),
       lastEventSeq: db.prepare<[], number | null>('SELECT MAX(seq) FROM member_events').pluck(),
       changesAfter: db.prepare<[number], MemberEventRow>(
-        `SELECT ${row} FROM member_events WHERE seq > ? AND changed = 1 ORDER BY seq`,
+        `${rows} WHERE m.seq > ? AND m.changes_json IS NOT NULL ORDER BY m.seq`,
       ),
       teamChangesAfter: db.prepare<[string, number], MemberEventRow>(
-        `SELECT ${row} FROM member_events WHERE team_id = ? AND seq > ? AND changed = 1 ORDER BY seq`,
+        `${rows} WHERE m.team_id = ? AND m.seq > ? AND m.changes_json IS NOT NULL ORDER BY m.seq`,
       ),
     };
   }
@@ -56,8 +62,8 @@ export class MemberHistoryReader {
   /** The member's access timeline in the team, oldest first, up to the instant when given. */
   history(teamId: string, userId: string, atMs = Number.MAX_SAFE_INTEGER): MemberHistoryEntry[] {
     return this.#statements.history.all(teamId, userId, atMs).map((row) => {
-      const { granted, revoked, ...event } = JSON.parse(row.entry_json) as StoredMemberEvent;
-      return { position: row.position, ...event, granted: granted.map(toRef), revoked: revoked.map(toRef) };
+      const event = JSON.parse(row.entry_json) as MemberEvent;
+      return { position: row.position, ...event, ...parseChanges(row.changes_json, this.#names.nameOf) };
     });
   }
 
@@ -80,16 +86,21 @@ export class MemberHistoryReader {
         hasMore = true;
         break;
       }
-      const stored = JSON.parse(row.entry_json) as StoredMemberEvent;
-      const cause = causeOf(row.position, stored);
+      const cause = causeOf(row.position, JSON.parse(row.entry_json) as MemberEvent);
+      const { granted, revoked } = parseChanges(row.changes_json, this.#names.nameOf);
       const base = { position: row.position, teamId: row.team_id, userId: row.user_id };
-      for (const [projectId, permission] of stored.revoked)
+      for (const { projectId, permission } of revoked)
         changes.push({ ...base, projectId, permission, change: 'revoked', cause });
-      for (const [projectId, permission] of stored.granted)
+      for (const { projectId, permission } of granted)
         changes.push({ ...base, projectId, permission, change: 'granted', cause });
     }
     const next = hasMore ? changes[changes.length - 1]!.position : this.#later(this.reflected(), options.after);
     return { changes, hasMore, ...(next !== undefined ? { next } : {}) };
+  }
+
+  /** The tables were emptied: no permission id read holds. */
+  forget(): void {
+    this.#names.forget();
   }
 
   /** The later of two positions; `after` may be ahead of read models that are still catching up. */

@@ -1,17 +1,19 @@
 import type Database from 'better-sqlite3';
-import { effectivePermissions, evolve, initialTeamState, teamStreamPrefix } from '@access-audit/domain';
+import { effectivePermissions, evolve, initialTeamState, teamStreamPrefix, type TeamState } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import { decodeTeamEvent, effectiveMs, isTeamStreamEvent } from '@access-audit/team-stream';
 import { MemberHistoryReader } from '../member-history/reader';
 import type { MemberEvent } from '../member-history/rows';
-import { memberEventOf, MemberHistoryWriter } from '../member-history/writer';
+import { changesOf, memberEventOf, MemberHistoryWriter } from '../member-history/writer';
 import type { PermissionChange } from '../model';
 import { OPEN_END, readModelTables } from '../schema';
 import { TeamStatesReader } from '../team-states/reader';
 import { TeamStatesWriter, type ProjectedTeam } from '../team-states/writer';
 import { TemporalIndexReader } from '../temporal-index/reader';
 import { TemporalIndexWriter, type IntervalInstant } from '../temporal-index/writer';
+import { grantsByScope } from '../temporal-index/scope-diff';
 import { CheckpointStore } from './checkpoint';
+import { MemberGrants, type GrantsByScope } from './member-grants';
 import { membersInScope, permissionScope, projectOfScope, subjectOf } from './permission-scope';
 import { isStorageFailure, QuarantinedTeams, type NewlyQuarantined, type QuarantinedTeam } from './quarantine';
 
@@ -53,6 +55,7 @@ export class AccessProjection {
   readonly #temporalIndex: TemporalIndexWriter;
   readonly #memberHistory: MemberHistoryWriter;
   readonly #quarantine: QuarantinedTeams;
+  readonly #memberGrants = new MemberGrants();
   readonly #checkpoint: CheckpointStore;
   readonly #applyBatch: (events: readonly RecordedEvent[], eventByEvent: boolean) => AppliedBatch;
   /** Inside a batch's transaction: a savepoint. */
@@ -78,7 +81,7 @@ export class AccessProjection {
       this.#applyInTransaction(events, eventByEvent),
     );
     this.#applyInSavepoint = db.transaction((teamId: string, event: RecordedEvent) =>
-      this.#applyTeamEvent(teamId, event),
+      this.#applyTeamEvent(teamId, event, true),
     );
     this.#load();
   }
@@ -125,6 +128,7 @@ export class AccessProjection {
     }
     this.#teamStates.commit();
     this.#temporalIndex.commit();
+    this.#memberHistory.commit();
     this.#quarantine.commit();
     this.#position = applied.position;
     this.#processed += applied.applied;
@@ -139,7 +143,7 @@ export class AccessProjection {
     this.#begin();
     try {
       this.db.transaction(() => {
-        this.#applyTeamEvent(teamId, event);
+        this.#applyTeamEvent(teamId, event, true);
         throw probeDone;
       })();
     } catch (error) {
@@ -165,7 +169,9 @@ export class AccessProjection {
     this.#teamStates.load();
     this.#quarantine.load();
     this.#temporalIndex.forget();
+    this.#memberHistory.forget();
     this.readers.temporalIndex.forget();
+    this.readers.memberHistory.forget();
     const checkpoint = this.#checkpoint.read();
     this.#position = checkpoint?.position;
     this.#processed = checkpoint?.processed ?? 0;
@@ -176,6 +182,7 @@ export class AccessProjection {
     this.#teamStates.begin();
     this.#temporalIndex.begin();
     this.#memberHistory.begin();
+    this.#memberGrants.clear();
     this.#quarantine.begin();
   }
 
@@ -194,14 +201,32 @@ export class AccessProjection {
       if (eventByEvent) this.#applyOrQuarantine(teamId, event);
       else this.#applyTeamEvent(teamId, event);
     }
+    this.#flush();
     this.#teamStates.store();
     if (position !== undefined) this.#checkpoint.write(position, this.#processed + applied);
+    const collected = this.#memberHistory.collected();
+    let changes: PermissionChange[] | undefined;
     return {
       position,
       applied,
-      changes: this.#memberHistory.changes(),
+      // Made when first read: a rebuild never reads them.
+      get changes() {
+        return (changes ??= changesOf(collected));
+      },
       quarantined: this.#quarantine.pending(),
     };
+  }
+
+  /** Inside the transaction: writes the rows the writers collected since the last flush. */
+  #flush(): void {
+    this.#temporalIndex.flush();
+    this.#memberHistory.flush();
+  }
+
+  /** What the member held before the event, first met in this batch: every scope, remembered for the events that follow. */
+  #heldBefore(old: TeamState, teamId: string, userId: string, projectId: string | undefined): GrantsByScope {
+    this.#memberGrants.set(teamId, userId, undefined, grantsByScope(effectivePermissions(old, userId)));
+    return this.#memberGrants.get(teamId, userId, projectId)!;
   }
 
   /** Applies one event in its own savepoint; if it fails, undoes what it added to the batch and quarantines its team. */
@@ -214,12 +239,16 @@ export class AccessProjection {
       if (isStorageFailure(error)) throw error;
       this.#memberHistory.undo(changes);
       this.#temporalIndex.undo(grantSets);
+      this.#memberGrants.clear();
       this.#quarantine.add(teamId, event, error);
     }
   }
 
-  /** Folds one event onto its team and writes what it changed; an event of a type this code does not know is skipped. */
-  #applyTeamEvent(teamId: string, recorded: RecordedEvent): void {
+  /**
+   * Folds one event onto its team and collects what it changed (written now when `flush`, else at the end of the
+   * batch); an event of a type this code does not know is skipped.
+   */
+  #applyTeamEvent(teamId: string, recorded: RecordedEvent, flush = false): void {
     const event = decodeTeamEvent(recorded);
     if (!event) return;
     const previous = this.#teamStates.latest(teamId);
@@ -234,16 +263,17 @@ export class AccessProjection {
     const subject = subjectOf(event);
     let entry: MemberEvent | undefined;
     for (const userId of users) {
-      const { granted, revoked } = this.#temporalIndex.write(
-        at,
-        userId,
-        effectivePermissions(old, userId, projectId),
-        effectivePermissions(next, userId, projectId),
-      );
+      const held =
+        this.#memberGrants.get(teamId, userId, projectId) ?? this.#heldBefore(old, teamId, userId, projectId);
+      const holds = grantsByScope(effectivePermissions(next, userId, projectId));
+      this.#memberGrants.set(teamId, userId, projectId, holds);
+      const { granted, revoked } = this.#temporalIndex.write(at, userId, held, holds);
       if (userId !== subject && !granted.length && !revoked.length) continue;
       entry ??= memberEventOf(recorded, event);
       this.#memberHistory.write(entry, at, userId, granted, revoked);
     }
+    // Before the state moves on: a row that fails to be written fails the event.
+    if (flush) this.#flush();
     this.#teamStates.set(teamId, { state: next, revision: recorded.revision, lastMs: atMs });
   }
 }

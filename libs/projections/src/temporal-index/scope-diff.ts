@@ -29,8 +29,14 @@ function sameVia(a: readonly Via[], b: readonly Via[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const left = a[i] as Record<string, unknown>;
     const right = b[i] as Record<string, unknown>;
-    const keys = Object.keys(left);
-    if (keys.length !== Object.keys(right).length || keys.some((key) => left[key] !== right[key])) return false;
+    // Counted with for…in: no key arrays allocated on this hot path.
+    let keys = 0;
+    for (const key in left) {
+      if (left[key] !== right[key]) return false;
+      keys++;
+    }
+    for (const _key in right) keys--;
+    if (keys !== 0) return false;
   }
   return true;
 }

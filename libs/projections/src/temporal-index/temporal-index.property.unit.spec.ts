@@ -13,6 +13,7 @@ import {
 } from '@access-audit/domain';
 import { asRecorded, compareSequence, TeamHistory, type CommandBody } from '../../../../test/fixtures/team-history';
 import { AccessQueries } from '../access-queries';
+import type { PermissionRef } from '../model';
 import { digestReadModels } from '../digest';
 import { AccessProjection } from '../projection/projection';
 import { openReadModelDatabase } from '../schema';
@@ -326,6 +327,86 @@ describe('temporal index (property)', () => {
           }
           projection.apply(recorded);
           expect(digestReadModels(db)).toEqual(digestReadModels(once.db));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('member history and the change feed equal the diff of effectivePermissions at each event, however the log is cut into batches', () => {
+    const setUp = (body: CommandBody): Step => ({ body, gapMs: 0, actorIsOwner: true });
+    const teamSetUp: Step[] = [
+      ...projects.map((projectId) => setUp({ type: 'CreateProject', data: { projectId, name: 'P' } })),
+      ...(['contributor', 'developer'] as const).map((role, index) =>
+        setUp({ type: 'AddMember', data: { userId: users[index + 1]!, role } }),
+      ),
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(ownerStep, step), { minLength: 10, maxLength: 60 }),
+        fc.array(fc.nat(80), { maxLength: 6 }),
+        (steps, cuts) => {
+          const generated = generate('enterprise', [...teamSetUp, ...steps]);
+          const recorded = asRecorded('t', generated.history.events);
+          const { db, queries } = project_(generated);
+          // The same log again, delivered in batches cut at random points.
+          const cutDb = openReadModelDatabase(':memory:');
+          const cutProjection = new AccessProjection(cutDb, compareSequence);
+          const bounds = [...new Set([0, ...cuts.map((cut) => Math.min(cut, recorded.length)), recorded.length])].sort(
+            (a, b) => a - b,
+          );
+          for (let i = 1; i < bounds.length; i++) cutProjection.apply(recorded.slice(bounds[i - 1], bounds[i]));
+          expect(digestReadModels(cutDb)).toEqual(digestReadModels(db));
+          const cutQueries = new AccessQueries(cutProjection);
+
+          const refs = (state: TeamState, userId: string) =>
+            new Set(effectivePermissions(state, userId).map((g) => `${g.projectId ?? '-'} ${g.permission}`));
+          const expectedFeed: string[] = [];
+          const expectedHistory = new Map<string, string[]>(users.map((userId) => [userId, []]));
+          let state: TeamState = initialTeamState();
+          generated.history.events.forEach((event, index) => {
+            const before = state;
+            state = evolve(state, event);
+            const position = recorded[index]!.position;
+            const data = event.data as { userId?: string; ownerId?: string };
+            const subject = event.type === 'TeamCreated' ? data.ownerId : data.userId;
+            for (const userId of users) {
+              const held = refs(before, userId);
+              const holds = refs(state, userId);
+              const granted = [...holds].filter((ref) => !held.has(ref)).sort();
+              const revoked = [...held].filter((ref) => !holds.has(ref)).sort();
+              for (const ref of revoked) expectedFeed.push(`${position} ${userId} revoked ${ref}`);
+              for (const ref of granted) expectedFeed.push(`${position} ${userId} granted ${ref}`);
+              if (granted.length || revoked.length || userId === subject)
+                expectedHistory
+                  .get(userId)!
+                  .push(`${position} ${event.type} +${granted.join(',')} -${revoked.join(',')}`);
+            }
+          });
+          for (const answers of [queries, cutQueries]) {
+            const feed = answers
+              .changes({ limit: 1_000_000 })
+              .changes.map((c) => `${c.position} ${c.userId} ${c.change} ${c.projectId ?? '-'} ${c.permission}`);
+            const byEventAndMember = (lines: string[]) =>
+              lines
+                .map((line) => line.split(' '))
+                .sort((a, b) => Number(a[0]) - Number(b[0]) || (a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : 0))
+                .map((parts) => parts.slice(0, 2).join(' '));
+            // Log order, then member order within an event.
+            expect(feed.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(byEventAndMember(feed));
+            expect([...feed].sort()).toEqual([...expectedFeed].sort());
+            for (const userId of users) {
+              const history = answers.memberHistory('t', userId).map((entry) => {
+                const list = (refs: PermissionRef[]) =>
+                  refs
+                    .map((ref) => `${ref.projectId ?? '-'} ${ref.permission}`)
+                    .sort()
+                    .join(',');
+                return `${entry.position} ${entry.type} +${list(entry.granted)} -${list(entry.revoked)}`;
+              });
+              expect(history).toEqual(expectedHistory.get(userId));
+            }
+          }
         },
       ),
       { numRuns: 60 },

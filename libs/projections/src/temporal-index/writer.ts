@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import type { EffectivePermission, Permission, Via } from '@access-audit/domain';
 import type { PermissionRef } from '../model';
 import { OPEN_END } from '../schema';
-import { grantsByScope, missingFrom, sameGrants } from './scope-diff';
+import { BulkRows, InternedText } from '../projection/bulk-rows';
+import type { GrantsByScope } from '../projection/member-grants';
+import { missingFrom, sameGrants } from './scope-diff';
 
 /** What a `grant_sets` row holds: [[permission, via], ...]. */
 export type StoredGrantSet = Array<[Permission, Via[]]>;
@@ -26,27 +28,53 @@ export interface GrantChanges {
   revoked: PermissionRef[];
 }
 
-/** Grant set ids remembered from committed rows; forgotten wholesale beyond this many (they are looked up again). */
-const grantSetCacheSize = 50_000;
+type KnownSets = Map<string, Array<{ grants: readonly EffectivePermission[]; id: number }>>;
+/** Hints of grant lists remembered across batches; beyond this many, only the last batch's are kept. */
+const knownSetHints = 10_000;
+
+/** An interval this batch opened, not yet written: inserted at the end of the batch, closed or still open. */
+interface OpenInterval {
+  teamId: string;
+  userId: string;
+  scope: string;
+  fromMs: number;
+  grantsId: number;
+  fromPosition: string;
+}
+
+const intervalColumns = [
+  'team_id',
+  'user_id',
+  'project_id',
+  'from_ms',
+  'to_ms',
+  'grants_id',
+  'from_position',
+  'to_position',
+] as const;
 
 /**
  * The temporal index: for each member and scope (team-level, or one project), the intervals during which they held one
- * set of grants (`grant_intervals`), each distinct set stored once (`grant_sets`). Grant set ids a batch inserts are
- * remembered only once its transaction commits.
+ * set of grants (`grant_intervals`), each distinct set stored once (`grant_sets`). An interval the batch opens is kept
+ * in memory and written once at the end of the batch (`flush`), already closed when the batch ended it, so most
+ * intervals cost one row insert and no update; only intervals opened by an earlier batch are updated in place.
+ * Grant set ids a batch inserts are remembered only once its transaction commits.
  */
 export class TemporalIndexWriter {
-  readonly #grantSets = new Map<string, number>();
-  readonly #batchGrantSets = new Map<string, number>();
+  readonly #grantSets: InternedText;
+  /** Grant lists met, by a cheap hint of their content, each with its set id: most opens meet a known set. */
+  #knownSets: KnownSets = new Map();
+  /** Those met by this batch, known only once it commits. */
+  #batchSets: KnownSets = new Map();
+  /** This batch's open intervals, by team, member and scope. */
+  readonly #open = new Map<string, OpenInterval>();
+  readonly #rows: BulkRows;
   readonly #statements;
 
   constructor(db: Database.Database) {
+    this.#grantSets = new InternedText(db, 'grant_sets', 'grants_json');
+    this.#rows = new BulkRows(db, 'grant_intervals', intervalColumns);
     this.#statements = {
-      grantSetId: db.prepare<[string], number>('SELECT id FROM grant_sets WHERE grants_json = ?').pluck(),
-      insertGrantSet: db.prepare<[string]>('INSERT INTO grant_sets (grants_json) VALUES (?)'),
-      openInterval: db.prepare<[string, string, string, number, number, number, string]>(
-        'INSERT INTO grant_intervals (team_id, user_id, project_id, from_ms, to_ms, grants_id, from_position) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       // A scope's open interval is the one that starts last: one seek down the primary key.
       closeOpenInterval: db.prepare<{ to: number; position: string; team: string; user: string; project: string }>(
         'UPDATE grant_intervals SET to_ms = @to, to_position = @position ' +
@@ -62,19 +90,13 @@ export class TemporalIndexWriter {
   }
 
   /**
-   * Ends and starts the member's intervals of each scope whose grants (or their via) changed; returns the permissions
-   * gained and lost (a change of `via` alone is neither).
+   * Ends and starts the member's intervals of each scope whose grants (or their via) changed, from what they held to
+   * what they hold (by scope, in `effectivePermissions` order); returns the permissions gained and lost (a change of
+   * `via` alone is neither).
    */
-  write(
-    at: IntervalInstant,
-    userId: string,
-    before: readonly EffectivePermission[],
-    after: readonly EffectivePermission[],
-  ): GrantChanges {
+  write(at: IntervalInstant, userId: string, held: GrantsByScope, holds: GrantsByScope): GrantChanges {
     const granted: PermissionRef[] = [];
     const revoked: PermissionRef[] = [];
-    const held = grantsByScope(before);
-    const holds = grantsByScope(after);
     const unchanged = new Set<string>();
     for (const [scope, grants] of held) {
       const now = holds.get(scope);
@@ -95,60 +117,103 @@ export class TemporalIndexWriter {
     return { granted, revoked };
   }
 
-  /** Starts a batch, dropping the grant set ids an uncommitted one inserted. */
-  begin(): void {
-    this.#batchGrantSets.clear();
+  /** Inside the batch's transaction: writes the intervals the batch opened (closed or still open). */
+  flush(): void {
+    for (const open of this.#open.values()) this.#pushRow(open, OPEN_END, null);
+    this.#open.clear();
+    this.#rows.flush();
   }
 
-  /** Marks the batch so far, for `undo` to return to when one event's savepoint rolls back. */
+  /** Starts a batch, dropping what an uncommitted one collected. */
+  begin(): void {
+    this.#grantSets.begin();
+    this.#batchSets.clear();
+    this.#open.clear();
+    this.#rows.clear();
+  }
+
+  /** Marks the batch so far, for `undo` to return to when one event's savepoint rolls back (flushed after each event). */
   mark(): number {
-    return this.#batchGrantSets.size;
+    return this.#grantSets.mark();
   }
 
   undo(mark: number): void {
-    for (const json of [...this.#batchGrantSets.keys()].slice(mark)) this.#batchGrantSets.delete(json);
+    this.#grantSets.undo(mark);
+    this.#batchSets.clear();
+    this.#open.clear();
+    this.#rows.clear();
   }
 
   /** The batch's transaction committed: its grant set ids hold. */
   commit(): void {
-    for (const [json, id] of this.#batchGrantSets) this.#remember(json, id);
-    this.#batchGrantSets.clear();
+    this.#grantSets.commit();
+    if (this.#knownSets.size + this.#batchSets.size > knownSetHints) this.#knownSets = this.#batchSets;
+    else
+      for (const [hint, sets] of this.#batchSets)
+        this.#knownSets.set(hint, [...(this.#knownSets.get(hint) ?? []), ...sets]);
+    this.#batchSets = new Map();
   }
 
   /** The tables were emptied: no remembered id holds. */
   forget(): void {
-    this.#grantSets.clear();
-    this.#batchGrantSets.clear();
+    this.#grantSets.forget();
+    this.#knownSets.clear();
+    this.#batchSets.clear();
   }
 
-  #grantSetId(grants: readonly EffectivePermission[]): number {
-    const json = grantSetJson(grants);
-    const known = this.#grantSets.get(json) ?? this.#batchGrantSets.get(json);
-    if (known !== undefined) return known;
-    // Not in this batch, so a row found here was committed before it.
-    const stored = this.#statements.grantSetId.get(json);
-    if (stored !== undefined) {
-      this.#remember(json, stored);
-      return stored;
+  /** The id of the grant set, compared with the lists met before (no JSON) and only written out when new. */
+  #grantSetId(scope: string, grants: readonly EffectivePermission[]): number {
+    let vias = 0;
+    for (const grant of grants) vias = vias * 31 + grant.via.length;
+    const hint = `${scope}\u0000${grants.length}\u0000${vias}\u0000${grants[0]!.permission}\u0000${grants[grants.length - 1]!.permission}`;
+    for (const candidate of this.#knownSets.get(hint) ?? [])
+      if (sameGrants(candidate.grants, grants)) return candidate.id;
+    let known = this.#batchSets.get(hint);
+    if (known) {
+      for (const candidate of known) if (sameGrants(candidate.grants, grants)) return candidate.id;
+    } else {
+      this.#batchSets.set(hint, (known = []));
     }
-    const id = Number(this.#statements.insertGrantSet.run(json).lastInsertRowid);
-    this.#batchGrantSets.set(json, id);
+    const id = this.#grantSets.id(grantSetJson(grants));
+    known.push({ grants, id });
     return id;
   }
 
-  #remember(json: string, id: number): void {
-    if (this.#grantSets.size >= grantSetCacheSize) this.#grantSets.clear();
-    this.#grantSets.set(json, id);
+  #pushRow(open: OpenInterval, toMs: number, toPosition: string | null): void {
+    this.#rows.values.push(
+      open.teamId,
+      open.userId,
+      open.scope,
+      open.fromMs,
+      toMs,
+      open.grantsId,
+      open.fromPosition,
+      toPosition,
+    );
   }
 
   #openInterval(at: IntervalInstant, userId: string, scope: string, grants: readonly EffectivePermission[]): void {
-    const id = this.#grantSetId(grants);
-    this.#statements.openInterval.run(at.teamId, userId, scope, at.atMs, OPEN_END, id, at.position);
+    const grantsId = this.#grantSetId(scope, grants);
+    this.#open.set(intervalKey(at.teamId, userId, scope), {
+      teamId: at.teamId,
+      userId,
+      scope,
+      fromMs: at.atMs,
+      grantsId,
+      fromPosition: at.position,
+    });
   }
 
   #closeInterval(at: IntervalInstant, userId: string, scope: string): void {
-    // An interval that would end at the instant it began held at no instant (events sharing one timestamp): drop it.
-    // Only possible when the team's previous event had this very instant.
+    const key = intervalKey(at.teamId, userId, scope);
+    const open = this.#open.get(key);
+    if (open) {
+      this.#open.delete(key);
+      // An interval that would end at the instant it began held at no instant (events sharing one timestamp): no row.
+      if (open.fromMs !== at.atMs) this.#pushRow(open, at.atMs, at.position);
+      return;
+    }
+    // Opened by an earlier batch. At the instant it began (only when the team's previous event had this very instant): drop it.
     if (
       at.sameInstant &&
       this.#statements.deleteOpenIntervalFrom.run(at.teamId, userId, scope, at.atMs).changes === 1
@@ -165,3 +230,5 @@ export class TemporalIndexWriter {
     if (closed.changes !== 1) throw new Error(`no open interval for ${at.teamId}/${userId}/${scope || '-'}`);
   }
 }
+
+const intervalKey = (teamId: string, userId: string, scope: string): string => `${teamId}\u0000${userId}\u0000${scope}`;
