@@ -14,7 +14,8 @@ set -euo pipefail
 log() { echo "postgres.sh: $*" >&2; }
 
 as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -n -u postgres -- "$@"; fi
+  # From /, since the postgres user may not enter the caller's folder (psql warns on every call otherwise).
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else (cd / && sudo -n -u postgres -- "$@"); fi
 }
 
 if ! command -v pg_lsclusters >/dev/null 2>&1; then
