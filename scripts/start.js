@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm start`: builds when dist/ is missing or older than a source file (apps/, libs/, tsconfig*.json, package.json),
+ * `npm start`: builds (the API and the console) when dist/ is missing or older than a source file (apps/, libs/, tsconfig*.json, package.json),
  * then serves the API (dist/apps/api/src/main.js). `ensureBuilt()` is shared with scripts/cli.js.
  */
 'use strict';
@@ -22,7 +22,7 @@ function newestSourceTime() {
       const path = join(dir, entry.name);
       if (notBuilt.test(path)) continue;
       if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+      else if (/\.(ts|tsx|css|html)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
   for (const dir of sourceDirs) if (existsSync(join(root, dir))) visit(join(root, dir));

@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { LogLevel } from '@nestjs/common';
 import { AppModule } from './app.module';
+import { installConsole } from './console/console-site';
 import { type ApiConfig, ensureDataDir } from '@access-audit/config';
 import { RouteMethods } from './http/allowed-methods';
 import { answerClientError, answerFrameworkError } from './http/framework-errors';
@@ -21,6 +22,8 @@ export interface CreateApiAppOptions {
    * @fastify/static, whose ESM-only dependency (content-disposition 3) Node loads but Jest's module system cannot.
    */
   docsUi?: boolean;
+  /** The reviewer console's build (index.html and assets/); default: dist/console, where `npm run build` writes it. */
+  consoleDir?: string;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function createApiApp(
   fastify.decorate('routeMethods', routeMethods);
   fastify.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
   installSynchronousRoutes(app);
+  installConsole(fastify, options.consoleDir);
   const metrics = app.get(MetricsService);
   // Callback hooks: an async one costs every request a promise.
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   const logger = new Logger('access-audit');
   logger.log(`API listening on ${url} (event store: ${describeStore(config.eventStore)})`);
+  logger.log(`Reviewer console: ${url}/ (sign in with an access token)`);
   logger.log(`OpenAPI docs: ${url}/docs`);
   logger.log(
     config.auth.kind === 'hs256'

@@ -11,6 +11,7 @@ import type { ServerResponse } from 'node:http';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { isConsoleRoute } from '../../../apps/api/src/console/console-site';
 
 /** One answer as it left the server: the bytes written, whatever wrote them (send, a piped stream or a hijacked SSE). */
 export interface RecordedAnswer {
@@ -131,7 +132,8 @@ export function conformanceProblems(document: OpenApiDocument, answers: readonly
   // One line per distinct problem, with the first request that showed it.
   const problems = new Map<string, string>();
   for (const answer of answers) {
-    if (answer.route === undefined || documentRoutes.test(answer.route)) continue;
+    // The document and the reviewer console's pages and assets are not API operations.
+    if (answer.route === undefined || documentRoutes.test(answer.route) || isConsoleRoute(answer.route)) continue;
     const path = answer.route.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const where = `${answer.method} ${path} → ${answer.status}`;
     const report = (problem: string): void => {

@@ -66,13 +66,19 @@ export interface StartTestApiOptions {
   dataDir?: string;
   /** Extra environment for `loadApiConfig` (e.g. `EVENT_STORE: 'memory:'`). */
   env?: NodeJS.ProcessEnv;
+  /** The reviewer console's build to serve (see CreateApiAppOptions.consoleDir). */
+  consoleDir?: string;
 }
 
 export async function startTestApi(options: StartTestApiOptions = {}): Promise<TestApi> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), tempPrefix));
   const config: ApiConfig = { ...loadApiConfig({ DATA_DIR: dataDir, ...options.env }), port: 0 };
   // No Swagger UI under Jest (see CreateApiAppOptions.docsUi); /docs-json is served as in production.
-  const app = await createApiApp(config, { logger: ['error', 'fatal'], docsUi: false });
+  const app = await createApiApp(config, {
+    logger: ['error', 'fatal'],
+    docsUi: false,
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
+  });
   const answers = recordAnswers(app.getHttpAdapter().getInstance());
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

@@ -1,0 +1,123 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { problem, problemContentType, problemTypes } from '../http/problem';
+
+/**
+ * The reviewer console (apps/console, built by `npm run build` into dist/console), served by the API itself: the page at
+ * `/` and at each of its deep links, its files under `/assets/`. Not API routes: they are left out of the OpenAPI
+ * document. The build is read into memory once at start (a fixed set of files, so no request names a path on disk).
+ */
+
+/** Console pages: `/`, the sign-in form and every view under `/teams` (the API itself lives under `/v1`). */
+const pageRoutes = ['/', '/sign-in', '/teams', '/teams/*'] as const;
+const assetRoute = '/assets/*';
+
+/** Whether a Fastify route template is one of the console's (for the OpenAPI conformance check, which skips them). */
+export function isConsoleRoute(route: string): boolean {
+  return route === assetRoute || (pageRoutes as readonly string[]).includes(route);
+}
+
+// Scripts and styles from this origin only: no inline script, no eval, nothing framed, forms post here only.
+export const consoleContentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+interface ConsoleFile {
+  contentType: string;
+  body: Buffer;
+  /** Present when gzip makes it smaller. */
+  gzipped?: Buffer;
+}
+
+/** Where `npm run build` puts the console, from this file in dist/apps/api/src/console or in apps/api/src/console. */
+export function defaultConsoleDir(): string {
+  const up = join(__dirname, '..', '..', '..', '..');
+  return (
+    [join(up, 'console'), join(up, 'dist', 'console')].find((dir) => existsSync(join(dir, 'index.html'))) ??
+    join(up, 'console')
+  );
+}
+
+function loadFile(path: string): ConsoleFile {
+  const body = readFileSync(path);
+  const contentType = contentTypes[extname(path)] ?? 'application/octet-stream';
+  const compressible = /^(text\/|application\/json|image\/svg)/.test(contentType);
+  const gzipped = compressible ? gzipSync(body, { level: 9 }) : undefined;
+  return { contentType, body, ...(gzipped && gzipped.length < body.length ? { gzipped } : {}) };
+}
+
+function loadAssets(dir: string): Map<string, ConsoleFile> {
+  const assets = new Map<string, ConsoleFile>();
+  const visit = (folder: string, prefix: string): void => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) visit(path, `${prefix}${name}/`);
+      else assets.set(`${prefix}${name}`, loadFile(path));
+    }
+  };
+  if (existsSync(dir)) visit(dir, '');
+  return assets;
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, file: ConsoleFile, cacheControl: string): FastifyReply {
+  void reply
+    .header('Content-Type', file.contentType)
+    .header('Cache-Control', cacheControl)
+    .header('Content-Security-Policy', consoleContentSecurityPolicy)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Referrer-Policy', 'no-referrer')
+    .header('Vary', 'Accept-Encoding');
+  const acceptsGzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+  if (file.gzipped && acceptsGzip) return reply.header('Content-Encoding', 'gzip').send(file.gzipped);
+  return reply.send(file.body);
+}
+
+function sendProblem(reply: FastifyReply, status: 404 | 503, detail: string): FastifyReply {
+  const type = status === 404 ? problemTypes.notFound : problemTypes.unavailable;
+  return reply
+    .code(status)
+    .type(problemContentType)
+    .send(JSON.stringify(problem(status, type, detail)));
+}
+
+/** Registers the console's routes on the API's Fastify instance; `dir` holds the build (index.html and assets/). */
+export function installConsole(fastify: FastifyInstance, dir: string = defaultConsoleDir()): void {
+  const indexPath = join(dir, 'index.html');
+  const page = existsSync(indexPath) ? loadFile(indexPath) : undefined;
+  const assets = loadAssets(join(dir, 'assets'));
+  const notBuilt = `the console is not built (no ${indexPath}): run npm run build`;
+
+  // Every deep link answers the same page; the console routes it in the browser (history API).
+  const answerPage = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    page ? send(request, reply, page, 'no-cache') : sendProblem(reply, 503, notBuilt);
+  for (const url of pageRoutes) fastify.get(url, answerPage);
+
+  fastify.get<{ Params: { '*': string } }>(assetRoute, (request, reply) => {
+    const asset = assets.get(request.params['*']);
+    if (asset) return send(request, reply, asset, 'public, max-age=31536000, immutable');
+    return sendProblem(reply, 404, page ? 'no such console asset' : notBuilt);
+  });
+}
