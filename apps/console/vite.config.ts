@@ -9,6 +9,12 @@ export default defineConfig({
   root: here,
   base: '/',
   plugins: [react()],
+  // The policy table is plain data with no imports: the console reads permission names from it, not from a copy.
+  resolve: {
+    alias: {
+      '@access-audit/policy': fileURLToPath(new URL('../../libs/domain/src/policy/policy.ts', import.meta.url)),
+    },
+  },
   build: {
     outDir: fileURLToPath(new URL('../../dist/console', import.meta.url)),
     emptyOutDir: true,

@@ -3,26 +3,10 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { segment, viaInWords, type ProjectAccess, type TeamView } from '../api';
 import { useApi } from '../use-api';
 import { Refusal } from './Refusal';
+import { projectPermissions } from '@access-audit/policy';
 
-// Project permissions of POLICY.md, offered as suggestions; any name may be typed.
-const permissions = [
-  'project.view',
-  'project.env.view',
-  'project.logs.view',
-  'project.deploy.preview',
-  'project.deploy.production',
-  'project.deploy.production.cli',
-  'project.env.preview.manage',
-  'project.env.production.manage',
-  'project.environments.manage',
-  'project.domains.manage',
-  'project.settings.manage',
-  'project.integrations.manage',
-  'project.delete',
-  'project.protection.manage',
-  'project.firewall.manage',
-  'project.members.manage',
-];
+// The project permissions of POLICY.md, from the policy table itself, offered as suggestions; any name may be typed.
+const permissions = projectPermissions;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
