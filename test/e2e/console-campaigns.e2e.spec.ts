@@ -45,8 +45,8 @@ interface ActiveElement {
     const watch = (page: Page): Page => {
       page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
       page.on('console', (message) => {
-        // The refusal the test provokes (403) and the browser's own favicon request are logged as failed loads.
-        const expected = /status of 403/.test(message.text()) || message.location().url.endsWith('/favicon.ico');
+        // The refusals the test provokes (403, 422) and the browser's own favicon request are logged as failed loads.
+        const expected = /status of 4(03|22)/.test(message.text()) || message.location().url.endsWith('/favicon.ico');
         if (message.type() === 'error' && !expected)
           pageProblems.push(`console error: ${message.text()} ${message.location().url}`);
       });
@@ -208,5 +208,50 @@ interface ActiveElement {
       expect(team.members.find((member) => member.userId === 'bob')?.projectRoles).toEqual({});
       await page.close();
     }, 30_000);
+
+    it('an owner starts a campaign from the form, told in words when the API refuses it, and opens one by id', async () => {
+      const page = watch(await browser.context.newPage());
+      await page.goto(`${api.baseUrl}/sign-in?next=${encodeURIComponent(`/teams/${TEAM}/access-reviews`)}`);
+      await page.getByLabel('Access token').fill(await api.token('alice'));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${api.baseUrl}/teams/${TEAM}/access-reviews`);
+      await page.getByRole('link', { name: 'Q1 <b>review</b>', exact: true }).waitFor();
+
+      const start = page.getByRole('form', { name: 'Start a campaign' });
+      await start.getByLabel('Name').fill('Q2 review');
+      await start.getByLabel(/^Reviewers/).fill('rita, zed');
+      // Berlin is UTC+1 in December: the local time picked is an hour ahead of the instant sent.
+      await start.getByLabel(/^Due/).fill('2031-12-01T10:30');
+      const before = await api.teamRevision(TEAM);
+      await start.getByRole('button', { name: 'Start campaign' }).click();
+      const refusal = start.getByRole('alert');
+      await refusal.waitFor();
+      await expect(refusal.textContent()).resolves.toMatch(
+        /^Every reviewer must be a member of the team\. \(.*rule access-review\.reviewers-are-members\)$/,
+      );
+      expect(await api.teamRevision(TEAM)).toBe(before);
+
+      await start.getByLabel(/^Reviewers/).fill('rita');
+      await start.getByRole('button', { name: 'Start campaign' }).click();
+      await page.waitForURL(new RegExp(`/teams/${TEAM}/access-reviews/(?!${reviewId})[^/]+$`));
+      const started = decodeURIComponent(page.url().split('/').pop()!);
+      await page.getByRole('heading', { level: 1, name: /^Q2 review/ }).waitFor();
+      const campaign = (await alice.get(`/v1/teams/${TEAM}/access-reviews/${started}`).expect(200)).body as object;
+      expect(campaign).toMatchObject({
+        name: 'Q2 review',
+        reviewerIds: ['rita'],
+        dueAt: '2031-12-01T09:30:00.000Z',
+        status: 'open',
+      });
+
+      // Opening a campaign by its id, from the list page.
+      await page.goto(`${api.baseUrl}/teams/${TEAM}/access-reviews`);
+      await page.getByLabel('Campaign id').fill(reviewId);
+      await page.getByRole('button', { name: 'Open campaign' }).click();
+      await page.waitForURL(`${api.baseUrl}/teams/${TEAM}/access-reviews/${reviewId}`);
+      await page.getByRole('heading', { level: 1, name: /^Q1 <b>review<\/b>/ }).waitFor();
+      await screenshot(page, 'campaigns');
+      await page.close();
+    }, 20_000);
   },
 );
