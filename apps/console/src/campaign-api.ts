@@ -124,15 +124,12 @@ export async function postJson<T>(path: string, body: object): Promise<T> {
 export async function download(path: string, fileName: string, accept: string): Promise<void> {
   const blob = await (await call(path, {}, accept)).blob();
   const url = URL.createObjectURL(blob);
-  try {
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    document.body.append(link);
-    link.click();
-    link.remove();
-  } finally {
-    // The click has handed the blob to the download by now; a later revoke keeps slow browsers safe.
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoked a little later: the browser reads the blob after the click returns.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
