@@ -2,6 +2,8 @@ import type { ReactNode } from 'react';
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { currentToken, readToken, signOut } from './session';
 import { AccessView } from './views/AccessView';
+import { CampaignView } from './views/CampaignView';
+import { Campaigns } from './views/Campaigns';
 import { SignIn } from './views/SignIn';
 import { TeamView } from './views/TeamView';
 import { Teams } from './views/Teams';
@@ -32,6 +34,22 @@ export function App() {
         element={
           <SignedIn>
             <AccessView />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/teams/:teamId/access-reviews"
+        element={
+          <SignedIn>
+            <Campaigns />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/teams/:teamId/access-reviews/:reviewId"
+        element={
+          <SignedIn>
+            <CampaignView />
           </SignedIn>
         }
       />
