@@ -3,7 +3,14 @@ import { Link, useParams } from 'react-router';
 import { segment, type TeamView } from '../api';
 import { useApi } from '../use-api';
 import { AdminActions } from './AdminActions';
-import { stateInWords, timelineOf, type HistoryEntry, type MemberHistory, type Timeline } from './member-timeline';
+import {
+  drawnSpans,
+  stateInWords,
+  timelineOf,
+  type HistoryEntry,
+  type MemberHistory,
+  type Timeline,
+} from './member-timeline';
 import { Refusal } from './Refusal';
 
 const pageSize = 100;
@@ -79,12 +86,14 @@ function HeldPicture({ timeline }: { timeline: Timeline }) {
           <li key={lane.scope} className="lane">
             <span className="lane-scope">{lane.scope}</span>
             <span className="lane-track">
-              {lane.spans.map((span, index) => {
-                const words = `${span.held}, from ${new Date(span.from).toISOString()} to ${new Date(span.to).toISOString()}`;
+              {drawnSpans(lane.spans, start, end).map((span, index) => {
+                const period = `from ${new Date(span.from).toISOString()} to ${new Date(span.to).toISOString()}`;
+                const words =
+                  span.holdings === 1 ? `${span.held}, ${period}` : `${span.holdings} holdings in turn, ${period}`;
                 return (
                   <span
                     key={index}
-                    className="held-span"
+                    className={span.holdings === 1 ? 'held-span' : 'held-span dense'}
                     title={words}
                     style={{
                       left: percent((span.from - start) / width),
@@ -92,7 +101,7 @@ function HeldPicture({ timeline }: { timeline: Timeline }) {
                     }}
                   >
                     <span className="visually-hidden">{words}</span>
-                    <span aria-hidden="true">{span.held}</span>
+                    <span aria-hidden="true">{span.holdings === 1 ? span.held : `${span.holdings} holdings`}</span>
                   </span>
                 );
               })}

@@ -120,3 +120,27 @@ export function stateInWords(state: unknown): string {
   );
   return parts.length ? parts.join(', ') : 'none';
 }
+
+/** A bar of the picture: one holding, or several too short to tell apart at this scale. */
+export interface DrawnSpan extends HeldSpan {
+  holdings: number;
+}
+
+/**
+ * The spans of a lane as drawn: consecutive spans (and the gaps between them) each shorter than `minFraction` of the axis
+ * merge into one bar that says how many holdings it stands for, so ten thousand changes draw a few hundred bars.
+ */
+export function drawnSpans(spans: readonly HeldSpan[], start: number, end: number, minFraction = 0.004): DrawnSpan[] {
+  const min = Math.max(end - start, 1) * minFraction;
+  const drawn: DrawnSpan[] = [];
+  for (const span of spans) {
+    const last = drawn[drawn.length - 1];
+    const short = span.to - span.from < min;
+    if (last && short && last.to - last.from < min * 2 && span.from - last.to < min) {
+      drawn[drawn.length - 1] = { from: last.from, to: span.to, held: last.held, holdings: last.holdings + 1 };
+    } else {
+      drawn.push({ ...span, holdings: 1 });
+    }
+  }
+  return drawn;
+}
