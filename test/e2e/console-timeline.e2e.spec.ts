@@ -209,6 +209,32 @@ const asRow = (c: PermissionChange) =>
       await page.close();
     }, 30_000);
 
+    it('previews revoking a group as the API does, and Cancel leaves the team as it was', async () => {
+      // A contributor gains project creation from the group and nothing else holds it.
+      const granted = await alice.put('/v1/teams/globex/members/bob/permission-groups/create_project').expect(200);
+      await alice
+        .get(`/v1/teams/globex?minPosition=${encodeURIComponent(granted.body.position as string)}`)
+        .expect(200);
+      const page = await openSignedIn('alice', '/teams/globex/members/bob');
+      const path = '/v1/teams/globex/members/bob/permission-groups/create_project';
+      const expected = (await alice.delete(`${path}?dryRun=true`).expect(200)).body as {
+        permissionChanges: PermissionChange[];
+      };
+      expect(expected.permissionChanges.length).toBeGreaterThan(0);
+      const revision = await api.teamRevision('globex');
+      await page.getByRole('button', { name: 'Preview revoking group create_project' }).click();
+      const rows = page.locator('section.impact-preview table.permission-changes tbody tr');
+      await rows.first().waitFor();
+      const shown = await rows.evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').join(' | ')),
+      );
+      expect(shown.sort()).toEqual(expected.permissionChanges.map(asRow).sort());
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await expect(page.locator('section.impact-preview').count()).resolves.toBe(0);
+      expect(await api.teamRevision('globex')).toBe(revision);
+      await page.close();
+    }, 30_000);
+
     it('says in words which permission or policy rule refuses a preview', async () => {
       const asCarol = await openSignedIn('carol', '/teams/globex/members/bob');
       await asCarol.getByRole('button', { name: 'Preview removal from the team' }).click();
