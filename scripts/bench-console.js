@@ -33,3 +33,6 @@ if (gzip > budgetBytes) {
   console.error(`over budget by ${kb(gzip - budgetBytes)}`);
   process.exit(1);
 }
+
+// The member timeline of 10,000 changes, rendered in Chromium, against its budget (1 s).
+require('./bench-console-timeline');

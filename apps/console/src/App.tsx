@@ -4,6 +4,7 @@ import { currentToken, readToken, signOut } from './session';
 import { AccessView } from './views/AccessView';
 import { CampaignView } from './views/CampaignView';
 import { Campaigns } from './views/Campaigns';
+import { MemberView } from './views/MemberView';
 import { SignIn } from './views/SignIn';
 import { TeamView } from './views/TeamView';
 import { Teams } from './views/Teams';
@@ -50,6 +51,14 @@ export function App() {
         element={
           <SignedIn>
             <CampaignView />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/teams/:teamId/members/:userId"
+        element={
+          <SignedIn>
+            <MemberView />
           </SignedIn>
         }
       />

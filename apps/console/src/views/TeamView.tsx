@@ -40,7 +40,9 @@ export function TeamView() {
         <tbody>
           {value.members.map((member) => (
             <tr key={member.userId}>
-              <td>{member.userId}</td>
+              <td>
+                <Link to={`/teams/${segment(teamId)}/members/${segment(member.userId)}`}>{member.userId}</Link>
+              </td>
               <td>{member.role}</td>
               <td>{member.permissionGroups.length ? member.permissionGroups.join(', ') : 'none'}</td>
               <td>
