@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { currentToken, readToken, signOut } from './session';
 import { AccessView } from './views/AccessView';
+import { AuditView } from './views/AuditView';
 import { SignIn } from './views/SignIn';
 import { TeamView } from './views/TeamView';
 import { Teams } from './views/Teams';
@@ -32,6 +33,14 @@ export function App() {
         element={
           <SignedIn>
             <AccessView />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/teams/:teamId/audit"
+        element={
+          <SignedIn>
+            <AuditView />
           </SignedIn>
         }
       />

@@ -10,7 +10,7 @@ export class ApiRefusal extends Error {
   }
 }
 
-interface Problem {
+export interface Problem {
   title?: string;
   detail?: string;
   permission?: string;
@@ -18,7 +18,7 @@ interface Problem {
   errors?: { field?: string; rule?: string; message?: string }[];
 }
 
-function inWords(status: number, problem: Problem): string {
+export function inWords(status: number, problem: Problem): string {
   const detail = problem.detail ?? problem.title ?? `the API answered ${status}`;
   if (status === 401) return `Your access token was refused (${detail}). Sign in again with a valid token.`;
   if (status === 403 && problem.permission)

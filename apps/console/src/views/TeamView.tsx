@@ -88,6 +88,10 @@ export function TeamView() {
         </table>
       )}
 
+      <p>
+        <Link to={`/teams/${segment(teamId)}/audit`}>Audit log</Link>
+      </p>
+
       <h2>Who can do what</h2>
       <AccessForm teamId={teamId} projects={value.projects} />
 
