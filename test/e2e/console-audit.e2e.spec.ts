@@ -6,6 +6,8 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { auditStreamId } from '@access-audit/audit';
+import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { buildConsole } from './console/build-console';
 import { chromiumSkipReason, launchChromium, type Browser } from './console/chromium';
@@ -47,7 +49,7 @@ interface Entry {
     };
     /** The entry ids the page's table shows, in order, once it has settled on `expectedCount` rows. */
     const shownIds = async (expectedCount: number): Promise<string[]> => {
-      await page.locator(`table.audit-entries tbody tr >> nth=${expectedCount - 1}`).waitFor();
+      await page.locator(`table.audit-entries tbody tr >> nth=${expectedCount - 1}`).waitFor({ timeout: 5000 });
       return page
         .locator('table.audit-entries tbody tr')
         .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entry-id') ?? ''));
@@ -211,6 +213,39 @@ interface Entry {
       expect(await cell.count()).toBe(1);
       expect(await page.locator('main img, main script').count()).toBe(0);
       expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    }, 20_000);
+
+    // Last: it breaks the chain for good.
+    it('shows where the chain breaks when an entry was altered in the store', async () => {
+      const db = new Database(join(api.config.dataDir, 'events.db'));
+      let altered: { sequence: number; id: string };
+      try {
+        const rows = db
+          .prepare<[string], { position: number; data: string }>(
+            'SELECT position, data FROM events WHERE stream_id = ? ORDER BY revision',
+          )
+          .all(auditStreamId('acme'));
+        const row = rows.find((r) => (JSON.parse(r.data) as { sequence?: number; kind?: string }).sequence === 5)!;
+        altered = JSON.parse(row.data) as { sequence: number; id: string };
+        db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+          row.data.replace('"actor":"alice"', '"actor":"alicd"'),
+          row.position,
+        );
+      } finally {
+        db.close();
+      }
+      const verified = (await alice.get('/v1/teams/acme/audit/verify').expect(200)).body as {
+        valid: boolean;
+        break: { sequence: number; reason: string };
+      };
+      expect(verified).toMatchObject({ valid: false, break: { sequence: altered.sequence } });
+      await page.goto(`${api.baseUrl}/teams/acme/audit`);
+      const verdict = page.getByTestId('verdict');
+      await verdict.waitFor();
+      await expect(verdict.textContent()).resolves.toBe(
+        `Broken at entry ${altered.sequence} (entry): ${verified.break.reason}`,
+      );
+      await page.screenshot({ path: join(artifacts, 'audit-broken.png'), fullPage: true });
     }, 20_000);
   },
 );
