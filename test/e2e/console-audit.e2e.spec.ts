@@ -47,13 +47,20 @@ interface Entry {
       } while (cursor !== null);
       return entries;
     };
-    /** The entry ids the page's table shows, in order, once it has settled on `expectedCount` rows. */
-    const shownIds = async (expectedCount: number): Promise<string[]> => {
-      await page.locator(`table.audit-entries tbody tr >> nth=${expectedCount - 1}`).waitFor({ timeout: 5000 });
-      return page
-        .locator('table.audit-entries tbody tr')
-        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entry-id') ?? ''));
+    /**
+     * The entry ids the page's table shows, in order: once they are `expected`, or what it shows after 5 s (a view
+     * that was just asked for another selection may still show the previous one for a moment).
+     */
+    const shownIds = async (expected: string[]): Promise<string[]> => {
+      const rows = page.locator('table.audit-entries tbody tr');
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-entry-id') ?? ''));
+        if (shown.join() === expected.join() || Date.now() > deadline) return shown;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     };
+    const idsOf = (entries: Entry[]) => entries.map((entry) => entry.id);
 
     beforeAll(async () => {
       mkdirSync(artifacts, { recursive: true });
@@ -78,10 +85,10 @@ interface Entry {
       page = await browser.context.newPage();
       page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
       page.on('console', (message) => {
-        // The console has no favicon (the browser asks for one on its own).
+        // Refusals the tests ask for are logged by the browser; the console has no favicon (the browser asks on its own).
         const url = message.location().url;
-        if (message.type() === 'error' && !url.endsWith('/favicon.ico'))
-          pageProblems.push(`console error: ${message.text()} ${url}`);
+        const expected = /status of 40[0134]\b/.test(message.text()) || url.endsWith('/favicon.ico');
+        if (message.type() === 'error' && !expected) pageProblems.push(`console error: ${message.text()} ${url}`);
       });
       await page.goto(`${api.baseUrl}/sign-in`);
       await page.getByLabel('Access token').fill(await api.token('alice'));
@@ -109,7 +116,7 @@ interface Entry {
       const expected = await apiEntries(query.toString());
       expect(expected.length).toBeGreaterThan(1);
       await page.goto(`${api.baseUrl}/teams/acme/audit?${query.toString()}`);
-      expect(await shownIds(expected.length)).toEqual(expected.map((entry) => entry.id));
+      expect(await shownIds(idsOf(expected))).toEqual(idsOf(expected));
       // The form shows the filters of the URL.
       await expect(page.getByLabel('Actor').inputValue()).resolves.toBe('alice');
       await expect(page.getByLabel('Action or prefix').inputValue()).resolves.toBe('team.member');
@@ -124,7 +131,7 @@ interface Entry {
       expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ actor: 'alice', subject: 'carol' });
       const carol = await apiEntries('actor=alice&subject=carol');
       expect(carol.length).toBeGreaterThan(1);
-      expect(await shownIds(carol.length)).toEqual(carol.map((entry) => entry.id));
+      expect(await shownIds(idsOf(carol))).toEqual(idsOf(carol));
       await page.screenshot({ path: join(artifacts, 'audit-filtered.png'), fullPage: true });
     }, 30_000);
 
@@ -132,14 +139,15 @@ interface Entry {
       const all = await apiEntries('limit=1000');
       expect(all.length).toBeGreaterThan(6);
       await page.goto(`${api.baseUrl}/teams/acme/audit?limit=3`);
-      await shownIds(3);
+      expect(await shownIds(idsOf(all.slice(0, 3)))).toEqual(idsOf(all.slice(0, 3)));
       for (let shown = 3; shown < all.length; shown += 3) {
         await page.getByRole('button', { name: 'Load more' }).click();
-        await shownIds(Math.min(shown + 3, all.length));
+        const upTo = idsOf(all.slice(0, shown + 3));
+        expect(await shownIds(upTo)).toEqual(upTo);
       }
       await expect(page.getByRole('button', { name: 'Load more' }).count()).resolves.toBe(0);
-      const ids = await shownIds(all.length);
-      expect(ids).toEqual(all.map((entry) => entry.id));
+      const ids = await shownIds(idsOf(all));
+      expect(ids).toEqual(idsOf(all));
       expect(new Set(ids).size).toBe(ids.length);
       const sequences = await page.locator('table.audit-entries tbody tr td:first-child').allTextContents();
       expect(sequences).toEqual(all.map((entry) => String(entry.sequence)));
@@ -148,7 +156,8 @@ interface Entry {
     it("downloads the selection's CSV with the token in a header, byte for byte the API's CSV", async () => {
       const query = 'subject=bob&type=project';
       await page.goto(`${api.baseUrl}/teams/acme/audit?${query}`);
-      await shownIds((await apiEntries(query)).length);
+      const selected = idsOf(await apiEntries(query));
+      expect(await shownIds(selected)).toEqual(selected);
       const requested: string[] = [];
       page.on('request', (request) => requested.push(request.url()));
       const [download] = await Promise.all([
@@ -213,6 +222,26 @@ interface Entry {
       expect(await cell.count()).toBe(1);
       expect(await page.locator('main img, main script').count()).toBe(0);
       expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    }, 20_000);
+
+    it('says in words what the API refuses: a malformed filter, and a member without team.audit.view', async () => {
+      await page.goto(`${api.baseUrl}/teams/acme/audit?type=${encodeURIComponent('Not An Action')}`);
+      const refusal = page.getByRole('alert').first();
+      await refusal.waitFor();
+      await expect(refusal.textContent()).resolves.toMatch(/^The request was refused: type: /);
+
+      const bobPage = await browser.context.newPage();
+      try {
+        await bobPage.goto(`${api.baseUrl}/sign-in?next=${encodeURIComponent('/teams/acme/audit')}`);
+        await bobPage.getByLabel('Access token').fill(await api.token('bob'));
+        await bobPage.getByRole('button', { name: 'Sign in' }).click();
+        await bobPage.waitForURL(`${api.baseUrl}/teams/acme/audit`);
+        const refused = bobPage.getByRole('alert').first();
+        await refused.waitFor();
+        await expect(refused.textContent()).resolves.toMatch(/needs the permission team\.audit\.view/);
+      } finally {
+        await bobPage.close();
+      }
     }, 20_000);
 
     // Last: it breaks the chain for good.
