@@ -153,33 +153,44 @@ interface Entry {
       expect(sequences).toEqual(all.map((entry) => String(entry.sequence)));
     }, 30_000);
 
-    it("downloads the selection's CSV with the token in a header, byte for byte the API's CSV", async () => {
+    it("downloads the selection's CSV and NDJSON with the token in a header, byte for byte the API's", async () => {
       const query = 'subject=bob&type=project';
       await page.goto(`${api.baseUrl}/teams/acme/audit?${query}`);
       const selected = idsOf(await apiEntries(query));
       expect(await shownIds(selected)).toEqual(selected);
-      const requested: string[] = [];
-      page.on('request', (request) => requested.push(request.url()));
-      const [download] = await Promise.all([
-        page.waitForEvent('download'),
-        page.getByRole('button', { name: 'Download CSV' }).click(),
-      ]);
-      const saved = readFileSync((await download.path())!);
-      const expected = await alice
-        .get(`/v1/teams/acme/audit?${query}&format=csv`)
-        .buffer(true)
-        .parse((response, callback) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => callback(null, Buffer.concat(chunks)));
-        })
-        .expect(200);
-      expect(saved.equals(expected.body as Buffer)).toBe(true);
-      expect(saved.toString('utf8')).toContain('project_developer');
-      expect(download.suggestedFilename()).toBe('audit-acme.csv');
-      const fetched = requested.find((url) => url.includes('format=csv'));
-      expect(fetched).toBeDefined();
-      expect(fetched).not.toMatch(/token|Bearer|eyJ/);
+      const requested: { url: string; authorization: string | undefined }[] = [];
+      page.on('request', (request) =>
+        requested.push({ url: request.url(), authorization: request.headers()['authorization'] }),
+      );
+      for (const [format, button] of [
+        ['csv', 'Download CSV'],
+        ['ndjson', 'Download NDJSON'],
+      ] as const) {
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByRole('button', { name: button }).click(),
+        ]);
+        const saved = readFileSync((await download.path())!);
+        const expected = await alice
+          .get(`/v1/teams/acme/audit?${query}&format=${format}`)
+          .buffer(true)
+          .parse((response, callback) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => callback(null, Buffer.concat(chunks)));
+          })
+          .expect(200);
+        expect({ format, bytes: saved.toString('base64') }).toEqual({
+          format,
+          bytes: (expected.body as Buffer).toString('base64'),
+        });
+        expect(saved.toString('utf8')).toContain('project_developer');
+        expect(download.suggestedFilename()).toBe(`audit-acme.${format}`);
+        const fetched = requested.filter((request) => request.url.includes(`format=${format}`));
+        expect(fetched).toEqual([
+          { url: expect.not.stringMatching(/token|Bearer|eyJ/), authorization: expect.stringMatching(/^Bearer eyJ/) },
+        ]);
+      }
     }, 30_000);
 
     it('shows the verification valid, with the entry count, signed head and unsigned tail the API gives', async () => {

@@ -197,7 +197,7 @@ function Verification({ teamId }: { teamId: string }) {
           <dd data-field="head">{result.head ?? 'none (empty log)'}</dd>
         </div>
         <div>
-          <dt>Signed through entry</dt>
+          <dt>Signed head: a verified checkpoint vouches through entry</dt>
           <dd data-field="signedThrough">{result.signedThrough}</dd>
         </div>
         <div>
@@ -205,7 +205,7 @@ function Verification({ teamId }: { teamId: string }) {
           <dd data-field="checkpoints">{result.checkpoints}</dd>
         </div>
         <div>
-          <dt>Signing key id</dt>
+          <dt>Signing key id (of the service's public key)</dt>
           <dd data-field="keyId">{keyId ?? 'unknown'}</dd>
         </div>
         <div>
