@@ -5,6 +5,7 @@ import { AccessView } from './views/AccessView';
 import { CampaignView } from './views/CampaignView';
 import { Campaigns } from './views/Campaigns';
 import { MemberView } from './views/MemberView';
+import { AuditView } from './views/AuditView';
 import { SignIn } from './views/SignIn';
 import { TeamView } from './views/TeamView';
 import { Teams } from './views/Teams';
@@ -59,6 +60,14 @@ export function App() {
         element={
           <SignedIn>
             <MemberView />
+          </SignedIn>
+        }
+      />
+      <Route
+        path="/teams/:teamId/audit"
+        element={
+          <SignedIn>
+            <AuditView />
           </SignedIn>
         }
       />

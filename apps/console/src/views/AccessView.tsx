@@ -11,7 +11,7 @@ const permissions = projectPermissions;
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** An instant as the value of a datetime-local input (local time, to the millisecond). */
-function toLocalInput(iso: string): string {
+export function toLocalInput(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;

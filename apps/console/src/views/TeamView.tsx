@@ -91,7 +91,8 @@ export function TeamView() {
       )}
 
       <p>
-        <Link to={`/teams/${segment(teamId)}/access-reviews`}>Access reviews</Link>
+        <Link to={`/teams/${segment(teamId)}/access-reviews`}>Access reviews</Link> ·{' '}
+        <Link to={`/teams/${segment(teamId)}/audit`}>Audit log</Link>
       </p>
 
       <h2>Who can do what</h2>
