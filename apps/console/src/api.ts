@@ -31,25 +31,43 @@ export function inWords(status: number, problem: Problem): string {
   return `The API refused the request (${status}): ${detail}`;
 }
 
-/** GET a JSON answer of the public HTTP API with the signed-in user's token. */
-export async function getJson<T>(path: string): Promise<T> {
+/**
+ * One call of the public HTTP API with the signed-in user's token in the Authorization header (never in the URL): the
+ * answer when it is a success, else an ApiRefusal whose message `describe` puts in words.
+ */
+export async function request(
+  path: string,
+  init: RequestInit = {},
+  describe: (status: number, problem: Problem) => string = inWords,
+): Promise<Response> {
   const token = currentToken();
   let response: Response;
   try {
     response = await fetch(path, {
-      headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      ...init,
+      headers: {
+        Accept: 'application/json',
+        ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(init.headers as Record<string, string> | undefined),
+      },
     });
   } catch {
     throw new ApiRefusal(0, 'The API could not be reached. Check that the service is running.');
   }
-  if (response.ok) return (await response.json()) as T;
+  if (response.ok) return response;
   let problem: Problem = {};
   try {
     problem = (await response.json()) as Problem;
   } catch {
     // not problem+json: the status says enough
   }
-  throw new ApiRefusal(response.status, inWords(response.status, problem));
+  throw new ApiRefusal(response.status, describe(response.status, problem));
+}
+
+/** GET a JSON answer of the public HTTP API with the signed-in user's token. */
+export async function getJson<T>(path: string): Promise<T> {
+  return (await (await request(path)).json()) as T;
 }
 
 /** A path segment or query value, encoded: ids are data. */

@@ -1,5 +1,5 @@
-import { ApiRefusal } from './api';
-import { currentToken } from './session';
+import { request, type Problem } from './api';
+import { downloadWithToken } from './download';
 
 /** What a campaign answers (GET /v1/teams/{teamId}/access-reviews/{reviewId}), as far as the console shows it. */
 export interface CampaignDecision {
@@ -53,14 +53,6 @@ export interface CampaignSummary {
   closedAt: string | null;
 }
 
-interface Problem {
-  title?: string;
-  detail?: string;
-  permission?: string;
-  rule?: string;
-  errors?: { field?: string; rule?: string; message?: string }[];
-}
-
 /** The campaign rules a reviewer meets, in words. */
 const ruleInWords: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   'access-review.sod.own-access': 'Separation of duties: a reviewer may not decide on their own access.',
@@ -89,47 +81,13 @@ export function campaignRefusalInWords(status: number, problem: Problem): string
   return `The API refused this (${status}): ${detail}`;
 }
 
-async function call(path: string, init: RequestInit, accept: string): Promise<Response> {
-  const token = currentToken();
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      ...init,
-      headers: {
-        Accept: accept,
-        ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-    });
-  } catch {
-    throw new ApiRefusal(0, 'The API could not be reached. Check that the service is running.');
-  }
-  if (response.ok) return response;
-  let problem: Problem = {};
-  try {
-    problem = (await response.json()) as Problem;
-  } catch {
-    // not problem+json: the status says enough
-  }
-  throw new ApiRefusal(response.status, campaignRefusalInWords(response.status, problem));
-}
-
 /** POSTs a JSON body with the signed-in user's token; the JSON answer, or an ApiRefusal in words. */
 export async function postJson<T>(path: string, body: object): Promise<T> {
-  const response = await call(path, { method: 'POST', body: JSON.stringify(body) }, 'application/json');
+  const response = await request(path, { method: 'POST', body: JSON.stringify(body) }, campaignRefusalInWords);
   return (await response.json()) as T;
 }
 
 /** GETs `path` with the token in the Authorization header and saves the answer's exact bytes as `fileName`. */
-export async function download(path: string, fileName: string, accept: string): Promise<void> {
-  const blob = await (await call(path, {}, accept)).blob();
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoked a little later: the browser reads the blob after the click returns.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+export function download(path: string, fileName: string, accept: string): Promise<void> {
+  return downloadWithToken(path, fileName, accept, campaignRefusalInWords);
 }

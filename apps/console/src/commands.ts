@@ -1,5 +1,4 @@
-import { ApiRefusal, inWords, type Problem } from './api';
-import { currentToken } from './session';
+import { inWords, request, type Problem } from './api';
 
 /** A permission a user would gain or lose (API.md "Impact preview"); projectId null for team-level permissions. */
 export interface PermissionChange {
@@ -48,30 +47,12 @@ async function send<T>(
   query: string,
   headers: Record<string, string>,
 ): Promise<{ body: T; etag: string | null }> {
-  const token = currentToken();
-  let response: Response;
-  try {
-    response = await fetch(command.path + query, {
-      method: command.method,
-      headers: {
-        Accept: 'application/json',
-        ...(command.body ? { 'Content-Type': 'application/json' } : {}),
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      ...(command.body ? { body: JSON.stringify(command.body) } : {}),
-    });
-  } catch {
-    throw new ApiRefusal(0, 'The API could not be reached. Check that the service is running.');
-  }
-  if (response.ok) return { body: (await response.json()) as T, etag: response.headers.get('ETag') };
-  let problem: Problem = {};
-  try {
-    problem = (await response.json()) as Problem;
-  } catch {
-    // not problem+json: the status says enough
-  }
-  throw new ApiRefusal(response.status, refusalInWords(response.status, problem));
+  const response = await request(
+    command.path + query,
+    { method: command.method, headers, ...(command.body ? { body: JSON.stringify(command.body) } : {}) },
+    refusalInWords,
+  );
+  return { body: (await response.json()) as T, etag: response.headers.get('ETag') };
 }
 
 /** The impact preview of a command (`?dryRun=true`) with the revision it was decided on, for `If-Match`. */

@@ -1,5 +1,4 @@
-import { ApiRefusal, inWords, type Problem } from './api';
-import { currentToken } from './session';
+import { inWords, request, type Problem } from './api';
 
 /** The file name a Content-Disposition header gives, or `fallback`. */
 function fileNameOf(disposition: string | null, fallback: string): string {
@@ -11,23 +10,13 @@ function fileNameOf(disposition: string | null, fallback: string): string {
  * Downloads a file of the API with the signed-in user's token in the Authorization header (never in the URL):
  * fetched, then saved from a Blob object URL.
  */
-export async function downloadWithToken(path: string, fallbackName: string): Promise<void> {
-  const token = currentToken();
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  } catch {
-    throw new ApiRefusal(0, 'The API could not be reached. Check that the service is running.');
-  }
-  if (!response.ok) {
-    let problem: Problem = {};
-    try {
-      problem = (await response.json()) as Problem;
-    } catch {
-      // not problem+json: the status says enough
-    }
-    throw new ApiRefusal(response.status, inWords(response.status, problem));
-  }
+export async function downloadWithToken(
+  path: string,
+  fallbackName: string,
+  accept = '*/*',
+  describe: (status: number, problem: Problem) => string = inWords,
+): Promise<void> {
+  const response = await request(path, { headers: { Accept: accept } }, describe);
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   try {
