@@ -2,18 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiRefusal, segment, type TeamView } from '../api';
 import { apply, preview, type Command, type Preview } from '../commands';
 import { Refusal } from './Refusal';
-
-// Team roles of POLICY.md.
-const teamRoles = [
-  'owner',
-  'member',
-  'developer',
-  'security',
-  'billing',
-  'pro_viewer',
-  'enterprise_viewer',
-  'contributor',
-];
+import { teamRoles } from '@access-audit/policy';
 
 interface Action {
   command: Command;
