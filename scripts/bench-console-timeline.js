@@ -8,6 +8,8 @@ const { createServer } = require('node:http');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { extname, join, normalize } = require('node:path');
+// The flags the browser tests use (test/e2e/console/chromium.ts), so the bench measures the same browser.
+const chromiumArgs = require('../test/e2e/console/chromium-args.json');
 
 const budgetMs = 1000;
 const changes = 10_000;
@@ -91,15 +93,7 @@ async function main() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumArgs,
   });
   // An unsigned token naming a user: the fake API does not check it, the console only reads its claims.
   const claims = Buffer.from(JSON.stringify({ sub: 'alice' })).toString('base64url');

@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+// Headless, sandbox off (root), and nothing that reaches for the network: the machines here have none.
+import chromiumArgs from './chromium-args.json';
 
 export const chromiumPath = process.env.ACCESS_AUDIT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -30,16 +32,7 @@ export async function launchChromium(options: { timezoneId: string }): Promise<B
     executablePath: chromiumPath,
     headless: true,
     timezoneId: options.timezoneId,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
+    args: chromiumArgs,
   });
   return {
     context,
