@@ -4,12 +4,11 @@
  * refusals said in words: no serious or critical violation. axe is evaluated in the page, since the console's CSP
  * (script-src 'self') keeps out a script tag.
  */
-import { rmSync } from 'node:fs';
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
-import { buildConsole } from './console/build-console';
-import { chromiumSkipReason, launchChromium, type Browser } from './console/chromium';
-import { startTestApi, type TestApi, type UserClient } from './support/test-api';
+import { chromiumSkipReason, type Browser } from './console/chromium';
+import { startConsoleUnderTest, type ConsoleUnderTest } from './console/console-under-test';
+import type { TestApi, UserClient } from './support/test-api';
 
 const skipReason = chromiumSkipReason();
 const TEAM = 'acme';
@@ -37,7 +36,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
   `an axe-core scan of each console view${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     let api: TestApi;
-    let consoleDir: string;
+    let underTest: ConsoleUnderTest | undefined;
     let browser: Browser;
     let page: Page;
     let alice: UserClient;
@@ -60,9 +59,8 @@ async function seriousViolations(page: Page): Promise<string[]> {
     };
 
     beforeAll(async () => {
-      browser = await launchChromium({ timezoneId: 'UTC' });
-      consoleDir = buildConsole();
-      api = await startTestApi({ consoleDir });
+      underTest = await startConsoleUnderTest({ timezoneId: 'UTC' });
+      ({ browser, api } = underTest);
       alice = await api.as('alice');
       const oscar = await api.as('oscar');
       await alice.post('/v1/teams', { id: TEAM, name: 'Acme', plan: 'enterprise' }).expect(201);
@@ -96,9 +94,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await api?.close();
-      if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+      await underTest?.close();
     });
 
     afterEach(() => {

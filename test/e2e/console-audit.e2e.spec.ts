@@ -4,14 +4,14 @@
  * the CSV download (fetched with the token, saved from a Blob) is byte for byte the API's CSV of the same selection;
  * the chain's verification shows what the API's verify answers; a reason with HTML in it shows literally.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditStreamId } from '@access-audit/audit';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { buildConsole } from './console/build-console';
-import { chromiumSkipReason, launchChromium, type Browser } from './console/chromium';
-import { startTestApi, type TestApi, type UserClient } from './support/test-api';
+import { chromiumSkipReason, type Browser } from './console/chromium';
+import { startConsoleUnderTest, type ConsoleUnderTest } from './console/console-under-test';
+import type { TestApi, UserClient } from './support/test-api';
 
 const skipReason = chromiumSkipReason();
 const artifacts = join(__dirname, '..', '..', 'test-artifacts', 'console');
@@ -29,7 +29,7 @@ interface Entry {
   `the console's audit log in Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     let api: TestApi;
-    let consoleDir: string;
+    let underTest: ConsoleUnderTest | undefined;
     let browser: Browser;
     let alice: UserClient;
     let page: Page;
@@ -64,9 +64,8 @@ interface Entry {
 
     beforeAll(async () => {
       mkdirSync(artifacts, { recursive: true });
-      browser = await launchChromium({ timezoneId: 'Europe/Berlin' });
-      consoleDir = buildConsole();
-      api = await startTestApi({ consoleDir });
+      underTest = await startConsoleUnderTest({ timezoneId: 'Europe/Berlin' });
+      ({ browser, api } = underTest);
       alice = await api.as('alice');
       await alice.post('/v1/teams', { id: 'acme', name: 'Acme', plan: 'enterprise' }).expect(201);
       await alice.post('/v1/teams/acme/projects', { id: 'web', name: 'Web' }).expect(201);
@@ -97,9 +96,7 @@ interface Entry {
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await api?.close();
-      if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+      await underTest?.close();
     });
 
     afterEach(() => {

@@ -5,13 +5,13 @@
  * as JSON and CSV byte for byte as the API answers; the revoked access is then gone in the API.
  * Screenshots go to test-artifacts/console/ (git-ignored).
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type request from 'supertest';
-import { buildConsole } from './console/build-console';
-import { chromiumSkipReason, launchChromium, type Browser } from './console/chromium';
-import { startTestApi, type TestApi, type UserClient } from './support/test-api';
+import { chromiumSkipReason, type Browser } from './console/chromium';
+import { startConsoleUnderTest, type ConsoleUnderTest } from './console/console-under-test';
+import type { TestApi, UserClient } from './support/test-api';
 
 const skipReason = chromiumSkipReason();
 const artifacts = join(__dirname, '..', '..', 'test-artifacts', 'console');
@@ -34,7 +34,7 @@ interface ActiveElement {
   `access-review campaigns in the reviewer console${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     let api: TestApi;
-    let consoleDir: string;
+    let underTest: ConsoleUnderTest | undefined;
     let browser: Browser;
     let alice: UserClient; // owner, opens the campaign
     let oscar: UserClient; // owner and reviewer: runs the campaign in the browser
@@ -61,9 +61,8 @@ interface ActiveElement {
 
     beforeAll(async () => {
       mkdirSync(artifacts, { recursive: true });
-      browser = await launchChromium({ timezoneId: 'Europe/Berlin' });
-      consoleDir = buildConsole();
-      api = await startTestApi({ consoleDir });
+      underTest = await startConsoleUnderTest({ timezoneId: 'Europe/Berlin' });
+      ({ browser, api } = underTest);
       [alice, oscar, rita] = await Promise.all(['alice', 'oscar', 'rita'].map((user) => api.as(user)));
       await alice.post('/v1/teams', { id: TEAM, name: 'Campaign Co', plan: 'enterprise' }).expect(201);
       await alice.post(`/v1/teams/${TEAM}/projects`, { id: 'web', name: 'Web' }).expect(201);
@@ -88,9 +87,7 @@ interface ActiveElement {
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await api?.close();
-      if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+      await underTest?.close();
     });
 
     afterEach(() => {

@@ -5,12 +5,12 @@
  * keyboard; a team changed between preview and confirm, and refused previews, are said in words.
  * Screenshots go to test-artifacts/console/ (git-ignored).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildConsole } from './console/build-console';
-import { chromiumSkipReason, launchChromium, type Browser } from './console/chromium';
-import { startTestApi, type TestApi, type UserClient } from './support/test-api';
+import { chromiumSkipReason, type Browser } from './console/chromium';
+import { startConsoleUnderTest, type ConsoleUnderTest } from './console/console-under-test';
+import type { TestApi, UserClient } from './support/test-api';
 
 const skipReason = chromiumSkipReason();
 const artifacts = join(__dirname, '..', '..', 'test-artifacts', 'console');
@@ -43,7 +43,7 @@ const asRow = (c: PermissionChange) =>
   `the console's member timeline and impact preview in Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     let api: TestApi;
-    let consoleDir: string;
+    let underTest: ConsoleUnderTest | undefined;
     let browser: Browser;
     let alice: UserClient;
     const pageProblems: string[] = [];
@@ -91,9 +91,8 @@ const asRow = (c: PermissionChange) =>
 
     beforeAll(async () => {
       mkdirSync(artifacts, { recursive: true });
-      browser = await launchChromium({ timezoneId: 'UTC' });
-      consoleDir = buildConsole();
-      api = await startTestApi({ consoleDir });
+      underTest = await startConsoleUnderTest({ timezoneId: 'UTC' });
+      ({ browser, api } = underTest);
       alice = await api.as('alice');
       await alice.post('/v1/teams', { id: 'globex', name: 'Globex', plan: 'enterprise' }).expect(201);
       await alice.post('/v1/teams/globex/projects', { id: 'web', name: 'Web' }).expect(201);
@@ -109,9 +108,7 @@ const asRow = (c: PermissionChange) =>
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await api?.close();
-      if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+      await underTest?.close();
     });
 
     afterEach(() => {

@@ -5,12 +5,12 @@
  * Content-Security-Policy without inline script; the token stays out of localStorage and cookies.
  * Screenshots go to test-artifacts/console/ (git-ignored).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildConsole } from './console/build-console';
-import { chromiumSkipReason, launchChromium, type Browser } from './console/chromium';
-import { startTestApi, type TestApi, type UserClient } from './support/test-api';
+import { chromiumSkipReason, type Browser } from './console/chromium';
+import { startConsoleUnderTest, type ConsoleUnderTest } from './console/console-under-test';
+import type { TestApi, UserClient } from './support/test-api';
 
 const skipReason = chromiumSkipReason();
 const artifacts = join(__dirname, '..', '..', 'test-artifacts', 'console');
@@ -37,7 +37,7 @@ interface Holders {
   `the reviewer console in Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     let api: TestApi;
-    let consoleDir: string;
+    let underTest: ConsoleUnderTest | undefined;
     let browser: Browser;
     let alice: UserClient;
     let pastInstant: string;
@@ -65,9 +65,8 @@ interface Holders {
     beforeAll(async () => {
       mkdirSync(artifacts, { recursive: true });
       // First: without a browser (when one is required) the suite fails at once.
-      browser = await launchChromium({ timezoneId });
-      consoleDir = buildConsole();
-      api = await startTestApi({ consoleDir });
+      underTest = await startConsoleUnderTest({ timezoneId });
+      ({ browser, api } = underTest);
       alice = await api.as('alice');
       await alice.post('/v1/teams', { id: 'acme', name: xssName, plan: 'enterprise' }).expect(201);
       await alice.post('/v1/teams/acme/projects', { id: 'web', name: xssProjectName }).expect(201);
@@ -90,9 +89,7 @@ interface Holders {
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await api?.close();
-      if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+      await underTest?.close();
     });
 
     afterEach(() => {
