@@ -82,6 +82,7 @@ const cidr = object({ cidr: string });
 const rateLimitRule = object({ id: string, path: string, limit: integer, windowSeconds: integer });
 const token = object({ tokenId: string, fingerprint: optional(string) });
 const directory = object({ directoryId: string, name: string });
+const auditDrain = object({ drainId: string, url: string, description: optional(string) });
 const cause = optional(object({ type: oneOf(['TeamRoleChanged', 'MemberRemoved', 'ProjectDeleted']) }));
 const security = object({
   firewall: enabled,
@@ -137,6 +138,9 @@ export const teamEventShapes: { readonly [T in TeamEventType]: Record<string, Sh
   DirectoryConnected: { directoryId: string, tokenHash: string, before: nothing, after: directory },
   DirectoryTokenRotated: { directoryId: string, tokenHash: string, before: directory, after: directory },
   DirectoryDisconnected: { directoryId: string, before: directory, after: nothing },
+  AuditDrainAdded: { drainId: string, before: nothing, after: auditDrain },
+  AuditDrainRemoved: { drainId: string, before: auditDrain, after: nothing },
+  AuditDrainResumed: { drainId: string, before: auditDrain, after: auditDrain },
 };
 
 /** What is wrong with a known team event's data, or undefined when every field the code reads has its type. */

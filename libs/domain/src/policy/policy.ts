@@ -273,5 +273,8 @@ export const ruleIds = {
   passwordProtectionEnabled: 'security.password-protection.enabled',
   planDirectorySync: 'plan.directory-sync-available',
   directoryConnected: 'directory-sync.connected',
+  auditDrainExists: 'audit-drain.exists',
+  auditDrainLimit: 'audit-drain.limit',
+  auditDrainUrlFree: 'audit-drain.url-free',
 } as const;
 export type RuleId = (typeof ruleIds)[keyof typeof ruleIds];

@@ -31,6 +31,11 @@ export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; us
 export type ConnectDirectory = Cmd<'ConnectDirectory', { directoryId: string; name: string; tokenHash: string }>;
 export type DisconnectDirectory = Cmd<'DisconnectDirectory', Record<string, never>>;
 
+/** Adds an audit drain; the edge mints its id and signing secret and stores the secret encrypted, apart from the log. */
+export type AddAuditDrain = Cmd<'AddAuditDrain', { drainId: string; url: string; description?: string }>;
+export type RemoveAuditDrain = Cmd<'RemoveAuditDrain', { drainId: string }>;
+export type ResumeAuditDrain = Cmd<'ResumeAuditDrain', { drainId: string }>;
+
 /** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
 export type SecurityChange =
   | { setting: 'firewall'; enabled: boolean }
@@ -61,6 +66,9 @@ export type TeamCommand =
   | RevokeProjectRole
   | ChangeProjectSecurity
   | ConnectDirectory
-  | DisconnectDirectory;
+  | DisconnectDirectory
+  | AddAuditDrain
+  | RemoveAuditDrain
+  | ResumeAuditDrain;
 
 export type TeamCommandType = TeamCommand['type'];

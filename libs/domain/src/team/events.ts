@@ -144,6 +144,20 @@ export type DirectoryDisconnected = Ev<
   { directoryId: string; before: DirectoryRef; after: null }
 >;
 
+/** An audit drain as the log shows it: where entries go. Its signing secret is kept apart, encrypted (never in the log). */
+export interface AuditDrainRef {
+  drainId: string;
+  url: string;
+  description?: string;
+}
+export type AuditDrainAdded = Ev<'AuditDrainAdded', { drainId: string; before: null; after: AuditDrainRef }>;
+export type AuditDrainRemoved = Ev<'AuditDrainRemoved', { drainId: string; before: AuditDrainRef; after: null }>;
+/** A paused drain is asked to deliver again, from where it stopped (delivery state lives beside the log, not in it). */
+export type AuditDrainResumed = Ev<
+  'AuditDrainResumed',
+  { drainId: string; before: AuditDrainRef; after: AuditDrainRef }
+>;
+
 export type TeamEvent =
   | TeamCreated
   | TeamRenamed
@@ -169,7 +183,10 @@ export type TeamEvent =
   | BypassTokenRevoked
   | DirectoryConnected
   | DirectoryTokenRotated
-  | DirectoryDisconnected;
+  | DirectoryDisconnected
+  | AuditDrainAdded
+  | AuditDrainRemoved
+  | AuditDrainResumed;
 
 export type TeamEventType = TeamEvent['type'];
 
@@ -200,6 +217,9 @@ const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
   DirectoryConnected: true,
   DirectoryTokenRotated: true,
   DirectoryDisconnected: true,
+  AuditDrainAdded: true,
+  AuditDrainRemoved: true,
+  AuditDrainResumed: true,
 };
 
 export const teamEventTypes = Object.keys(teamEventTypeSet) as readonly TeamEventType[];

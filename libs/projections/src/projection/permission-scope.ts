@@ -43,6 +43,9 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'DirectoryConnected':
     case 'DirectoryTokenRotated':
     case 'DirectoryDisconnected':
+    case 'AuditDrainAdded':
+    case 'AuditDrainRemoved':
+    case 'AuditDrainResumed':
       return { kind: 'none' };
     default:
       return unreachable(event);
