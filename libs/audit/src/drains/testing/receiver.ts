@@ -20,6 +20,8 @@ export class TestReceiver {
   mode: ReceiverMode = 'ok';
   /** Delay before an acknowledgement, to widen the window in which two senders would overlap. */
   ackDelayMs = 0;
+  /** Called once a delivery is stored and before it is acknowledged (to kill the sender in between). */
+  onStored: ((delivery: StoredDelivery) => Promise<void> | void) | undefined;
   #inFlight = 0;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -87,12 +89,15 @@ export class TestReceiver {
         return;
       }
       if (this.ackDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.ackDelayMs));
-      this.stored.push({
+      const delivery: StoredDelivery = {
         receivedAt: new Date().toISOString(),
         drainId: String(req.headers['x-access-audit-drain']),
         signature: String(req.headers['x-access-audit-signature']),
         body: Buffer.concat(chunks).toString('utf8'),
-      });
+      };
+      this.stored.push(delivery);
+      await this.onStored?.(delivery);
+      if (res.destroyed || req.socket.destroyed) return;
       res.writeHead(204).end();
     } finally {
       this.#inFlight -= 1;
