@@ -98,9 +98,12 @@ export function guardedLookup(allow: DrainAllowList, resolve: typeof dnsLookup =
       if (!allow.allows(hostname)) {
         const refused = all.map((a) => refusedAddress(a.address)).find((reason) => reason !== undefined);
         if (refused) {
-          const blocked = Object.assign(new Error(`${hostname} resolves to ${refused}: refused`), {
-            code: 'EDRAINADDRESS',
-          });
+          const blocked = Object.assign(
+            new Error(`refused: ${hostname} resolves to an address drains may not reach (${refused})`),
+            {
+              code: 'EDRAINADDRESS',
+            },
+          );
           return callback(blocked, '', 0);
         }
       }
