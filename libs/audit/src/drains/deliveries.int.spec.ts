@@ -145,6 +145,20 @@ describe('audit drain delivery to a real HTTP receiver', () => {
     );
   });
 
+  it('awaits a secret sealed just after the drain was added, without reporting a failure', async () => {
+    const instance = await deliveries();
+    const drainId = `drn_${randomUUID()}`;
+    await mustRun(store, command('AddAuditDrain', { drainId, url: receiver.url }));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await drainStatus(instance, drainId)).toMatchObject({ status: 'active', deliveredThrough: 0 });
+    expect(receiver.requests).toBe(0);
+    await secrets.put(drainId, { secret });
+    const { verification } = await receivedEverything();
+    expect(verification.valid).toBe(true);
+    const history = await store.readStream(drainDeliveryStreamId(drainId));
+    expect(history.map((event) => event.type)).not.toContain('AuditDrainDeliveryFailed');
+  });
+
   it('rides out 500s, a hang past the timeout and a dropped connection, with backoff, then delivers everything', async () => {
     receiver.script.push('fail', 'fail', 'fail', 'hang', 'drop', 'redirect', 'fail');
     const instance = await deliveries();

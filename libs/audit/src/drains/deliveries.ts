@@ -16,7 +16,7 @@ import {
   type DrainDeliveryEventType,
   type DrainDeliveryState,
 } from './delivery-state';
-import type { DrainSecrets } from './secrets';
+import type { DrainCredentials, DrainSecrets } from './secrets';
 import { DrainSender, defaultDeliveryTimeoutMs, type DeliveryResult } from './sender';
 import { drainIdHeader, drainSignatureHeader, signDrainBody } from './signature';
 import type { DrainAllowList } from './target';
@@ -69,6 +69,8 @@ export interface DrainConfig {
   url: string;
   /** How many times the drain was resumed (AuditDrainResumed). */
   resumes: number;
+  /** When AuditDrainAdded was recorded (ms): its secret is sealed just after, so a missing one is awaited a while. */
+  addedAtMs?: number;
 }
 
 /** A drain's delivery state as GET …/audit/drains answers it (API.md). */
@@ -234,7 +236,13 @@ export class DrainDeliveries {
     const teamId = event.streamId.slice(teamStreamPrefix.length);
     if (typeof drainId !== 'string') return undefined;
     if (event.type === 'AuditDrainAdded' && typeof data.after?.url === 'string') {
-      this.#drains.set(drainId, { drainId, teamId, url: data.after.url, resumes: 0 });
+      this.#drains.set(drainId, {
+        drainId,
+        teamId,
+        url: data.after.url,
+        resumes: 0,
+        addedAtMs: Date.parse(event.recordedAt),
+      });
       const team = this.#byTeam.get(teamId) ?? new Set<string>();
       this.#byTeam.set(teamId, team.add(drainId));
     } else if (event.type === 'AuditDrainRemoved') {
@@ -283,6 +291,10 @@ interface WorkerDeps {
   instanceId: string;
   options: ResolvedOptions;
 }
+
+/** How long after a drain is added a missing secret is awaited (polled) rather than reported. */
+const secretGraceMs = 30_000;
+const secretPollMs = 100;
 
 /** Slack kept on a lease before a delivery starts: the delivery must end (timeout) before the lease can. */
 const leaseMarginMs = 1000;
@@ -375,8 +387,11 @@ class DrainWorker {
     if (!pending) return idle;
     const batch = await this.#readBatch(state.deliveredRevision + 1);
     if (!batch) return idle;
+    const credentials = await options.secrets.get(drainId);
+    // The secret is sealed right after the drain is added: awaited, not a failure, for the first moments.
+    if (!credentials && now - (this.drain.addedAtMs ?? 0) < secretGraceMs) return secretPollMs;
     const started = clock();
-    const result = await this.#send(batch, started);
+    const result = await this.#send(batch, started, credentials);
     const ended = clock();
     if (result.ok) {
       options.observer?.delivered(
@@ -479,8 +494,7 @@ class DrainWorker {
     };
   }
 
-  async #send(batch: Batch, at: Date): Promise<DeliveryResult> {
-    const credentials = await this.deps.options.secrets.get(this.drain.drainId);
+  async #send(batch: Batch, at: Date, credentials: DrainCredentials | undefined): Promise<DeliveryResult> {
     if (!credentials) return { ok: false, error: 'no signing secret is stored for this drain' };
     return this.deps.sender.send({
       url: this.drain.url,
