@@ -97,6 +97,12 @@ interface Batch {
   lastSequence: number;
 }
 
+/** Exponential backoff with jitter: between half and all of initial·2^(attempts-1), capped at `maxMs`. */
+export function backoffDelay(attempts: number, backoff: DrainBackoff, random: () => number = Math.random): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(Math.max(attempts, 1) - 1, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
 type ResolvedOptions = DrainDeliveriesOptions &
   Required<
     Pick<DrainDeliveriesOptions, 'leaseMs' | 'timeoutMs' | 'pauseAfterMs' | 'backoff' | 'idlePollMs' | 'random'>
@@ -434,7 +440,7 @@ class DrainWorker {
       }
       return idle;
     }
-    const delay = this.#backoff(attempts);
+    const delay = backoffDelay(attempts, options.backoff, options.random);
     const failed: DrainDeliveryState = {
       ...state,
       failingSince,
@@ -446,13 +452,6 @@ class DrainWorker {
     };
     await this.#record(drainDeliveryEventTypes.failed, failed, revision);
     return delay;
-  }
-
-  /** Exponential backoff with jitter: between half and all of initial·2^(attempts-1), capped. */
-  #backoff(attempts: number): number {
-    const { initialMs, maxMs } = this.deps.options.backoff;
-    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 30));
-    return Math.round(ceiling / 2 + (this.deps.options.random() * ceiling) / 2);
   }
 
   /** The new revision, or undefined when another instance appended first (its lease stands; this one stops sending). */

@@ -1,4 +1,5 @@
 export {
+  backoffDelay,
   DrainDeliveries,
   maxBatchBytes,
   maxBatchRecords,
