@@ -241,6 +241,18 @@ describe('audit drain delivery to a real HTTP receiver', () => {
     expect(holders).toContain(survivor.instanceId);
   });
 
+  it('stops without waiting out a delivery in flight, and records nothing for the abandoned batch', async () => {
+    receiver.mode = 'hang';
+    const instance = await deliveries({ timeoutMs: 1500, leaseMs: 5000 });
+    const drainId = await addDrain();
+    await until('a delivery in flight', () => (receiver.requests > 0 ? true : undefined));
+    const revision = await store.streamRevision(drainDeliveryStreamId(drainId));
+    const started = Date.now();
+    await instance.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await store.streamRevision(drainDeliveryStreamId(drainId))).toBe(revision);
+  });
+
   it('refuses to connect to a loopback address not allowed, however the URL names it', async () => {
     const instance = await deliveries({ allow: new DrainAllowList([]) });
     const drainId = await addDrain();

@@ -188,8 +188,10 @@ export class DrainDeliveries {
     this.#running = false;
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.stop()));
     await Promise.all(this.#loops.splice(0));
-    await Promise.all([...this.#workers.keys()].map((drainId) => this.#stopWorker(drainId)));
+    const stopping = [...this.#workers.keys()].map((drainId) => this.#stopWorker(drainId));
+    // A batch in flight is abandoned, not awaited for up to the timeout: unacknowledged, it is sent again later.
     this.#sender.close();
+    await Promise.all(stopping);
   }
 
   /** The drain's delivery state and lag as every instance sees it (read from the event store, not this process). */
@@ -399,6 +401,7 @@ class DrainWorker {
     const started = clock();
     const result = await this.#send(batch, started, credentials);
     const ended = clock();
+    if (this.#stopped) return 0;
     if (result.ok) {
       options.observer?.delivered(
         drainId,
