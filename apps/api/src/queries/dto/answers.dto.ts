@@ -193,3 +193,31 @@ export class ChangesPageDto {
   next?: string;
   @ApiProperty() hasMore!: boolean;
 }
+
+export class TeamListItemDto {
+  @ApiProperty({ example: 'acme' }) id!: string;
+  @ApiProperty({ example: 'Acme' }) name!: string;
+  @ApiProperty({ enum: ['hobby', 'pro', 'enterprise'], example: 'enterprise' }) plan!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'owner',
+    description: "The caller's team role; null when the caller is a machine reader that is not a member",
+  })
+  role!: string | null;
+  @ApiPropertyOptional({
+    description:
+      'Set (true) when the team is quarantined at an event that could not be applied: name, plan and role are as they were before it, and its queries answer 503',
+  })
+  quarantined?: boolean;
+}
+
+export class TeamListDto {
+  @ApiProperty({ type: [TeamListItemDto], description: 'In team id order' }) teams!: TeamListItemDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+}
