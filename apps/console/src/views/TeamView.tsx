@@ -92,7 +92,8 @@ export function TeamView() {
 
       <p>
         <Link to={`/teams/${segment(teamId)}/access-reviews`}>Access reviews</Link> ·{' '}
-        <Link to={`/teams/${segment(teamId)}/audit`}>Audit log</Link>
+        <Link to={`/teams/${segment(teamId)}/audit`}>Audit log</Link> ·{' '}
+        <Link to={`/teams/${segment(teamId)}/changes`}>Live changes</Link>
       </p>
 
       <h2>Who can do what</h2>
