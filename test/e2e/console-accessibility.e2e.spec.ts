@@ -119,9 +119,26 @@ async function seriousViolations(page: Page): Promise<string[]> {
       await expect(seriousViolations(page)).resolves.toEqual([]);
     });
 
-    it('teams', async () => {
-      await open('/teams', 'main h2');
+    it('teams, listed from the API', async () => {
+      await open('/teams', 'main ul.team-list li');
       await expect(seriousViolations(page)).resolves.toEqual([]);
+    });
+
+    it('teams, none readable (said in words)', async () => {
+      const asNobody = await signedInTab('nobody', '/teams');
+      await asNobody.getByTestId('no-teams').waitFor();
+      await expect(seriousViolations(asNobody)).resolves.toEqual([]);
+      await asNobody.close();
+    });
+
+    it('live changes, streaming, and refused to a contributor', async () => {
+      await open(`/teams/${TEAM}/changes`, 'table.live-changes tbody tr');
+      await page.locator('[data-testid="stream-status"][data-state="live"]').waitFor();
+      await expect(seriousViolations(page)).resolves.toEqual([]);
+      const asBob = await signedInTab('bob', `/teams/${TEAM}/changes`);
+      await asBob.getByRole('alert').waitFor();
+      await expect(seriousViolations(asBob)).resolves.toEqual([]);
+      await asBob.close();
     });
 
     it('access, who holds a permission at an instant', async () => {
@@ -147,6 +164,13 @@ async function seriousViolations(page: Page): Promise<string[]> {
     it('audit log with its chain verification', async () => {
       await open(`/teams/${TEAM}/audit`, 'table.audit-entries tbody tr');
       await page.getByTestId('verdict').waitFor();
+      await expect(seriousViolations(page)).resolves.toEqual([]);
+    });
+
+    it('audit log with its signed head, the signature checked in the browser', async () => {
+      // An unfiltered export signs the head first.
+      await alice.get(`/v1/teams/${TEAM}/audit?format=ndjson`).buffer(true).expect(200);
+      await open(`/teams/${TEAM}/audit`, '[data-testid="signature-check"][data-state="valid"]');
       await expect(seriousViolations(page)).resolves.toEqual([]);
     });
 

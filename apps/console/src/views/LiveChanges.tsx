@@ -35,7 +35,11 @@ export function LiveChanges() {
     // Leaving the view (or opening another team) aborts the stream.
     const controller = new AbortController();
     void followChangeStream(teamId, after, controller.signal, {
-      onChanges: (arrived) => setChanges((shown) => [...arrived.reverse(), ...shown].slice(0, shownAtMost)),
+      onChanges: (arrived) => {
+        // Newest first, within one event too; reversed once here, since React may call an updater twice.
+        const newestFirst = [...arrived].reverse();
+        setChanges((shown) => [...newestFirst, ...shown].slice(0, shownAtMost));
+      },
       onStatus: setStatus,
     });
     return () => controller.abort();
