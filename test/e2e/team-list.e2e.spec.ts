@@ -1,6 +1,8 @@
 /** GET /v1/teams: the teams the caller can read, from the memberships-by-user read model, paged, rebuilt on replay. */
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { teamStreamId } from '@access-audit/domain';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 interface Listed {
@@ -108,6 +110,27 @@ describe('GET /v1/teams (e2e)', () => {
       errors: [expect.objectContaining({ field: 'limit' })],
     });
     expectProblem(await api.http().get('/v1/teams'), 401);
+  });
+
+  it('lists a quarantined team as it last was, marked quarantined, where its own queries answer 503', async () => {
+    await bob.post('/v1/teams', { id: 'evil', name: 'Evil', plan: 'enterprise' }).expect(201);
+    // A MemberAdded the domain cannot fold (no `after`, no `occurredAt`), put straight into the store.
+    await api.store.append(
+      teamStreamId('evil'),
+      [{ id: randomUUID(), type: 'MemberAdded', data: { teamId: 'evil', userId: 'mallory' } }],
+      'any',
+    );
+    const head = (await api.store.headPosition())!;
+    const listed = await bob.get(`/v1/teams?minPosition=${encodeURIComponent(head)}`).expect(200);
+    expect(listed.body.teams).toContainEqual({
+      id: 'evil',
+      name: 'Evil',
+      plan: 'enterprise',
+      role: 'owner',
+      quarantined: true,
+    });
+    expectProblem(await bob.get('/v1/teams/evil'), 503, { teamId: 'evil' });
+    expect((await (await api.as('mallory')).get('/v1/teams').expect(200)).body.teams).toEqual([]);
   });
 
   it('is the same after the read models are rebuilt from the log', async () => {

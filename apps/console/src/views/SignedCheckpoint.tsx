@@ -61,13 +61,9 @@ function checkInWords(check: Check): string {
     case 'invalid':
       return `Signature invalid: ${check.why}.`;
     case 'unchecked':
-      return `Signature not checked here (${check.why}): export the log as NDJSON and run npm run audit:verify on it.`;
+      return `Signature not checked here (${check.why}): download the NDJSON export and verify it with npm run audit:verify.`;
   }
 }
-
-const offlineHint =
-  'To verify offline: download the NDJSON export and the public key (/v1/audit/public-key), then run ' +
-  'npm run audit:verify -- <export.ndjson> --public-key <key.pem>.';
 
 /** The signed head of the chain: the checkpoint's fields, and whether its signature holds. */
 export function SignedHead({ checkpoint }: { checkpoint: SignedCheckpoint | null | undefined }) {
@@ -124,7 +120,10 @@ export function SignedHead({ checkpoint }: { checkpoint: SignedCheckpoint | null
           </dd>
         </div>
       </dl>
-      <p className="muted">{offlineHint}</p>
+      <p className="muted">
+        To verify offline: download the NDJSON export and the public key (<code>/v1/audit/public-key</code>), then run{' '}
+        <code>npm run audit:verify -- export.ndjson --public-key key.pem</code>.
+      </p>
     </section>
   );
 }
