@@ -61,6 +61,8 @@ describe('the OpenAPI document', () => {
       '/metrics',
       '/readyz',
       '/v1/audit/public-key',
+      '/v1/console/config',
+      '/v1/console/sign-in-link',
     ]);
   });
 

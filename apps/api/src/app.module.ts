@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from '@access-audit/config';
 import { ApiConfigModule } from './config/api-config.module';
 import { CommandsModule } from './commands/commands.module';
+import { ConsoleSignInModule } from './console/console-sign-in.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
@@ -22,6 +23,7 @@ import { QueriesModule } from './queries/queries.module';
     QueriesModule,
     AccessReviewsModule,
     AuditModule,
+    ConsoleSignInModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

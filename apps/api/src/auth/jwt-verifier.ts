@@ -54,6 +54,38 @@ export const verifiedTokenMaxAgeMs = 10 * 60_000;
  */
 export const jwksRefetchCooldownMs = 1000;
 
+const remoteJwks = (url: URL): JWTVerifyGetKey =>
+  createRemoteJWKSet(url, { cooldownDuration: jwksRefetchCooldownMs, cacheMaxAge: verifiedTokenMaxAgeMs });
+
+const discoveryTimeoutMs = 5000;
+
+/** The `jwks_uri` of an OpenID provider's discovery document, which must name the issuer it was fetched for (OIDC Discovery 4.3). */
+export async function discoverJwksUri(issuer: string): Promise<URL> {
+  const discovery = new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  const response = await fetch(discovery, { signal: AbortSignal.timeout(discoveryTimeoutMs), redirect: 'error' });
+  if (!response.ok) throw new Error(`the discovery document answered ${response.status}`);
+  const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+  if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
+  if (typeof document.jwks_uri !== 'string' || !/^https?:\/\//.test(document.jwks_uri))
+    throw new Error('the discovery document has no http(s) jwks_uri');
+  return new URL(document.jwks_uri);
+}
+
+/**
+ * The keys of the provider at `issuer`, found through its discovery document on the first token; a failed discovery
+ * is retried after the JWKS cooldown, so a provider that is down costs at most one request a second.
+ */
+function discoveredJwks(issuer: string): JWTVerifyGetKey {
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
+  return async (header, token) => {
+    jwks ??= discoverJwksUri(issuer).then(remoteJwks, (error: unknown) => {
+      setTimeout(() => (jwks = undefined), jwksRefetchCooldownMs).unref();
+      throw error;
+    });
+    return (await jwks)(header, token);
+  };
+}
+
 interface VerifiedToken {
   principal: Principal;
   /** Before its `exp` (and the max age): after it, the token is verified again from scratch. */
@@ -108,10 +140,9 @@ export class JwtVerifier {
   constructor(auth: AuthConfig, secret?: string) {
     const algorithms = auth.kind === 'jwks' ? jwksAlgorithms : [localAlgorithm];
     if (auth.kind === 'jwks') {
-      this.#key = createRemoteJWKSet(new URL(auth.jwksUrl), {
-        cooldownDuration: jwksRefetchCooldownMs,
-        cacheMaxAge: verifiedTokenMaxAgeMs,
-      });
+      if (auth.jwksUrl !== undefined) this.#key = remoteJwks(new URL(auth.jwksUrl));
+      else if (auth.oidc !== undefined) this.#key = discoveredJwks(auth.oidc.issuer);
+      else throw new Error('JWKS verification needs AUTH_JWKS_URL or AUTH_OIDC_ISSUER');
     } else {
       if (!secret) throw new Error('HS256 verification needs a secret');
       this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
