@@ -10,6 +10,7 @@ export interface EncodedMember {
   role: MemberState['role'];
   permissionGroups: Array<[PermissionGroup, Grant<PermissionGroup>]>;
   projectRoles: Array<[string, Grant<ProjectRole>]>;
+  provisionedBy?: string;
 }
 
 export type EncodedTeamState =
