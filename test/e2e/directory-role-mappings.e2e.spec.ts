@@ -87,6 +87,24 @@ describe('directory role mappings (e2e)', () => {
     expect(told).toEqual([expect.objectContaining({ teamId: 'acme', directoryId, correlationId: 'mappings-req-1' })]);
   });
 
+  it('a stale If-Match is 409 and appends nothing; group names such as __proto__ and constructor are data', async () => {
+    const stale = await api.expectNothingAppended('acme', () =>
+      olga.put('/v1/teams/acme/directory-sync/role-mappings', { mappings }).set('If-Match', '"0"').expect(409),
+    );
+    expect(stale.body.type).toBe('urn:access-audit:problem:revision-mismatch');
+    const odd = [
+      { group: '__proto__', role: 'developer' },
+      { group: 'constructor', permissionGroups: ['usage_viewer'] },
+    ];
+    const set = await olga.put('/v1/teams/bare/directory-sync', { name: 'Entra ID' }).expect(200);
+    const done = await olga.put('/v1/teams/bare/directory-sync/role-mappings', { mappings: odd }).expect(200);
+    const team = await olga
+      .get(`/v1/teams/bare?minPosition=${encodeURIComponent(done.body.position as string)}`)
+      .expect(200);
+    expect(team.body.directory).toEqual({ directoryId: set.body.directoryId, name: 'Entra ID', mappings: odd });
+    await olga.delete('/v1/teams/bare/directory-sync').expect(200);
+  });
+
   it('a member who is not an owner is refused (403 team.members.roles.manage); nothing is appended', async () => {
     const mia = await api.as('mia');
     const refused = await api.expectNothingAppended('acme', () =>
