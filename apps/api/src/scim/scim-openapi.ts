@@ -1,0 +1,116 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+
+const scimJson = 'application/scim+json';
+
+const meta = {
+  type: 'object',
+  properties: {
+    resourceType: { type: 'string' },
+    created: { type: 'string' },
+    lastModified: { type: 'string' },
+    version: { type: 'string' },
+    location: { type: 'string' },
+  },
+};
+
+/** A SCIM resource: the attributes the directory sent are kept and answered as they came, so the object stays open. */
+const resource = (required: string[]) => ({
+  type: 'object',
+  required: ['schemas', 'id', 'meta', ...required],
+  properties: { schemas: { type: 'array', items: { type: 'string' } }, id: { type: 'string' }, meta },
+  additionalProperties: true,
+});
+
+export const scimSchemas = {
+  user: resource(['userName', 'active']),
+  group: resource(['displayName', 'members']),
+  discovery: {
+    type: 'object',
+    required: ['schemas'],
+    properties: { schemas: { type: 'array', items: { type: 'string' } } },
+    additionalProperties: true,
+  },
+  list: {
+    type: 'object',
+    required: ['schemas', 'totalResults', 'startIndex', 'itemsPerPage', 'Resources'],
+    properties: {
+      schemas: { type: 'array', items: { type: 'string' } },
+      totalResults: { type: 'integer' },
+      startIndex: { type: 'integer' },
+      itemsPerPage: { type: 'integer' },
+      Resources: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    },
+  },
+  error: {
+    type: 'object',
+    required: ['schemas', 'status', 'detail'],
+    properties: {
+      schemas: { type: 'array', items: { type: 'string', enum: ['urn:ietf:params:scim:api:messages:2.0:Error'] } },
+      status: { type: 'string' },
+      scimType: { type: 'string' },
+      detail: { type: 'string' },
+    },
+  },
+} as const;
+
+const errorStatuses: Record<number, string> = {
+  400: 'a malformed body, filter or PATCH operation (scimType names which)',
+  401: 'no bearer token, or not the current token of this directory (rotated, disconnected)',
+  403: 'the policy refused the team change the directory asked for (detail names the rule); recorded as a denial',
+  404: 'no such resource in this directory',
+  409: 'userName (or the member userId) is taken in this directory (scimType uniqueness)',
+  500: 'the request failed',
+};
+
+/** One SCIM operation in the OpenAPI document: its answers are application/scim+json, errors in the SCIM error schema. */
+export function ScimOperation(options: {
+  summary: string;
+  status: 200 | 201 | 204;
+  answer?: object;
+  body?: object;
+  errors: number[];
+  id?: boolean;
+  list?: boolean;
+}): MethodDecorator {
+  return applyDecorators(
+    ApiTags('SCIM 2.0 (directory sync)'),
+    ApiOperation({
+      summary: options.summary,
+      description: 'Authorization: Bearer <directory token> (answered by PUT /v1/teams/{teamId}/directory-sync).',
+    }),
+    ApiParam({ name: 'directoryId', description: 'The directory id answered at connection' }),
+    ...(options.id ? [ApiParam({ name: 'id', description: 'The SCIM id of the resource' })] : []),
+    ...(options.list
+      ? [
+          ApiQuery({
+            name: 'filter',
+            required: false,
+            description: 'RFC 7644 §3.4.2.2, e.g. userName eq "ann@example.com"',
+          }),
+          ApiQuery({ name: 'startIndex', required: false, description: '1-based' }),
+          ApiQuery({ name: 'count', required: false }),
+        ]
+      : []),
+    ...(options.body
+      ? [
+          ApiBody({
+            required: true,
+            content: { [scimJson]: { schema: options.body }, 'application/json': { schema: options.body } },
+          }),
+        ]
+      : []),
+    ApiResponse({
+      status: options.status,
+      description: 'done',
+      ...(options.answer ? { content: { [scimJson]: { schema: options.answer } } } : {}),
+    }),
+    ...[401, 500, ...options.errors].map((status) =>
+      ApiResponse({
+        status,
+        description: errorStatuses[status] ?? 'refused',
+        content: { [scimJson]: { schema: scimSchemas.error } },
+      }),
+    ),
+  );
+}

@@ -1,0 +1,5 @@
+export * from './events';
+export * from './state';
+export * from './decide';
+export * from './provisioning';
+export * from './directory-access';

@@ -1,0 +1,2 @@
+export * from './scim';
+export * from './directory';
