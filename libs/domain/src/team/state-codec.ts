@@ -2,7 +2,7 @@ import type { PermissionGroup, ProjectRole } from '../policy/policy';
 import type { ActiveTeam, Grant, MemberState, ProjectState, TeamState } from './state';
 
 /** The shape of `TeamState` as encoded here; raised whenever `evolve` or the state's shape changes what a fold holds. */
-export const teamStateVersion = 1;
+export const teamStateVersion = 2;
 
 /** A team state as plain JSON: every Map becomes its entries, in order, so a decoded state is the folded one. */
 export interface EncodedMember {
