@@ -11,6 +11,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
 import { QueriesModule } from './queries/queries.module';
+import { ScimModule } from './scim/scim.module';
 
 /** The API. Feature modules are listed in `imports`, one line each. */
 @Module({
@@ -22,6 +23,7 @@ import { QueriesModule } from './queries/queries.module';
     QueriesModule,
     AccessReviewsModule,
     AuditModule,
+    ScimModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,9 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 const scimJson = 'application/scim+json';
 
-const meta = {
+const meta: SchemaObject = {
   type: 'object',
   properties: {
     resourceType: { type: 'string' },
@@ -15,16 +16,60 @@ const meta = {
 };
 
 /** A SCIM resource: the attributes the directory sent are kept and answered as they came, so the object stays open. */
-const resource = (required: string[]) => ({
+const resource = (properties: Record<string, SchemaObject>): SchemaObject => ({
   type: 'object',
-  required: ['schemas', 'id', 'meta', ...required],
-  properties: { schemas: { type: 'array', items: { type: 'string' } }, id: { type: 'string' }, meta },
+  required: ['schemas', 'id', 'meta', ...Object.keys(properties)],
+  properties: { schemas: { type: 'array', items: { type: 'string' } }, id: { type: 'string' }, meta, ...properties },
   additionalProperties: true,
 });
 
-export const scimSchemas = {
-  user: resource(['userName', 'active']),
-  group: resource(['displayName', 'members']),
+export const scimSchemas: Record<
+  'user' | 'group' | 'userInput' | 'groupInput' | 'patchOp' | 'discovery' | 'list' | 'error',
+  SchemaObject
+> = {
+  user: resource({ userName: { type: 'string' }, active: { type: 'boolean' } }),
+  group: resource({
+    displayName: { type: 'string' },
+    members: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['value'],
+        properties: { value: { type: 'string' }, $ref: { type: 'string' } },
+      },
+    },
+  }),
+  userInput: {
+    type: 'object',
+    required: ['schemas', 'userName'],
+    properties: {
+      schemas: { type: 'array', items: { type: 'string' } },
+      userName: { type: 'string' },
+      externalId: { type: 'string' },
+      active: { type: 'boolean' },
+    },
+    additionalProperties: true,
+  },
+  groupInput: {
+    type: 'object',
+    required: ['schemas', 'displayName'],
+    properties: {
+      schemas: { type: 'array', items: { type: 'string' } },
+      displayName: { type: 'string' },
+      externalId: { type: 'string' },
+      members: { type: 'array', items: { type: 'object' } },
+    },
+    additionalProperties: true,
+  },
+  patchOp: {
+    type: 'object',
+    required: ['schemas', 'Operations'],
+    properties: {
+      schemas: { type: 'array', items: { type: 'string' } },
+      Operations: { type: 'array', items: { type: 'object' } },
+    },
+    additionalProperties: true,
+  },
   discovery: {
     type: 'object',
     required: ['schemas'],
@@ -52,7 +97,7 @@ export const scimSchemas = {
       detail: { type: 'string' },
     },
   },
-} as const;
+};
 
 const errorStatuses: Record<number, string> = {
   400: 'a malformed body, filter or PATCH operation (scimType names which)',
@@ -67,8 +112,8 @@ const errorStatuses: Record<number, string> = {
 export function ScimOperation(options: {
   summary: string;
   status: 200 | 201 | 204;
-  answer?: object;
-  body?: object;
+  answer?: SchemaObject;
+  body?: SchemaObject;
   errors: number[];
   id?: boolean;
   list?: boolean;
@@ -93,12 +138,7 @@ export function ScimOperation(options: {
         ]
       : []),
     ...(options.body
-      ? [
-          ApiBody({
-            required: true,
-            content: { [scimJson]: { schema: options.body }, 'application/json': { schema: options.body } },
-          }),
-        ]
+      ? [ApiConsumes(scimJson, 'application/json'), ApiBody({ required: true, schema: options.body })]
       : []),
     ApiResponse({
       status: options.status,

@@ -26,6 +26,13 @@ type ScimRequest = FastifyRequest<{
   Querystring: Record<string, string | undefined>;
 }>;
 
+/** A directory command as a route states it; the directory and the time are added by `#write`. */
+type ScimWrite = DirectoryCommand extends infer C
+  ? C extends DirectoryCommand
+    ? Omit<C, 'directoryId' | 'now'>
+    : never
+  : never;
+
 const bearerOf = (header: string | undefined): string | undefined => {
   const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : undefined;
@@ -70,7 +77,7 @@ export class ScimController {
 
   async #write(
     request: ScimRequest,
-    command: Omit<DirectoryCommand, 'directoryId' | 'now'>,
+    command: ScimWrite,
     teamId: string,
   ): Promise<Extract<DirectoryWriteOutcome, { ok: true }>> {
     const outcome = await this.provisioning.write(
@@ -210,7 +217,7 @@ export class ScimController {
     summary: 'Provision a user (a member once a mapped group holds them)',
     status: 201,
     answer: scimSchemas.user,
-    body: scimSchemas.user,
+    body: scimSchemas.userInput,
     errors: [400, 403, 409],
   })
   async createUser(@Req() request: ScimRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -226,7 +233,7 @@ export class ScimController {
     summary: 'Create a group (its members join the team if a mapping names it)',
     status: 201,
     answer: scimSchemas.group,
-    body: scimSchemas.group,
+    body: scimSchemas.groupInput,
     errors: [400, 403, 409],
   })
   async createGroup(@Req() request: ScimRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -242,7 +249,7 @@ export class ScimController {
     summary: 'Replace a user (active: false removes them from the team)',
     status: 200,
     answer: scimSchemas.user,
-    body: scimSchemas.user,
+    body: scimSchemas.userInput,
     errors: [400, 403, 404, 409],
     id: true,
   })
@@ -255,7 +262,7 @@ export class ScimController {
     summary: 'Patch a user (RFC 7644 §3.5.2; Okta and Entra ID forms)',
     status: 200,
     answer: scimSchemas.user,
-    body: scimSchemas.discovery,
+    body: scimSchemas.patchOp,
     errors: [400, 403, 404, 409],
     id: true,
   })
@@ -275,7 +282,7 @@ export class ScimController {
     summary: 'Replace a group',
     status: 200,
     answer: scimSchemas.group,
-    body: scimSchemas.group,
+    body: scimSchemas.groupInput,
     errors: [400, 403, 404],
     id: true,
   })
@@ -288,7 +295,7 @@ export class ScimController {
     summary: 'Patch a group: members added or removed, renamed (Okta and Entra ID forms)',
     status: 200,
     answer: scimSchemas.group,
-    body: scimSchemas.discovery,
+    body: scimSchemas.patchOp,
     errors: [400, 403, 404],
     id: true,
   })

@@ -1,14 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { TeamStateCache } from '@access-audit/application';
-import {
-  teamDecider,
-  teamStreamId,
-  teamStreamPrefix,
-  type ActiveTeam,
-  type DirectoryConnected,
-} from '@access-audit/domain';
-import { loadStream, type EventStore } from '@access-audit/event-store';
-import { decodeTeamEvent } from '@access-audit/team-stream';
+import type { TeamCommands } from '@access-audit/application';
+import { teamStreamPrefix, type ActiveTeam, type DirectoryConnected } from '@access-audit/domain';
+import type { EventStore } from '@access-audit/event-store';
 import type { ScimRejection } from '../scim/errors';
 
 /**
@@ -56,10 +49,8 @@ const unauthorized = (detail: string): DirectoryAccess => ({ ok: false, rejectio
  * the directory is the team's connected one and the token's SHA-256 is the one the team stream holds.
  */
 export class DirectoryAuthenticator {
-  readonly #states = new TeamStateCache(1_000);
-
   constructor(
-    private readonly store: EventStore,
+    private readonly commands: Pick<TeamCommands, 'current'>,
     private readonly teams: DirectoryTeams,
   ) {}
 
@@ -69,10 +60,7 @@ export class DirectoryAuthenticator {
     // The same answer for an unknown directory and a wrong token: ids are not to be probed with it.
     const refused = unauthorized('the bearer token is not the current token of this directory');
     if (teamId === undefined) return refused;
-    const streamId = teamStreamId(teamId);
-    const loaded = await loadStream(this.store, streamId, teamDecider, decodeTeamEvent, this.#states.get(streamId));
-    this.#states.set(streamId, loaded);
-    const team = loaded.state;
+    const { state: team } = await this.commands.current(teamId);
     if (team.status !== 'active' || team.directory?.directoryId !== directoryId) return refused;
     const expected = Buffer.from(team.directory.tokenHash, 'hex');
     const given = sha256(token);

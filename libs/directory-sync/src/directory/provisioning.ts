@@ -8,13 +8,11 @@ import {
   type RequestContext,
   type StreamLocks,
 } from '@access-audit/event-store';
+import { directoryActorId } from '@access-audit/domain';
 import type { ScimRejection } from '../scim/errors';
 import { decideDirectory, type DirectoryCommand } from './decide';
 import { directoryEventTypes, directoryStreamId, type DirectoryEvent } from './events';
 import { evolveDirectory, initialDirectoryState, type DirectoryStreamState } from './state';
-
-/** The actor of everything a directory does: `scim:{directoryId}` (POLICY.md "Who acts, beyond people"). */
-export const directoryActorId = (directoryId: string): string => `scim:${directoryId}`;
 
 /** Who asked (the SCIM request), recorded in every event it appends and carried to the team commands it causes. */
 export interface DirectoryRequestContext {
