@@ -135,6 +135,8 @@ export function ScimOperation(options: {
           }),
           ApiQuery({ name: 'startIndex', required: false, description: '1-based' }),
           ApiQuery({ name: 'count', required: false }),
+          ApiQuery({ name: 'attributes', required: false, description: 'top-level attributes to return' }),
+          ApiQuery({ name: 'excludedAttributes', required: false, description: 'top-level attributes to leave out' }),
         ]
       : []),
     ...(options.body

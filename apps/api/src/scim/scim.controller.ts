@@ -3,6 +3,7 @@ import {
   DirectoryAuthenticator,
   DirectoryProvisioning,
   listResponse,
+  projected,
   newScimId,
   renderGroup,
   renderUser,
@@ -181,11 +182,24 @@ export class ScimController {
     );
   }
 
+  #projection(request: ScimRequest): { attributes?: string; excludedAttributes?: string } {
+    const attributes = queryOf(request, 'attributes');
+    const excludedAttributes = queryOf(request, 'excludedAttributes');
+    return {
+      ...(attributes !== undefined ? { attributes } : {}),
+      ...(excludedAttributes !== undefined ? { excludedAttributes } : {}),
+    };
+  }
+
   #list(request: ScimRequest, reply: FastifyReply, resources: Record<string, unknown>[]): void {
     const filter = queryOf(request, 'filter');
     const startIndex = queryOf(request, 'startIndex');
     const count = queryOf(request, 'count');
+    const excludedAttributes = queryOf(request, 'excludedAttributes');
+    const attributes = queryOf(request, 'attributes');
     const page = listResponse(resources, {
+      ...(excludedAttributes !== undefined ? { excludedAttributes } : {}),
+      ...(attributes !== undefined ? { attributes } : {}),
       ...(filter !== undefined ? { filter } : {}),
       ...(startIndex !== undefined ? { startIndex } : {}),
       ...(count !== undefined ? { count } : {}),
@@ -200,7 +214,7 @@ export class ScimController {
     const { directoryId, baseUrl } = await this.#authenticate(request);
     const user = (await this.provisioning.read(directoryId)).users.get(request.params.id!);
     if (!user) return refuse({ status: 404, detail: `no user ${request.params.id!} in this directory` });
-    sendScim(reply, 200, renderUser(user, baseUrl));
+    sendScim(reply, 200, projected(renderUser(user, baseUrl), this.#projection(request)));
   }
 
   @Get('Groups/:id')
@@ -209,7 +223,7 @@ export class ScimController {
     const { directoryId, baseUrl } = await this.#authenticate(request);
     const group = (await this.provisioning.read(directoryId)).groups.get(request.params.id!);
     if (!group) return refuse({ status: 404, detail: `no group ${request.params.id!} in this directory` });
-    sendScim(reply, 200, renderGroup(group, baseUrl));
+    sendScim(reply, 200, projected(renderGroup(group, baseUrl), this.#projection(request)));
   }
 
   @Post('Users')

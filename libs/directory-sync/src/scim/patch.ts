@@ -94,7 +94,8 @@ const scimTypes: ReadonlySet<string> = new Set([
 /** Applies RFC 7644 §3.5.2 operations to a copy of `resource` (scim-patch); a bad operation is a 400 with its scimType. */
 export function applyPatch(resource: Record<string, unknown>, operations: ScimPatchOperation[]): Patched {
   try {
-    const copy = structuredClone(resource) as unknown as ScimResource;
+    // A JSON copy: resources are JSON, and a clone from another realm (structuredClone under a VM) fails deep equality.
+    const copy = JSON.parse(JSON.stringify(resource)) as ScimResource;
     return {
       ok: true,
       resource: scimPatch(copy, operations, { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Record<
