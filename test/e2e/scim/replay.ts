@@ -73,11 +73,9 @@ export async function replay(
   let auditSeen = 0;
   for (const step of sequence.steps) {
     const where = `${sequence.client} step "${step.name}"`;
-    let request = api
-      .http()
-      [step.method.toLowerCase() as 'get'](
-        `/scim/v2/${ctx.directoryId}${encodedPath(substitute(step.path, captured))}`,
-      );
+    const method = step.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    const url = `/scim/v2/${ctx.directoryId}${encodedPath(substitute(step.path, captured))}`;
+    let request = api.http()[method](url);
     for (const [name, value] of Object.entries(sequence.headers)) request = request.set(name, value);
     request = request.set('Authorization', `Bearer ${ctx.token}`);
     const response = await (step.body === undefined
