@@ -103,7 +103,7 @@ const attributesOf = (resource: Record<string, unknown>) => {
 
 async function oracle(operations: unknown[]): Promise<Record<string, unknown>> {
   const resource = new SCIMMY.Schemas.User(base(), 'out');
-  const message = new SCIMMY.Messages.PatchOp({ schemas: [patchOp], Operations: operations });
+  const message = new SCIMMY.Messages.PatchOp({ schemas: [patchOp], Operations: operations as never });
   // scimmy answers undefined when the operations changed nothing.
   const patched = (await message.apply(resource)) as unknown as Record<string, unknown> | undefined;
   return attributesOf(patched ?? base());
@@ -174,7 +174,7 @@ describe('PATCH agrees with scimmy (RFC 7644 §3.5.2)', () => {
     });
     const scimmyGroup = async (operations: unknown[]) =>
       attributesOf(
-        (await new SCIMMY.Messages.PatchOp({ schemas: [patchOp], Operations: operations }).apply(
+        (await new SCIMMY.Messages.PatchOp({ schemas: [patchOp], Operations: operations as never }).apply(
           new SCIMMY.Schemas.Group(group(), 'out'),
         )) as unknown as Record<string, unknown>,
       );
