@@ -5,7 +5,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
-import { ConnectDirectoryDto, DirectoryConnectedDto } from './dto/directory-sync.dto';
+import { ConnectDirectoryDto, DirectoryConnectedDto, SetDirectoryRoleMappingsDto } from './dto/directory-sync.dto';
 import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { TeamParams } from './dto/teams.dto';
 import type { TeamCommandAnswer, TeamCommandContext, TeamCommandPreviewed } from './execute-team-command';
@@ -56,6 +56,27 @@ export class DirectorySyncController {
     // Connected or rotated, the event names the directory (a rotation keeps the id it was connected with).
     const connected = outcome.ok ? (outcome.events[0]!.data as { directoryId: string }).directoryId : '';
     return { ...accepted, directoryId: connected, scimBaseUrl: `/scim/v2/${connected}`, token };
+  }
+
+  @Put('role-mappings')
+  @HttpCode(HttpStatus.OK)
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
+  @ApiOperation({
+    summary: "Set the directory's role mappings: directory groups → team role and/or permission groups (owner)",
+  })
+  async setRoleMappings(
+    @Param() { teamId }: TeamParams,
+    @Body() body: SetDirectoryRoleMappingsDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAnswer | TeamCommandPreviewed> {
+    const mappings = body.mappings.map((m) => ({
+      group: m.group,
+      ...(m.role !== undefined ? { role: m.role } : {}),
+      ...(m.permissionGroups !== undefined ? { permissionGroups: m.permissionGroups } : {}),
+    }));
+    return this.commands
+      .issue({ type: 'SetDirectoryRoleMappings', teamId, data: { mappings } }, { ...context, reason: body.reason })
+      .then(acceptedAnswer);
   }
 
   @Delete()

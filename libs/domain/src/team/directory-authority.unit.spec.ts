@@ -3,6 +3,7 @@ import { ruleIds, type PermissionGroup, type TeamRole } from '../policy/policy';
 import { cmd, EARLIER, enterpriseTeam, given, now, past, TEAM } from '../testing/team-spec';
 import { policyVersion } from '../policy/policy';
 import { foldTeam } from './state';
+import { teamStateFromJson, teamStateToJson } from './state-codec';
 
 const SCIM = 'scim:dir-1';
 const connected = (): TeamEvent => ({
@@ -257,5 +258,20 @@ describe('POLICY.md "Who acts, beyond people", directory row: a directory acts e
     )
       .when(cmd('GrantPermissionGroup', SCIM, { userId: 'ann', group: 'usage_viewer' }))
       .thenRejects({ kind: 'policy', rule: ruleIds.groupIncompatible });
+  });
+});
+
+describe('the directory in the stored team state (state codec)', () => {
+  it('mappings and who provisioned a member survive encoding; a state stored before mappings existed reads as none', () => {
+    const state = foldTeam(withDirectory(standard, [added('ann', 'developer')]));
+    const decoded = teamStateFromJson(teamStateToJson(state));
+    expect(decoded).toEqual(state);
+    expect(decoded.status === 'active' && decoded.members.get('ann')?.provisionedBy).toBe('dir-1');
+    const older = JSON.parse(teamStateToJson(foldTeam([...enterpriseTeam(), connected()]))) as {
+      directory: Record<string, unknown>;
+    };
+    delete older.directory.mappings;
+    const read = teamStateFromJson(JSON.stringify(older));
+    expect(read.status === 'active' && read.directory?.mappings).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ export interface EncodedMember {
   role: MemberState['role'];
   permissionGroups: Array<[PermissionGroup, Grant<PermissionGroup>]>;
   projectRoles: Array<[string, Grant<ProjectRole>]>;
+  provisionedBy?: string;
 }
 
 export type EncodedTeamState =
@@ -36,8 +37,11 @@ export function encodeTeamState(state: TeamState): EncodedTeamState {
 
 export function decodeTeamState(encoded: EncodedTeamState): TeamState {
   if (encoded.status !== 'active') return encoded;
+  // A state stored before role mappings existed holds a directory without them: it had none.
+  const directory = encoded.directory && { ...encoded.directory, mappings: encoded.directory.mappings ?? [] };
   return {
     ...encoded,
+    ...(directory ? { directory } : {}),
     members: new Map(
       encoded.members.map(([userId, member]) => [
         userId,
