@@ -1,5 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 const scimJson = 'application/scim+json';
@@ -120,6 +129,8 @@ export function ScimOperation(options: {
 }): MethodDecorator {
   return applyDecorators(
     ApiTags('SCIM 2.0 (directory sync)'),
+    // HTTP bearer, though not a JWT: the directory's `scim_…` token.
+    ApiBearerAuth(),
     ApiOperation({
       summary: options.summary,
       description: 'Authorization: Bearer <directory token> (answered by PUT /v1/teams/{teamId}/directory-sync).',
