@@ -260,6 +260,37 @@ describe('SCIM protocol (e2e)', () => {
     ]);
   });
 
+  it('a leaver who is the last owner stays, the deactivation answered 403 naming team.at-least-one-owner', async () => {
+    const { teamId, directoryId, scim } = await connect('last-owner', [{ group: 'Admins', role: 'owner' }]);
+    const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+      201,
+    );
+    await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Admins',
+      members: [{ value: boss.body.id }],
+    }).expect(201);
+    await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+    const before = await api.teamRevision(teamId);
+    const refused = await scim('patch', `/Users/${boss.body.id as string}`, {
+      schemas: [patchOp],
+      Operations: [{ op: 'replace', value: { active: false } }],
+    });
+    expect(expectScimError(refused, 403).detail).toContain('team.at-least-one-owner');
+    expect(await api.teamRevision(teamId)).toBe(before);
+    const bossClient = await api.as('boss');
+    const head = encodeURIComponent((await api.store.headPosition())!);
+    const denials = await bossClient
+      .get(`/v1/teams/${teamId}/audit?type=access.denied&minPosition=${head}`)
+      .expect(200);
+    expect(denials.body.entries).toEqual([
+      expect.objectContaining({
+        actor: `scim:${directoryId}`,
+        denial: expect.objectContaining({ commandType: 'RemoveMember' }),
+      }),
+    ]);
+  });
+
   it('keeps names and e-mails in the directory stream’s personal sub-objects only; ids such as __proto__ are data', async () => {
     const { teamId, directoryId, scim } = await connect('privacy', [{ group: '__proto__', role: 'member' }]);
     const user = await scim('post', '/Users', {
