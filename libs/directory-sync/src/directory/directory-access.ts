@@ -19,9 +19,16 @@ export class DirectoryTeams {
   async teamOf(directoryId: string): Promise<string | undefined> {
     const known = this.#teams.get(directoryId);
     if (known !== undefined) return known;
-    // One read of the log at a time; callers arriving meanwhile wait for it, then read once more if still unknown.
-    await (this.#catchingUp ??= this.#catchUp().finally(() => (this.#catchingUp = undefined)));
+    // One read of the log at a time. A caller that joined a read already under way (it may have begun before this
+    // directory was connected) reads once more on its own.
+    const joined = this.#catchingUp !== undefined;
+    await this.#read();
+    if (joined && !this.#teams.has(directoryId)) await this.#read();
     return this.#teams.get(directoryId);
+  }
+
+  #read(): Promise<void> {
+    return (this.#catchingUp ??= this.#catchUp().finally(() => (this.#catchingUp = undefined)));
   }
 
   async #catchUp(): Promise<void> {

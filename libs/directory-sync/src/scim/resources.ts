@@ -37,8 +37,20 @@ type Parsed<T> = { ok: true; value: T } | { ok: false; rejection: ScimRejection 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Attributes the service owns or never keeps: `password` is a secret, `id` and `meta` are read-only (RFC 7643 §3.1). */
-const notKeptUserAttributes = new Set(['id', 'meta', 'password', 'schemas', 'username', 'externalid', 'active']);
+/**
+ * Attributes kept apart or never kept: `password` is a secret; `id`, `meta` and `groups` are read-only (RFC 7643 §3.1,
+ * §4.1.2: a user's groups are the groups' to say, and Okta sends `"groups": []`).
+ */
+const notKeptUserAttributes = new Set([
+  'id',
+  'meta',
+  'groups',
+  'password',
+  'schemas',
+  'username',
+  'externalid',
+  'active',
+]);
 const maxStringLength = 1024;
 
 /** Entra ID sends booleans as the strings "True"/"False"; RFC 7643 booleans are JSON booleans. */
