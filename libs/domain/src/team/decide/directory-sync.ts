@@ -10,16 +10,7 @@ import type { ConnectDirectory, DisconnectDirectory, SetDirectoryRoleMappings, T
 import type { DirectoryRoleMappingRef, TeamEvent } from '../events';
 import type { Decision, Rejection } from '../rejection';
 import type { ActiveTeam, DirectoryRoleMappingState } from '../state';
-import {
-  accept,
-  baseOf,
-  countRole,
-  groupRefusal,
-  lastOwnerRejection,
-  reject,
-  roleAllowedOnPlan,
-  type CommandEntries,
-} from './support';
+import { accept, baseOf, groupRefusal, reject, roleAllowedOnPlan, type CommandEntries } from './support';
 
 function connectDirectory(command: ConnectDirectory, team: ActiveTeam): Decision<TeamEvent> {
   const { name, tokenHash } = command.data;
@@ -215,10 +206,7 @@ export function directoryAuthority(command: TeamCommand, team: ActiveTeam, direc
       return undefined;
     }
     case 'RemoveMember': {
-      if (member?.role.value === 'owner') {
-        if (!mapsRole('owner')) return noOwnerMapping('removes');
-        if (countRole(team, 'owner') === 1) return lastOwnerRejection(member.userId);
-      }
+      if (member?.role.value === 'owner' && !mapsRole('owner')) return noOwnerMapping('removes');
       if (member && member.provisionedBy !== directoryId) {
         return directoryRefusal(
           ruleIds.directoryProvisionedOnly,
