@@ -115,6 +115,7 @@ const errorStatuses: Record<number, string> = {
   404: 'no such resource in this directory',
   409: 'userName (or the member userId) is taken in this directory (scimType uniqueness)',
   500: 'the request failed',
+  503: 'the team kept changing concurrently: retry (the directory change itself is recorded)',
 };
 
 /** One SCIM operation in the OpenAPI document: its answers are application/scim+json, errors in the SCIM error schema. */
@@ -158,12 +159,14 @@ export function ScimOperation(options: {
       description: 'done',
       ...(options.answer ? { content: { [scimJson]: { schema: options.answer } } } : {}),
     }),
-    ...[401, 500, ...options.errors].map((status) =>
-      ApiResponse({
-        status,
-        description: errorStatuses[status] ?? 'refused',
-        content: { [scimJson]: { schema: scimSchemas.error } },
-      }),
+    // Every route may see two Authorization headers (400); a write's team change may be refused as any team command is.
+    ...[...new Set([400, 401, 500, ...options.errors, ...(options.errors.includes(403) ? [404, 409, 503] : [])])].map(
+      (status) =>
+        ApiResponse({
+          status,
+          description: errorStatuses[status] ?? 'refused',
+          content: { [scimJson]: { schema: scimSchemas.error } },
+        }),
     ),
   );
 }

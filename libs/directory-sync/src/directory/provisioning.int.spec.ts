@@ -87,6 +87,15 @@ describe('DirectoryProvisioning', () => {
     ]);
   });
 
+  it('reconcileAll brings every user the directory knows into scope (after the mappings change)', async () => {
+    const p = instance(new MemoryEventStore());
+    await p.write(create('u-1', 'ann'), context('r1'));
+    await p.write(create('u-2', 'bob'), context('r2'));
+    synced.splice(0);
+    expect(await p.reconcileAll('dir_1', context('r3'))).toEqual({ ok: true });
+    expect(synced).toEqual([{ scope: ['ann', 'bob'], correlationId: 'r3' }]);
+  });
+
   it('a refused write appends nothing and reconciles nothing', async () => {
     const store = new MemoryEventStore();
     const outcome = await instance(store).write(create('u-1', ''), context('r1'));

@@ -162,6 +162,19 @@ export class DirectoryProvisioning {
       }
     });
   }
+
+  /**
+   * Brings the team in line with the whole directory (every user it knows), as after a change of the role mappings;
+   * under the directory's lock, so no SCIM write of this process interleaves.
+   */
+  reconcileAll(directoryId: string, context: DirectoryRequestContext): Promise<DirectoryTeamOutcome> {
+    const streamId = directoryStreamId(directoryId);
+    return this.deps.locks.run(streamId, async () => {
+      const { state } = await this.#load(streamId);
+      const scope = [...new Set([...state.users.values()].map((user) => user.memberUserId))];
+      return this.deps.syncTeam({ directoryId, directory: state, scope, context });
+    });
+  }
 }
 
 /** Ids the directory mints for new resources. */

@@ -1,7 +1,7 @@
 import type { TeamCommands } from '@access-audit/application';
 import type { Rejection } from '@access-audit/domain';
 import { desiredMembership, type DirectoryGroupView, type DirectoryUserView } from '../membership';
-import type { DirectoryReconciler } from '../reconciler';
+import { DirectoryReconcileError, type DirectoryReconciler } from '../reconciler';
 import type { ScimRejection } from '../scim/errors';
 import type { DirectoryTeamSync } from './provisioning';
 import type { DirectoryStreamState } from './state';
@@ -65,12 +65,23 @@ export function directoryTeamSync(deps: {
     const mappings =
       state.status === 'active' && state.directory?.directoryId === directoryId ? state.directory.mappings : [];
     const desired = desiredMembership(userViews(directory), groupViews(directory), mappings);
-    const outcome = await deps.reconciler.reconcile(desired, scope, {
-      directoryId,
-      teamId: context.teamId,
-      correlationId: context.correlationId,
-      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
-    });
+    let outcome;
+    try {
+      outcome = await deps.reconciler.reconcile(desired, scope, {
+        directoryId,
+        teamId: context.teamId,
+        correlationId: context.correlationId,
+        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+      });
+    } catch (error) {
+      // Another instance kept winning the team stream: the identity provider retries a 503 (RFC 7644 §3.12).
+      if (error instanceof DirectoryReconcileError && error.kind === 'conflict')
+        return {
+          ok: false,
+          rejection: { status: 503, detail: 'the team kept changing concurrently; retry the request' },
+        };
+      throw error;
+    }
     return outcome.ok ? { ok: true } : { ok: false, rejection: scimRejectionOf(outcome.refusal) };
   };
 }
