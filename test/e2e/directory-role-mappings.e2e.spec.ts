@@ -5,6 +5,10 @@
  */
 import type { TeamCommands } from '@access-audit/application';
 import { desiredMembership, DirectoryReconciler } from '@access-audit/directory-sync';
+import {
+  DirectoryMappingsListeners,
+  type DirectoryMappingsSet,
+} from '../../apps/api/src/commands/directory-mappings-listeners';
 import { TEAM_COMMANDS } from '../../apps/api/src/commands/team-commands.provider';
 import { startTestApi, type TestApi, type UserClient } from './support/test-api';
 
@@ -62,6 +66,43 @@ describe('directory role mappings (e2e)', () => {
     const team = await olga.get(`/v1/teams/acme?minPosition=${position}`).expect(200);
     expect(team.body.directory).toEqual({ directoryId, name: 'Okta', mappings: stored });
     expect(JSON.stringify(team.body)).not.toMatch(/tokenHash|[0-9a-f]{64}/);
+  });
+
+  it('once set (even unchanged), the registered listeners are told, so the directory side reconciles; a preview or a refusal tells none', async () => {
+    const told: DirectoryMappingsSet[] = [];
+    api.app.get(DirectoryMappingsListeners).register(async (change) => {
+      told.push(change);
+    });
+    await olga.put('/v1/teams/acme/directory-sync/role-mappings?dryRun=true', { mappings }).expect(200);
+    await olga
+      .put('/v1/teams/acme/directory-sync/role-mappings', { mappings: [{ group: 'Eng', role: 'admin' }] })
+      .expect(400);
+    await (await api.as('mia')).put('/v1/teams/acme/directory-sync/role-mappings', { mappings }).expect(403);
+    expect(told).toEqual([]);
+    const again = await olga
+      .put('/v1/teams/acme/directory-sync/role-mappings', { mappings })
+      .set('X-Request-Id', 'mappings-req-1')
+      .expect(200);
+    expect(again.body.events).toEqual([]);
+    expect(told).toEqual([expect.objectContaining({ teamId: 'acme', directoryId, correlationId: 'mappings-req-1' })]);
+  });
+
+  it('a stale If-Match is 409 and appends nothing; group names such as __proto__ and constructor are data', async () => {
+    const stale = await api.expectNothingAppended('acme', () =>
+      olga.put('/v1/teams/acme/directory-sync/role-mappings', { mappings }).set('If-Match', '"0"').expect(409),
+    );
+    expect(stale.body.type).toBe('urn:access-audit:problem:revision-mismatch');
+    const odd = [
+      { group: '__proto__', role: 'developer' },
+      { group: 'constructor', permissionGroups: ['usage_viewer'] },
+    ];
+    const set = await olga.put('/v1/teams/bare/directory-sync', { name: 'Entra ID' }).expect(200);
+    const done = await olga.put('/v1/teams/bare/directory-sync/role-mappings', { mappings: odd }).expect(200);
+    const team = await olga
+      .get(`/v1/teams/bare?minPosition=${encodeURIComponent(done.body.position as string)}`)
+      .expect(200);
+    expect(team.body.directory).toEqual({ directoryId: set.body.directoryId, name: 'Entra ID', mappings: odd });
+    await olga.delete('/v1/teams/bare/directory-sync').expect(200);
   });
 
   it('a member who is not an owner is refused (403 team.members.roles.manage); nothing is appended', async () => {

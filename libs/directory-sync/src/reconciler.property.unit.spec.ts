@@ -286,6 +286,50 @@ describe('DirectoryReconciler: after any sequence of directory changes, the team
     expect(team.members.get(HAND)?.role.value).toBe('developer');
   });
 
+  it('hands ownership from one directory owner to another without passing through a team with none', async () => {
+    const commands = new TeamCommands({
+      store: new MemoryEventStore(),
+      locks: new StreamLocks(),
+      now: () => new Date('2026-06-01T00:00:00Z'),
+    });
+    await issue(commands, OWNER, { type: 'CreateTeam', teamId: TEAM, data: { name: 'Acme', plan: 'enterprise' } });
+    await issue(commands, OWNER, {
+      type: 'ConnectDirectory',
+      teamId: TEAM,
+      data: { directoryId: 'dir-1', name: 'Okta', tokenHash: 'a'.repeat(64) },
+    });
+    await issue(commands, OWNER, {
+      type: 'SetDirectoryRoleMappings',
+      teamId: TEAM,
+      data: {
+        mappings: [
+          { group: 'Admins', role: 'owner' },
+          { group: 'Staff', role: 'member' },
+        ],
+      },
+    });
+    const reconciler = new DirectoryReconciler({ commands });
+    const ctx = { directoryId: 'dir-1', teamId: TEAM, correlationId: 'scim-req-1' };
+    const as = (role: TeamRole) => ({ role, permissionGroups: [] });
+    await reconciler.reconcile(new Map([['boss', as('owner')]]), ['boss'], ctx);
+    await issue(commands, OWNER, { type: 'RemoveMember', teamId: TEAM, data: { userId: OWNER } });
+    // boss is now the only owner; the directory makes ann the owner and boss a member, boss listed first.
+    const outcome = await reconciler.reconcile(
+      new Map([
+        ['boss', as('member')],
+        ['ann', as('owner')],
+      ]),
+      ['boss', 'ann'],
+      ctx,
+    );
+    expect(outcome).toMatchObject({ ok: true });
+    const team = await teamState(commands);
+    expect([...team.members.values()].map((m) => [m.userId, m.role.value])).toEqual([
+      ['boss', 'member'],
+      ['ann', 'owner'],
+    ]);
+  });
+
   it('every command it issues has the directory as actor and the SCIM request id as correlation', async () => {
     const store = new MemoryEventStore();
     const commands = new TeamCommands({ store, locks: new StreamLocks(), now: () => new Date('2026-06-01T00:00:00Z') });

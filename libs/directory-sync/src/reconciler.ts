@@ -6,6 +6,7 @@ import {
   type MemberState,
   type PermissionGroup,
 } from '@access-audit/domain';
+import { UndecodableTeamEventError } from '@access-audit/team-stream';
 import type { DesiredMember } from './membership';
 import type { DirectoryReconcileContext, ReconcileOutcome } from './reconciler-types';
 
@@ -76,7 +77,13 @@ export class DirectoryReconciler {
     ctx: DirectoryReconcileContext,
   ): Promise<ReconcileOutcome> {
     const { commands } = this.deps;
-    const { state } = await commands.current(ctx.teamId);
+    let state;
+    try {
+      ({ state } = await commands.current(ctx.teamId));
+    } catch (error) {
+      if (error instanceof UndecodableTeamEventError) throw new DirectoryReconcileError('unreadable', error);
+      throw error;
+    }
     const team: ActiveTeam | undefined = state.status === 'active' ? state : undefined;
     const userIds = [...new Set(scope)];
     // Owners-to-be first and removals last, so a swap of owners never passes through a team without one.

@@ -3,6 +3,7 @@ import { Body, Controller, Delete, HttpCode, HttpStatus, Inject, Param, Put } fr
 import type { TeamCommands } from '@access-audit/application';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
+import { DirectoryMappingsListeners } from './directory-mappings-listeners';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
 import { ConnectDirectoryDto, DirectoryConnectedDto, SetDirectoryRoleMappingsDto } from './dto/directory-sync.dto';
@@ -21,7 +22,10 @@ export const previewTokenHash = 'not-minted-in-a-preview';
 @ApiTags('directory sync')
 @Controller('v1/teams/:teamId/directory-sync')
 export class DirectorySyncController {
-  constructor(@Inject(TEAM_COMMANDS) private readonly commands: TeamCommands) {}
+  constructor(
+    @Inject(TEAM_COMMANDS) private readonly commands: TeamCommands,
+    private readonly mappingsListeners: DirectoryMappingsListeners,
+  ) {}
 
   @Put()
   @HttpCode(HttpStatus.OK)
@@ -74,9 +78,25 @@ export class DirectorySyncController {
       ...(m.role !== undefined ? { role: m.role } : {}),
       ...(m.permissionGroups !== undefined ? { permissionGroups: m.permissionGroups } : {}),
     }));
-    return this.commands
-      .issue({ type: 'SetDirectoryRoleMappings', teamId, data: { mappings } }, { ...context, reason: body.reason })
-      .then(acceptedAnswer);
+    const answer = acceptedAnswer(
+      await this.commands.issue(
+        { type: 'SetDirectoryRoleMappings', teamId, data: { mappings } },
+        { ...context, reason: body.reason },
+      ),
+    );
+    if (context.dryRun) return answer;
+    // Set again unchanged appends nothing, yet still reconciles: the way to retry one that stopped at a refusal.
+    const { state } = await this.commands.current(teamId);
+    const directoryId = state.status === 'active' ? state.directory?.directoryId : undefined;
+    if (directoryId !== undefined) {
+      await this.mappingsListeners.mappingsSet({
+        teamId,
+        directoryId,
+        correlationId: context.correlationId,
+        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+      });
+    }
+    return answer;
   }
 
   @Delete()
