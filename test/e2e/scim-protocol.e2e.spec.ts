@@ -291,6 +291,43 @@ describe('SCIM protocol (e2e)', () => {
     ]);
   });
 
+  it('new role mappings apply at once to every user the directory holds, correlated with the owner’s request', async () => {
+    const { teamId, directoryId, scim } = await connect('remap', [{ group: 'Sales', role: 'billing' }]);
+    const ann = await scim('post', '/Users', { schemas: [userSchema], userName: 'ann', externalId: 'ann' }).expect(201);
+    await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Engineering',
+      members: [{ value: ann.body.id }],
+    }).expect(201);
+    const members = async () => {
+      const head = encodeURIComponent((await api.store.headPosition())!);
+      const team = await olga.get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+      return Object.fromEntries(
+        (team.body.members as Array<{ userId: string; role: string }>).map((m) => [m.userId, m.role]),
+      );
+    };
+    expect(await members()).toEqual({ olga: 'owner' });
+    const mapped = await olga
+      .put(`/v1/teams/${teamId}/directory-sync/role-mappings`, {
+        mappings: [{ group: 'Engineering', role: 'developer' }],
+      })
+      .expect(200);
+    expect(await members()).toEqual({ olga: 'owner', ann: 'developer' });
+    const head = encodeURIComponent((await api.store.headPosition())!);
+    const audit = await olga
+      .get(`/v1/teams/${teamId}/audit?actor=${encodeURIComponent(`scim:${directoryId}`)}&minPosition=${head}`)
+      .expect(200);
+    expect(audit.body.entries).toEqual([
+      expect.objectContaining({
+        action: 'team.member.added',
+        target: { userId: 'ann' },
+        context: expect.objectContaining({ requestId: mapped.headers['x-request-id'] }),
+      }),
+    ]);
+    await olga.put(`/v1/teams/${teamId}/directory-sync/role-mappings`, { mappings: [] }).expect(200);
+    expect(await members()).toEqual({ olga: 'owner' });
+  });
+
   it('keeps names and e-mails in the directory stream’s personal sub-objects only; ids such as __proto__ are data', async () => {
     const { teamId, directoryId, scim } = await connect('privacy', [{ group: '__proto__', role: 'member' }]);
     const user = await scim('post', '/Users', {

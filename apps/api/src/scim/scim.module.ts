@@ -1,4 +1,4 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { TeamCommands } from '@access-audit/application';
 import {
@@ -14,6 +14,7 @@ import type { EventStore, StreamLocks } from '@access-audit/event-store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CLOCK, type Clock } from '../commands/clock';
 import { CommandsModule } from '../commands/commands.module';
+import { DirectoryMappingsListeners } from '../commands/directory-mappings-listeners';
 import { TEAM_COMMANDS } from '../commands/team-commands.provider';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
 import { parseJsonBody } from '../http/json-body';
@@ -21,6 +22,7 @@ import { ScimController } from './scim.controller';
 import { scimContentType } from './scim-error';
 
 const scimPathPrefix = '/scim/v2/';
+const logger = new Logger('SCIM');
 
 /** A problem+json answer (RFC 9457) rewritten as the SCIM error (RFC 7644 §3.12) of the same status and detail. */
 function problemAsScimError(reply: FastifyReply, payload: unknown): string {
@@ -69,7 +71,22 @@ function problemAsScimError(reply: FastifyReply, payload: unknown): string {
   ],
 })
 export class ScimModule implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    listeners: DirectoryMappingsListeners,
+    provisioning: DirectoryProvisioning,
+  ) {
+    // New mappings apply to every user the directory holds at once, not at each user's next SCIM write.
+    listeners.register(async ({ teamId, directoryId, correlationId, requestContext }) => {
+      const outcome = await provisioning.reconcileAll(directoryId, {
+        teamId,
+        correlationId,
+        ...(requestContext ? { requestContext } : {}),
+      });
+      // A refusal is already recorded as a denial; the owner's command itself stands.
+      if (!outcome.ok) logger.warn(`applying the new mappings of team ${teamId} stopped: ${outcome.rejection.detail}`);
+    });
+  }
 
   /** RFC 7644 §3.1: SCIM bodies are `application/scim+json`; read like every JSON body (bounded, no prototype keys). */
   onModuleInit(): void {
