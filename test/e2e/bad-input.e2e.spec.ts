@@ -406,7 +406,7 @@ describe('bad input over HTTP', () => {
     it.each([
       ['POST', `/v1/teams/${TEAM}/members/bob/role`, 'PUT'],
       ['GET', `/v1/teams/${TEAM}/members`, 'POST'],
-      ['DELETE', '/v1/teams', 'POST'],
+      ['DELETE', '/v1/teams', 'GET, HEAD, POST'],
       ['POST', `/v1/teams/${TEAM}`, 'GET, HEAD, PATCH'],
       ['PUT', `/v1/teams/${TEAM}/audit/verify`, 'GET, HEAD'],
     ])('%s %s is 405 with Allow: %s, and appends nothing', async (method, path, allow) => {

@@ -4,33 +4,15 @@
  * refusals said in words: no serious or critical violation. axe is evaluated in the page, since the console's CSP
  * (script-src 'self') keeps out a script tag.
  */
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
+import { SignInLinks } from '../../apps/api/src/console/sign-in-links';
+import { seriousViolations } from './console/axe-scan';
 import { chromiumSkipReason, type Browser } from './console/chromium';
 import { startConsoleUnderTest, type ConsoleUnderTest } from './console/console-under-test';
 import type { TestApi, UserClient } from './support/test-api';
 
 const skipReason = chromiumSkipReason();
 const TEAM = 'acme';
-
-interface PageWithAxe {
-  axe: { run(options: axe.RunOptions): Promise<axe.AxeResults> };
-}
-
-/** Every serious or critical violation on the page as it stands, one line per element: rule, target, help. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axe.source);
-  const results = await page.evaluate(() =>
-    (globalThis as unknown as PageWithAxe).axe.run({ resultTypes: ['violations'] }),
-  );
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .flatMap((violation) =>
-      violation.nodes.map(
-        (node) => `${violation.impact} ${violation.id} at ${node.target.join(' ')}: ${violation.help}`,
-      ),
-    );
-}
 
 (skipReason === undefined ? describe : describe.skip)(
   `an axe-core scan of each console view${skipReason ? ` (skipped: ${skipReason})` : ''}`,
@@ -114,14 +96,51 @@ async function seriousViolations(page: Page): Promise<string[]> {
       await tab.close();
     });
 
+    it('sign-in with a one-time link: signed in once, then the used link refused in words', async () => {
+      const tab = await browser.context.newPage();
+      tab.on('pageerror', (error) => pageErrors.push(error.message));
+      const code = api.app.get(SignInLinks).issue('carol');
+      await tab.goto(`${api.baseUrl}/sign-in#code=${code}`);
+      await tab.waitForURL(`${api.baseUrl}/teams`);
+      await tab.getByText('Signed in as').waitFor();
+      await expect(tab.locator('header.bar strong').textContent()).resolves.toBe('carol');
+      await expect(seriousViolations(tab)).resolves.toEqual([]);
+      await tab.getByRole('button', { name: 'Sign out' }).click();
+      await tab.goto(`${api.baseUrl}/sign-in#code=${code}`);
+      await expect(tab.getByRole('alert').textContent()).resolves.toMatch(
+        /^This sign-in link was refused: .*already used/,
+      );
+      // The code left the address bar before it was redeemed.
+      expect(tab.url()).toBe(`${api.baseUrl}/sign-in`);
+      await expect(seriousViolations(tab)).resolves.toEqual([]);
+      await tab.close();
+    }, 20_000);
+
     it('team', async () => {
       await open(`/teams/${TEAM}`, 'main table tbody tr');
       await expect(seriousViolations(page)).resolves.toEqual([]);
     });
 
-    it('teams', async () => {
-      await open('/teams', 'main h2');
+    it('teams, listed from the API', async () => {
+      await open('/teams', 'main ul.team-list li');
       await expect(seriousViolations(page)).resolves.toEqual([]);
+    });
+
+    it('teams, none readable (said in words)', async () => {
+      const asNobody = await signedInTab('nobody', '/teams');
+      await asNobody.getByTestId('no-teams').waitFor();
+      await expect(seriousViolations(asNobody)).resolves.toEqual([]);
+      await asNobody.close();
+    });
+
+    it('live changes, streaming, and refused to a contributor', async () => {
+      await open(`/teams/${TEAM}/changes`, 'table.live-changes tbody tr');
+      await page.locator('[data-testid="stream-status"][data-state="live"]').waitFor();
+      await expect(seriousViolations(page)).resolves.toEqual([]);
+      const asBob = await signedInTab('bob', `/teams/${TEAM}/changes`);
+      await asBob.getByRole('alert').waitFor();
+      await expect(seriousViolations(asBob)).resolves.toEqual([]);
+      await asBob.close();
     });
 
     it('access, who holds a permission at an instant', async () => {
@@ -147,6 +166,13 @@ async function seriousViolations(page: Page): Promise<string[]> {
     it('audit log with its chain verification', async () => {
       await open(`/teams/${TEAM}/audit`, 'table.audit-entries tbody tr');
       await page.getByTestId('verdict').waitFor();
+      await expect(seriousViolations(page)).resolves.toEqual([]);
+    });
+
+    it('audit log with its signed head, the signature checked in the browser', async () => {
+      // An unfiltered export signs the head first.
+      await alice.get(`/v1/teams/${TEAM}/audit?format=ndjson`).buffer(true).expect(200);
+      await open(`/teams/${TEAM}/audit`, '[data-testid="signature-check"][data-state="valid"]');
       await expect(seriousViolations(page)).resolves.toEqual([]);
     });
 

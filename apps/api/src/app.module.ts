@@ -7,11 +7,13 @@ import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from '@access-audit/config';
 import { ApiConfigModule } from './config/api-config.module';
 import { CommandsModule } from './commands/commands.module';
+import { ConsoleSignInModule } from './console/console-sign-in.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
 import { QueriesModule } from './queries/queries.module';
+import { ScimModule } from './scim/scim.module';
 
 /** The API. Feature modules are listed in `imports`, one line each. */
 @Module({
@@ -23,6 +25,8 @@ import { QueriesModule } from './queries/queries.module';
     QueriesModule,
     AccessReviewsModule,
     AuditModule,
+    ConsoleSignInModule,
+    ScimModule,
     AuditDrainsModule,
   ],
   providers: [

@@ -72,7 +72,7 @@ export async function createApiApp(
   fastify.decorate('routeMethods', routeMethods);
   fastify.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
   installSynchronousRoutes(app);
-  installConsole(fastify, options.consoleDir);
+  installConsole(fastify, options.consoleDir, config.auth.oidc?.issuer);
   const metrics = app.get(MetricsService);
   // Callback hooks: an async one costs every request a promise.
   fastify.addHook('onRequest', (request, reply, done) => {

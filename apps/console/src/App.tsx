@@ -6,6 +6,7 @@ import { CampaignView } from './views/CampaignView';
 import { Campaigns } from './views/Campaigns';
 import { MemberView } from './views/MemberView';
 import { AuditView } from './views/AuditView';
+import { LiveChanges, LiveChangesNavLink } from './views/LiveChanges';
 import { SignIn } from './views/SignIn';
 import { TeamView } from './views/TeamView';
 import { Teams } from './views/Teams';
@@ -72,6 +73,14 @@ export function App() {
         }
       />
       <Route
+        path="/teams/:teamId/changes"
+        element={
+          <SignedIn>
+            <LiveChanges />
+          </SignedIn>
+        }
+      />
+      <Route
         path="*"
         element={
           <SignedIn>
@@ -97,6 +106,7 @@ function SignedIn({ children }: { children: ReactNode }) {
     <>
       <header className="bar">
         <Link to="/teams">access-audit</Link>
+        <LiveChangesNavLink />
         <span>
           Signed in as <strong>{typeof claims === 'string' ? 'unknown user' : claims.sub}</strong>{' '}
           <button

@@ -1,6 +1,5 @@
 // The bearer token lives in this tab's sessionStorage only: never localStorage, never a cookie.
 const tokenKey = 'access-audit.token';
-const teamsKey = 'access-audit.teams';
 
 export function currentToken(): string | null {
   return sessionStorage.getItem(tokenKey);
@@ -12,7 +11,6 @@ export function signIn(token: string): void {
 
 export function signOut(): void {
   sessionStorage.removeItem(tokenKey);
-  sessionStorage.removeItem(teamsKey);
 }
 
 /** What a token says about itself (unverified: the API verifies it on every request). */
@@ -37,19 +35,4 @@ export function readToken(token: string): TokenClaims | string {
   } catch {
     return 'The token cannot be read: its middle part is not base64url-encoded JSON.';
   }
-}
-
-/** Teams opened in this tab, for the teams list (the API has no route listing a user's teams). */
-export function rememberedTeams(): string[] {
-  try {
-    const value: unknown = JSON.parse(sessionStorage.getItem(teamsKey) ?? '[]');
-    return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-export function rememberTeam(teamId: string): void {
-  const teams = rememberedTeams().filter((id) => id !== teamId);
-  sessionStorage.setItem(teamsKey, JSON.stringify([teamId, ...teams].slice(0, 20)));
 }

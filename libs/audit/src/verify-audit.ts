@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { EventStore, RecordedEvent } from '@access-audit/event-store';
 import { defaultCheckpointEvery, defaultCheckpointMaxAgeMs, type WitnessedHead } from './audit-trail';
-import { auditStreamId } from './entry';
+import { auditStreamId, type AuditCheckpoint } from './entry';
 import { ChainVerifier, type ChainBreak, type ChainVerification, type RecordLocation } from './verify';
 import { SourceVerifier, type SourceVerification } from './verify-sources';
 
@@ -23,6 +23,8 @@ export interface UnsignedTail {
  */
 export interface AuditVerification extends ChainVerification {
   unsignedTail: UnsignedTail;
+  /** The verified signed checkpoint that vouches for entries 1..`signedThrough` (the signed head); null when none. */
+  checkpoint: AuditCheckpoint | null;
   /** Null when no event store was at hand (an export verified on its own): the entries were not compared with events. */
   sources: SourceVerification | null;
 }
@@ -110,6 +112,7 @@ export class AuditVerifier {
       valid: chainBreak === undefined && !mismatched && unsignedTail.beyondBound === undefined,
       ...(chainBreak ? { break: chainBreak } : {}),
       unsignedTail,
+      checkpoint: this.#chain.latestCheckpoint,
       sources,
     };
   }

@@ -58,6 +58,7 @@ export class ChainVerifier {
   #signedThrough = 0;
   #break: ChainBreak | undefined;
   #firstUnsignedRecordedAt: string | null = null;
+  #latestCheckpoint: AuditCheckpoint | null = null;
   readonly #recentHashes = new Map<number, string>();
 
   constructor(
@@ -79,6 +80,11 @@ export class ChainVerifier {
   /** When the store recorded the first entry after the last valid checkpoint (null: none, or not known). */
   get firstUnsignedRecordedAt(): string | null {
     return this.#entries > this.#signedThrough ? this.#firstUnsignedRecordedAt : null;
+  }
+
+  /** The verified checkpoint that vouches for the most entries (`signedThrough`); null when none was verified here. */
+  get latestCheckpoint(): AuditCheckpoint | null {
+    return this.#latestCheckpoint;
   }
 
   /** Checks one record; returns false once the chain is broken (later records are not looked at). */
@@ -196,6 +202,10 @@ export class ChainVerifier {
       );
     }
     this.#checkpoints += 1;
+    if (sequence >= this.#signedThrough) {
+      const { kind, teamId, headHash, signedAt, algorithm, keyId, signature: signed } = checkpoint;
+      this.#latestCheckpoint = { kind, teamId, sequence, headHash, signedAt, algorithm, keyId, signature: signed };
+    }
     this.#signedThrough = Math.max(this.#signedThrough, sequence);
     return true;
   }

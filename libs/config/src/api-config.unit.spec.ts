@@ -87,3 +87,54 @@ describe('the generated JWT secret', () => {
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
   });
 });
+
+describe('loadApiConfig: the console signs in with an identity provider (AUTH_OIDC_*)', () => {
+  const provider = { AUTH_OIDC_ISSUER: 'https://idp.example', AUTH_OIDC_CLIENT_ID: 'console', AUTH_AUDIENCE: 'urn:aa' };
+
+  it('verifies the provider’s tokens: issuer from AUTH_OIDC_ISSUER, keys from its discovery, scope openid by default', () => {
+    expect(loadApiConfig(provider).auth).toEqual({
+      kind: 'jwks',
+      issuer: 'https://idp.example',
+      audience: 'urn:aa',
+      oidc: { issuer: 'https://idp.example', clientId: 'console', scope: 'openid' },
+    });
+  });
+
+  it('keeps AUTH_JWKS_URL and AUTH_ISSUER when given, and reads the scope and resource', () => {
+    const auth = loadApiConfig({
+      ...provider,
+      AUTH_JWKS_URL: 'https://idp.example/keys',
+      AUTH_ISSUER: 'https://idp.example/tenant',
+      AUTH_OIDC_SCOPE: 'openid profile',
+      AUTH_OIDC_RESOURCE: 'https://api.example/',
+    }).auth;
+    expect(auth).toEqual({
+      kind: 'jwks',
+      jwksUrl: 'https://idp.example/keys',
+      issuer: 'https://idp.example/tenant',
+      audience: 'urn:aa',
+      oidc: {
+        issuer: 'https://idp.example',
+        clientId: 'console',
+        scope: 'openid profile',
+        resource: 'https://api.example/',
+      },
+    });
+  });
+
+  it('accepts http for a provider on this machine', () => {
+    expect(loadApiConfig({ ...provider, AUTH_OIDC_ISSUER: 'http://127.0.0.1:4000' }).auth.oidc?.issuer).toBe(
+      'http://127.0.0.1:4000',
+    );
+  });
+
+  it.each([
+    [{ AUTH_OIDC_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'urn:aa' }, /AUTH_OIDC_CLIENT_ID/],
+    [{ AUTH_OIDC_CLIENT_ID: 'console', AUTH_AUDIENCE: 'urn:aa' }, /AUTH_OIDC_ISSUER/],
+    [{ ...provider, AUTH_AUDIENCE: '' }, /AUTH_AUDIENCE/],
+    [{ ...provider, AUTH_OIDC_ISSUER: 'http://idp.example' }, /https/],
+    [{ ...provider, AUTH_OIDC_ISSUER: 'idp.example' }, /URL/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadApiConfig(env)).toThrow(message);
+  });
+});

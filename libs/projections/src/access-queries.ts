@@ -2,6 +2,7 @@ import type { ActiveTeam, Permission, Via } from '@access-audit/domain';
 import type { ChangesPage } from './member-history/reader';
 import type { CheckAnswer, MemberHistoryEntry, MemberPermissionGrant, PermissionSelection } from './model';
 import type { AccessProjection, AccessReaders } from './projection/projection';
+import type { TeamIdsPage } from './team-states/memberships';
 import type { TeamView } from './team-states/team-view';
 
 /**
@@ -65,5 +66,16 @@ export class AccessQueries {
    */
   changes(options: { after?: string; teamId?: string; limit?: number } = {}): ChangesPage {
     return this.#readers.memberHistory.changes(options);
+  }
+
+  /**
+   * The ids of `userId`'s teams (every projected team when undefined) after `after`, in id order, that `keep` accepts:
+   * from the memberships-by-user read model, never a scan of every team for a user.
+   */
+  teamsPage(
+    userId: string | undefined,
+    options: { after?: string; limit: number; keep: (teamId: string) => boolean },
+  ): TeamIdsPage {
+    return this.#readers.memberships.page(userId, options.after, options.limit, options.keep);
   }
 }

@@ -97,6 +97,12 @@ export function digestReadModels(db: Database.Database): Record<ReadModelName, s
         'SELECT team_id, event_id, event_type, position, stream_revision FROM quarantined_teams ORDER BY team_id',
         (row) => [row.team_id, row.event_id, row.event_type, row.position, row.stream_revision],
       ),
+    'team-memberships': () =>
+      digestRows(db, 'SELECT user_id, team_id, role FROM team_memberships ORDER BY user_id, team_id', (row) => [
+        row.user_id,
+        row.team_id,
+        row.role,
+      ]),
   };
   return Object.fromEntries(readModelNames.map((name) => [name, digests[name]()])) as Record<ReadModelName, string>;
 }

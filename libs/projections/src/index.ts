@@ -8,6 +8,7 @@ export { ProjectionRunner } from './projection/runner';
 export type { ProjectionRunnerOptions } from './projection/runner';
 export type { ProjectedTeam } from './team-states/writer';
 export { teamViewOf } from './team-states/team-view';
+export type { TeamIdsPage } from './team-states/memberships';
 export type { TeamView } from './team-states/team-view';
 export { InvalidPositionError } from './member-history/reader';
 export type { ChangesPage } from './member-history/reader';

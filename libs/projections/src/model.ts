@@ -74,5 +74,6 @@ export const readModelNames = [
   'member-history',
   'change-feed',
   'quarantined-teams',
+  'team-memberships',
 ] as const;
 export type ReadModelName = (typeof readModelNames)[number];

@@ -47,6 +47,7 @@ describe('replay --verify (library)', () => {
       'member-history',
       'change-feed',
       'quarantined-teams',
+      'team-memberships',
     ]);
     expect(progress.length).toBeGreaterThan(3);
     expect(progress.at(-1)!.events).toBe(result.events);
@@ -65,6 +66,8 @@ describe('replay --verify (library)', () => {
       'change-feed',
       `UPDATE member_events SET changes_json = replace(changes_json, '[[[', '[[["forged",1],[') WHERE seq = (SELECT MIN(seq) FROM member_events WHERE changes_json LIKE '[[[%')`,
     ],
+    ['team-memberships', "UPDATE team_memberships SET role = 'owner' WHERE role <> 'owner'"],
+    ['team-memberships', "INSERT INTO team_memberships VALUES ('mallory', 'acme', 'owner')"],
   ])('names %s when the live one differs', async (model, tamper) => {
     const live = openReadModelDatabase(livePath);
     live.exec(tamper);

@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS member_events (
   at_ms        INTEGER NOT NULL,
   changes_json TEXT
 );
+-- The team role of each member, by user: the teams a user belongs to are one range of the key (GET /v1/teams).
+CREATE TABLE IF NOT EXISTS team_memberships (
+  user_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  role    TEXT NOT NULL,
+  PRIMARY KEY (user_id, team_id)
+) WITHOUT ROWID;
 `;
 
 /** Indexes only queries need: a rebuild into an empty database creates them once at the end. */
@@ -81,7 +88,7 @@ const SECONDARY_INDEXES: Record<string, string> = {
  * The layout of the tables above (`PRAGMA user_version`). A database of another layout is emptied when opened, and the
  * runner rebuilds it from the log (nothing in it is anything but a projection of the log).
  */
-export const READ_MODEL_LAYOUT = 4;
+export const READ_MODEL_LAYOUT = 5;
 /** Every table of the current layout (emptied by a reset). */
 export const readModelTables = [
   'checkpoint',
@@ -92,6 +99,7 @@ export const readModelTables = [
   'permission_names',
   'member_events',
   'quarantined_teams',
+  'team_memberships',
 ] as const;
 const LAYOUT_TABLES = [
   'checkpoint',
@@ -104,6 +112,7 @@ const LAYOUT_TABLES = [
   'permission_names',
   'member_events',
   'quarantined_teams',
+  'team_memberships',
 ];
 
 export const READ_MODEL_SCHEMA =

@@ -22,7 +22,8 @@ export function buildConsole(): string {
       '--logLevel',
       'warn',
     ],
-    { cwd: root, encoding: 'utf8' },
+    // What ships: jest's NODE_ENV=test would build React's development bundle.
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (build.status !== 0) throw new Error(`the console build failed:\n${build.stdout}\n${build.stderr}`);
   return outDir;

@@ -8,6 +8,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { AuthConfig } from '@access-audit/config';
+import { directoryActorPrefix, directoryIdOfActor } from '@access-audit/domain';
 import { idPattern } from '../http/ids';
 import { readerScope, type Principal } from './principal';
 
@@ -53,6 +54,38 @@ export const verifiedTokenMaxAgeMs = 10 * 60_000;
  * honoured within a second, and tokens with made-up kids cost the provider at most one request a second.
  */
 export const jwksRefetchCooldownMs = 1000;
+
+const remoteJwks = (url: URL): JWTVerifyGetKey =>
+  createRemoteJWKSet(url, { cooldownDuration: jwksRefetchCooldownMs, cacheMaxAge: verifiedTokenMaxAgeMs });
+
+const discoveryTimeoutMs = 5000;
+
+/** The `jwks_uri` of an OpenID provider's discovery document, which must name the issuer it was fetched for (OIDC Discovery 4.3). */
+export async function discoverJwksUri(issuer: string): Promise<URL> {
+  const discovery = new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  const response = await fetch(discovery, { signal: AbortSignal.timeout(discoveryTimeoutMs), redirect: 'error' });
+  if (!response.ok) throw new Error(`the discovery document answered ${response.status}`);
+  const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+  if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
+  if (typeof document.jwks_uri !== 'string' || !/^https?:\/\//.test(document.jwks_uri))
+    throw new Error('the discovery document has no http(s) jwks_uri');
+  return new URL(document.jwks_uri);
+}
+
+/**
+ * The keys of the provider at `issuer`, found through its discovery document on the first token; a failed discovery
+ * is retried after the JWKS cooldown, so a provider that is down costs at most one request a second.
+ */
+function discoveredJwks(issuer: string): JWTVerifyGetKey {
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
+  return async (header, token) => {
+    jwks ??= discoverJwksUri(issuer).then(remoteJwks, (error: unknown) => {
+      setTimeout(() => (jwks = undefined), jwksRefetchCooldownMs).unref();
+      throw error;
+    });
+    return (await jwks)(header, token);
+  };
+}
 
 interface VerifiedToken {
   principal: Principal;
@@ -108,10 +141,9 @@ export class JwtVerifier {
   constructor(auth: AuthConfig, secret?: string) {
     const algorithms = auth.kind === 'jwks' ? jwksAlgorithms : [localAlgorithm];
     if (auth.kind === 'jwks') {
-      this.#key = createRemoteJWKSet(new URL(auth.jwksUrl), {
-        cooldownDuration: jwksRefetchCooldownMs,
-        cacheMaxAge: verifiedTokenMaxAgeMs,
-      });
+      if (auth.jwksUrl !== undefined) this.#key = remoteJwks(new URL(auth.jwksUrl));
+      else if (auth.oidc !== undefined) this.#key = discoveredJwks(auth.oidc.issuer);
+      else throw new Error('JWKS verification needs AUTH_JWKS_URL or AUTH_OIDC_ISSUER');
     } else {
       if (!secret) throw new Error('HS256 verification needs a secret');
       this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
@@ -161,6 +193,10 @@ export class JwtVerifier {
     const userId = payload.sub;
     if (typeof userId !== 'string' || !idPattern.test(userId)) {
       throw new AuthenticationError(`the token's "sub" claim is not a user id (1-128 letters, digits and . _ : @ | -)`);
+    }
+    // `scim:{directoryId}` is a directory's actor id (POLICY.md, directory row): a person's token may never act as one.
+    if (directoryIdOfActor(userId) !== undefined) {
+      throw new AuthenticationError(`the token's "sub" claim names a directory (${directoryActorPrefix}…), not a user`);
     }
     const scopes = Object.freeze(scopesOf(payload));
     // Shared by every request that presents the token: frozen so no request can alter another's principal.

@@ -19,19 +19,25 @@ export function isConsoleRoute(route: string): boolean {
   return route === assetRoute || (pageRoutes as readonly string[]).includes(route);
 }
 
-// Scripts and styles from this origin only: no inline script, no eval, nothing framed, forms post here only.
-export const consoleContentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * Scripts and styles from this origin only: no inline script, no eval, nothing framed, forms post here only. The console
+ * fetches from this origin, and from the identity provider's (discovery, token endpoint) when it signs in with one.
+ */
+export const contentSecurityPolicyFor = (identityProviderOrigin?: string): string =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    identityProviderOrigin ? `connect-src 'self' ${identityProviderOrigin}` : "connect-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+export const consoleContentSecurityPolicy = contentSecurityPolicyFor();
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -82,11 +88,17 @@ function loadAssets(dir: string): Map<string, ConsoleFile> {
   return assets;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, file: ConsoleFile, cacheControl: string): FastifyReply {
+function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: ConsoleFile,
+  cacheControl: string,
+  contentSecurityPolicy: string,
+): FastifyReply {
   void reply
     .header('Content-Type', file.contentType)
     .header('Cache-Control', cacheControl)
-    .header('Content-Security-Policy', consoleContentSecurityPolicy)
+    .header('Content-Security-Policy', contentSecurityPolicy)
     .header('X-Content-Type-Options', 'nosniff')
     .header('Referrer-Policy', 'no-referrer')
     .header('Vary', 'Accept-Encoding');
@@ -103,8 +115,16 @@ function sendProblem(reply: FastifyReply, status: 404 | 503, detail: string): Fa
     .send(JSON.stringify(problem(status, type, detail)));
 }
 
-/** Registers the console's routes on the API's Fastify instance; `dir` holds the build (index.html and assets/). */
-export function installConsole(fastify: FastifyInstance, dir: string = defaultConsoleDir()): void {
+/**
+ * Registers the console's routes on the API's Fastify instance; `dir` holds the build (index.html and assets/), and
+ * `identityProviderIssuer` (AUTH_OIDC_ISSUER) the provider the console signs in with, if any.
+ */
+export function installConsole(
+  fastify: FastifyInstance,
+  dir: string = defaultConsoleDir(),
+  identityProviderIssuer?: string,
+): void {
+  const policy = contentSecurityPolicyFor(identityProviderIssuer && new URL(identityProviderIssuer).origin);
   const indexPath = join(dir, 'index.html');
   const page = existsSync(indexPath) ? loadFile(indexPath) : undefined;
   const assets = loadAssets(join(dir, 'assets'));
@@ -112,12 +132,12 @@ export function installConsole(fastify: FastifyInstance, dir: string = defaultCo
 
   // Every deep link answers the same page; the console routes it in the browser (history API).
   const answerPage = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    page ? send(request, reply, page, 'no-cache') : sendProblem(reply, 503, notBuilt);
+    page ? send(request, reply, page, 'no-cache', policy) : sendProblem(reply, 503, notBuilt);
   for (const url of pageRoutes) fastify.get(url, answerPage);
 
   fastify.get<{ Params: { '*': string } }>(assetRoute, (request, reply) => {
     const asset = assets.get(request.params['*']);
-    if (asset) return send(request, reply, asset, 'public, max-age=31536000, immutable');
+    if (asset) return send(request, reply, asset, 'public, max-age=31536000, immutable', policy);
     return sendProblem(reply, 404, page ? 'no such console asset' : notBuilt);
   });
 }

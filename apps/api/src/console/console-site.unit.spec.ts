@@ -41,6 +41,17 @@ describe('the console site', () => {
     expect(consoleContentSecurityPolicy).not.toMatch(/unsafe-inline|unsafe-eval/);
   });
 
+  it('lets the page fetch from the identity provider’s origin, and from no other, when the console signs in with one', async () => {
+    installConsole(fastify, dir, 'https://idp.example:8443/realms/acme');
+    for (const url of ['/sign-in', '/assets/app-1.js']) {
+      const policy = String((await fastify.inject({ url })).headers['content-security-policy']);
+      expect(policy.split('; ').filter((directive) => directive.startsWith('connect-src'))).toEqual([
+        "connect-src 'self' https://idp.example:8443",
+      ]);
+      expect(policy.replace(" https://idp.example:8443", '')).toBe(consoleContentSecurityPolicy);
+    }
+  });
+
   it('answers its assets, gzipped when the client accepts it, and nothing else of the folder', async () => {
     installConsole(fastify, dir);
     const plain = await fastify.inject({ url: '/assets/app-1.js' });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessQueriesController } from './access-queries.controller';
 import { ChangesController } from './changes.controller';
 import { ReadAccess } from './read-access';
+import { TeamListController } from './team-list.controller';
 import { ReadConsistency } from './read-consistency';
 import { ACCESS_READ_MODELS, accessReadModelsProvider, OpenStreams, ProjectionLifecycle } from './read-models.provider';
 
@@ -10,7 +11,7 @@ import { ACCESS_READ_MODELS, accessReadModelsProvider, OpenStreams, ProjectionLi
  * Exports the read models for other modules that answer from them.
  */
 @Module({
-  controllers: [AccessQueriesController, ChangesController],
+  controllers: [AccessQueriesController, ChangesController, TeamListController],
   providers: [accessReadModelsProvider, OpenStreams, ProjectionLifecycle, ReadConsistency, ReadAccess],
   exports: [ACCESS_READ_MODELS, ReadConsistency],
 })

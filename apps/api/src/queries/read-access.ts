@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ReadAuthorizer,
+  teamReadRefusal,
   type ReadPrincipal,
   type ReadSubject,
   type TeamStateRead,
@@ -36,7 +37,7 @@ export class ReadAccess {
   readonly #authorizer: ReadAuthorizer;
   readonly #teamStates: InMemoryTeamStates;
 
-  constructor(@Inject(ACCESS_READ_MODELS) models: AccessReadModels) {
+  constructor(@Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels) {
     this.#teamStates = readModelTeamStates(models);
     this.#authorizer = new ReadAuthorizer(this.#teamStates);
   }
@@ -54,6 +55,16 @@ export class ReadAccess {
   // The read models are in memory: the decision is taken at once, with no wait for a promise.
   #decide(principal: ReadPrincipal, subject: ReadSubject): ActiveTeam {
     return readableTeam(this.#authorizer.decide(principal, subject, this.#teamStates.teamState(subject.teamId)));
+  }
+
+  /**
+   * The team as the caller's list of teams shows it, when they may read it (the same decision as a team read); a
+   * quarantined team is listed as it last was, marked so, where its own queries would answer 503.
+   */
+  listedTeam(principal: ReadPrincipal, teamId: string): { team: ActiveTeam; quarantined: boolean } | undefined {
+    const team = this.models.queries.teamState(teamId);
+    if (!team || teamReadRefusal(team, principal, { kind: 'team', teamId })) return undefined;
+    return { team, quarantined: this.models.projection.quarantine(teamId) !== undefined };
   }
 
   /** The change feed of every team is for machine readers only. */

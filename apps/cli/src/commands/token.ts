@@ -63,7 +63,9 @@ export const command: CliCommand = {
       throw error;
     }
     if (config.auth.kind === 'jwks') {
-      process.stderr.write('AUTH_JWKS_URL is set: tokens come from the identity provider, not from this command\n');
+      process.stderr.write(
+        'an identity provider is configured (AUTH_JWKS_URL or AUTH_OIDC_ISSUER): tokens come from it, not from this command\n',
+      );
       return 1;
     }
     const secret = config.auth.secret ?? loadOrCreateJwtSecret(config.dataDir);

@@ -5,6 +5,7 @@ import { downloadWithToken } from '../download';
 import { useApi } from '../use-api';
 import { toLocalInput } from './AccessView';
 import { Refusal } from './Refusal';
+import { SignedHead, type SignedCheckpoint } from './SignedCheckpoint';
 
 /** The audit query's filters, as named in the API and in this view's URL. */
 const filterNames = ['actor', 'subject', 'projectId', 'type', 'from', 'to'] as const;
@@ -46,6 +47,7 @@ export interface AuditVerification {
   signedThrough: number;
   break?: { sequence: number; entryId: string | null; record: string; reason: string };
   unsignedTail: { entries: number; since: string | null; beyondBound?: string };
+  checkpoint?: SignedCheckpoint | null;
   sources: { compared: number; different: number; missing: number; extra: number; mismatches: { reason: string }[] };
 }
 
@@ -224,6 +226,7 @@ function Verification({ teamId }: { teamId: string }) {
           </dd>
         </div>
       </dl>
+      <SignedHead checkpoint={result.checkpoint} />
       {result.sources.mismatches.length > 0 && (
         <ul className="findings">
           {result.sources.mismatches.map((mismatch, index) => (

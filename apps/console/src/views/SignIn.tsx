@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { readToken, signIn } from '../session';
+import { SignInElsewhere } from './SignInElsewhere';
 
 /** Where to go after signing in: a path of this console only, never another origin. */
 function safeNext(next: string | null): string {
@@ -27,6 +28,7 @@ export function SignIn() {
   return (
     <main className="sign-in">
       <h1>Sign in to the access-audit console</h1>
+      <SignInElsewhere next={safeNext(params.get('next'))} />
       <form onSubmit={submit}>
         <label htmlFor="access-token">Access token</label>
         <textarea
@@ -42,7 +44,8 @@ export function SignIn() {
         />
         <p id="token-help" className="help">
           A bearer token (JWT). With the embedded default, mint one in the repository folder:{' '}
-          <code>npm run -s token -- alice</code>. It is kept in this tab only and forgotten when the tab closes.
+          <code>npm run -s token -- alice</code> (or start the service with <code>npm start -- --sign-in alice</code>{' '}
+          and open the link it prints). It is kept in this tab only and forgotten when the tab closes.
         </p>
         {refusal && (
           <p role="alert" className="refusal">

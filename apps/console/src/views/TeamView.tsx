@@ -1,7 +1,5 @@
-import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { segment, type AuditSummary, type TeamView as Team } from '../api';
-import { rememberTeam } from '../session';
 import { useApi } from '../use-api';
 import { AccessForm } from './AccessView';
 import { Refusal } from './Refusal';
@@ -11,9 +9,6 @@ export function TeamView() {
   const teamId = useParams().teamId!;
   const team = useApi<Team>(`/v1/teams/${segment(teamId)}`);
   const summary = useApi<AuditSummary>(`/v1/teams/${segment(teamId)}/audit/summary`);
-  useEffect(() => {
-    if (team.state === 'done') rememberTeam(teamId);
-  }, [team.state, teamId]);
 
   if (team.state === 'loading') return <p>Loading team {teamId}…</p>;
   if (team.state === 'refused') return <Refusal message={team.message} status={team.status} />;
@@ -92,7 +87,8 @@ export function TeamView() {
 
       <p>
         <Link to={`/teams/${segment(teamId)}/access-reviews`}>Access reviews</Link> ·{' '}
-        <Link to={`/teams/${segment(teamId)}/audit`}>Audit log</Link>
+        <Link to={`/teams/${segment(teamId)}/audit`}>Audit log</Link> ·{' '}
+        <Link to={`/teams/${segment(teamId)}/changes`}>Live changes</Link>
       </p>
 
       <h2>Who can do what</h2>

@@ -30,6 +30,11 @@ export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; us
  */
 export type ConnectDirectory = Cmd<'ConnectDirectory', { directoryId: string; name: string; tokenHash: string }>;
 export type DisconnectDirectory = Cmd<'DisconnectDirectory', Record<string, never>>;
+/** Replaces the connected directory's role mappings (in order: on a tie of rights the earlier mapping wins). */
+export type SetDirectoryRoleMappings = Cmd<
+  'SetDirectoryRoleMappings',
+  { mappings: Array<{ group: string; role?: TeamRole; permissionGroups?: PermissionGroup[] }> }
+>;
 
 /** Adds an audit drain; the edge mints its id and signing secret and stores the secret encrypted, apart from the log. */
 export type AddAuditDrain = Cmd<'AddAuditDrain', { drainId: string; url: string; description?: string }>;
@@ -67,6 +72,7 @@ export type TeamCommand =
   | ChangeProjectSecurity
   | ConnectDirectory
   | DisconnectDirectory
+  | SetDirectoryRoleMappings
   | AddAuditDrain
   | RemoveAuditDrain
   | ResumeAuditDrain;

@@ -2,7 +2,7 @@ import type { PermissionGroup, ProjectRole } from '../policy/policy';
 import type { ActiveTeam, AuditDrainState, Grant, MemberState, ProjectState, TeamState } from './state';
 
 /** The shape of `TeamState` as encoded here; raised whenever `evolve` or the state's shape changes what a fold holds. */
-export const teamStateVersion = 2;
+export const teamStateVersion = 3;
 
 /** A team state as plain JSON: every Map becomes its entries, in order, so a decoded state is the folded one. */
 export interface EncodedMember {
@@ -10,6 +10,7 @@ export interface EncodedMember {
   role: MemberState['role'];
   permissionGroups: Array<[PermissionGroup, Grant<PermissionGroup>]>;
   projectRoles: Array<[string, Grant<ProjectRole>]>;
+  provisionedBy?: string;
 }
 
 export type EncodedTeamState =
@@ -40,8 +41,11 @@ export function encodeTeamState(state: TeamState): EncodedTeamState {
 export function decodeTeamState(encoded: EncodedTeamState): TeamState {
   if (encoded.status !== 'active') return encoded;
   const { auditDrains, ...rest } = encoded;
+  // A state stored before role mappings existed holds a directory without them: it had none.
+  const directory = rest.directory && { ...rest.directory, mappings: rest.directory.mappings ?? [] };
   return {
     ...rest,
+    ...(directory ? { directory } : {}),
     members: new Map(
       encoded.members.map(([userId, member]) => [
         userId,

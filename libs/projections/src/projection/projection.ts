@@ -7,6 +7,7 @@ import type { MemberEvent } from '../member-history/rows';
 import { changesOf, memberEventOf, MemberHistoryWriter } from '../member-history/writer';
 import type { PermissionChange } from '../model';
 import { OPEN_END, readModelTables } from '../schema';
+import { TeamMembershipsReader } from '../team-states/memberships';
 import { TeamStatesReader } from '../team-states/reader';
 import { TeamStatesWriter, type ProjectedTeam } from '../team-states/writer';
 import { TemporalIndexReader } from '../temporal-index/reader';
@@ -34,6 +35,7 @@ export interface AccessReaders {
   teamStates: TeamStatesReader;
   temporalIndex: TemporalIndexReader;
   memberHistory: MemberHistoryReader;
+  memberships: TeamMembershipsReader;
 }
 
 /** Thrown to roll a probe back. */
@@ -76,6 +78,7 @@ export class AccessProjection {
       teamStates: new TeamStatesReader(this.#teamStates.committed),
       temporalIndex: new TemporalIndexReader(db),
       memberHistory: new MemberHistoryReader(db, comparePositions, () => this.#position),
+      memberships: new TeamMembershipsReader(db),
     };
     this.#applyBatch = db.transaction((events: readonly RecordedEvent[], eventByEvent: boolean) =>
       this.#applyInTransaction(events, eventByEvent),

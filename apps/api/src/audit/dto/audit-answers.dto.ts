@@ -1,4 +1,10 @@
-import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  getSchemaPath,
+  type ApiPropertyOptions,
+} from '@nestjs/swagger';
 
 export class AuditTargetDto {
   @ApiPropertyOptional({ example: 'bob' }) userId?: string;
@@ -166,6 +172,25 @@ export class UnsignedTailDto {
   beyondBound?: string;
 }
 
+export class SignedCheckpointDto {
+  @ApiProperty({ enum: ['checkpoint'] }) kind!: string;
+  @ApiProperty({ example: 'acme' }) teamId!: string;
+  @ApiProperty({ description: 'The checkpoint vouches for entries 1..sequence', example: 10 }) sequence!: number;
+  @ApiProperty({ description: 'Hash of entry `sequence` (the signed head)' }) headHash!: string;
+  @ApiProperty({ format: 'date-time' }) signedAt!: string;
+  @ApiProperty({ enum: ['Ed25519'] }) algorithm!: string;
+  @ApiProperty({
+    description: 'First 16 hex digits of SHA-256 over the public key (SPKI DER); see /v1/audit/public-key',
+  })
+  keyId!: string;
+  @ApiProperty({
+    description:
+      'Base64 Ed25519 signature over the canonical JSON (keys sorted, no spaces) of { headHash, keyId, sequence, signedAt, teamId }',
+  })
+  signature!: string;
+}
+
+@ApiExtraModels(SignedCheckpointDto)
 export class AuditVerificationDto {
   @ApiProperty({ example: 'acme' }) teamId!: string;
   @ApiProperty({ description: 'The chain, every entry against its source event, and the unsigned tail all hold' })
@@ -177,6 +202,13 @@ export class AuditVerificationDto {
   @ApiPropertyOptional({ type: ChainBreakDto, description: 'Where the chain first breaks' }) break?: ChainBreakDto;
   @ApiProperty({ type: UnsignedTailDto, description: 'Entries no signature vouches for yet' })
   unsignedTail!: UnsignedTailDto;
+  @ApiProperty({
+    // OpenAPI 3.0's `nullable` does not reach into a $ref: null is its own alternative.
+    anyOf: [{ $ref: getSchemaPath(SignedCheckpointDto) }, { type: 'object', nullable: true, enum: [null] }],
+    description:
+      'The verified signed checkpoint that vouches for entries 1..signedThrough (the signed head); null when none was verified',
+  })
+  checkpoint!: SignedCheckpointDto | null;
   @ApiProperty({
     type: SourceVerificationDto,
     description: 'Each change entry recomputed from its source team or campaign event',

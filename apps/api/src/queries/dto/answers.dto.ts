@@ -112,6 +112,22 @@ export class TeamMemberViewDto {
     description: 'Explicit (contributor) project roles only; inherent ones show in /permissions',
   })
   projectRoles!: Record<string, string>;
+  @ApiPropertyOptional({ example: 'dir_8f3a…', description: 'The directory that provisioned this member, if one did' })
+  provisionedBy?: string;
+}
+
+export class DirectoryRoleMappingViewDto {
+  @ApiProperty({ example: 'Engineering', description: "A directory group's displayName or externalId" })
+  group!: string;
+  @ApiPropertyOptional({ example: 'developer' }) role?: string;
+  @ApiPropertyOptional({ type: [String], example: ['create_project'] }) permissionGroups?: string[];
+}
+
+export class TeamDirectoryViewDto {
+  @ApiProperty({ example: 'dir_8f3a…' }) directoryId!: string;
+  @ApiProperty({ example: 'Okta' }) name!: string;
+  @ApiProperty({ type: [DirectoryRoleMappingViewDto], description: 'In order: on a tie of rights the earlier wins' })
+  mappings!: DirectoryRoleMappingViewDto[];
 }
 
 export class TeamProjectViewDto {
@@ -131,6 +147,11 @@ export class TeamViewDto {
   @ApiProperty({ example: 'enterprise' }) plan!: string;
   @ApiProperty({ type: [TeamMemberViewDto] }) members!: TeamMemberViewDto[];
   @ApiProperty({ type: [TeamProjectViewDto] }) projects!: TeamProjectViewDto[];
+  @ApiPropertyOptional({
+    type: TeamDirectoryViewDto,
+    description: 'The connected directory (SCIM) and its role mappings; its token is never shown',
+  })
+  directory?: TeamDirectoryViewDto;
 }
 
 export class PermissionRefDto {
@@ -192,4 +213,32 @@ export class ChangesPageDto {
   @ApiPropertyOptional({ description: 'Pass as `after` for the next page (every change up to it has been considered)' })
   next?: string;
   @ApiProperty() hasMore!: boolean;
+}
+
+export class TeamListItemDto {
+  @ApiProperty({ example: 'acme' }) id!: string;
+  @ApiProperty({ example: 'Acme' }) name!: string;
+  @ApiProperty({ enum: ['hobby', 'pro', 'enterprise'], example: 'enterprise' }) plan!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'owner',
+    description: "The caller's team role; null when the caller is a machine reader that is not a member",
+  })
+  role!: string | null;
+  @ApiPropertyOptional({
+    description:
+      'Set (true) when the team is quarantined at an event that could not be applied: name, plan and role are as they were before it, and its queries answer 503',
+  })
+  quarantined?: boolean;
+}
+
+export class TeamListDto {
+  @ApiProperty({ type: [TeamListItemDto], description: 'In team id order' }) teams!: TeamListItemDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
 }

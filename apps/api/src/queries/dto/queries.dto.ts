@@ -130,3 +130,30 @@ export class MemberPathDto extends TeamPathDto {
   @IsId('User id', 'bob')
   userId!: string;
 }
+
+export class TeamListQueryDto {
+  @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })
+  @Omittable()
+  @IsString()
+  @MaxLength(400)
+  cursor?: string;
+
+  @ApiPropertyOptional({ description: 'Page size', default: 100, minimum: 1, maximum: 1000 })
+  @Omittable()
+  @FromDecimalDigits()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "Wait (up to 5 s) until the read models include everything up to this position (a command answer's `position`); else 503 with Retry-After",
+    example: '42',
+    maxLength: positionMaxLength,
+  })
+  @Omittable()
+  @IsString()
+  @MaxLength(positionMaxLength)
+  minPosition?: string;
+}
