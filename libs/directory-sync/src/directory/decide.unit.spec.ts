@@ -191,6 +191,45 @@ describe('directory users', () => {
       rejection: { status: 400, scimType: 'invalidValue' },
     });
   });
+  it.each([
+    '__proto__.polluted',
+    'constructor.prototype.polluted',
+    'name.__proto__.polluted',
+    'emails[type eq "work"].__proto__',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:__proto__.polluted',
+  ])('a PATCH path through %s is 400 invalidPath, appends nothing and leaves Object.prototype alone', (path) => {
+    const state = given(ann());
+    for (const op of ['add', 'replace']) {
+      const { decision } = run(state, {
+        type: 'PatchUser',
+        scimId: 'u-ann',
+        body: { schemas: [patchOp], Operations: [{ op, path, value: 'yes' }] },
+      });
+      expect(decision).toMatchObject({ ok: false, rejection: { status: 400, scimType: 'invalidPath' } });
+      // Okta's path-less form: scim-patch reads each key of the value as a path.
+      const pathless = run(state, {
+        type: 'PatchUser',
+        scimId: 'u-ann',
+        body: { schemas: [patchOp], Operations: [{ op, value: { [path]: 'yes' } }] },
+      });
+      expect(pathless.decision).toMatchObject({ ok: false, rejection: { status: 400, scimType: 'invalidPath' } });
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    }
+    const group = given(ann(), {
+      type: 'CreateGroup',
+      scimId: 'g-eng',
+      body: { schemas: [groupSchema], displayName: 'Engineering' },
+    });
+    expect(
+      run(group, {
+        type: 'PatchGroup',
+        scimId: 'g-eng',
+        body: { schemas: [patchOp], Operations: [{ op: 'add', path, value: 'yes' }] },
+      }).decision,
+    ).toMatchObject({ ok: false, rejection: { status: 400, scimType: 'invalidPath' } });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
 });
 
 describe('directory groups', () => {
