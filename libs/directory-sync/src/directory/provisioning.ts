@@ -25,11 +25,16 @@ export interface DirectoryRequestContext {
 /** What bringing the team in line with the directory gave: done, or the first refusal (recorded as a denial). */
 export type DirectoryTeamOutcome = { ok: true } | { ok: false; rejection: ScimRejection };
 
-/** After every write: brings the team's members named in `scope` in line with the directory's state. */
+/**
+ * After every write: brings the team's members named in `scope` in line with the directory's state; with
+ * `sweepLeavers`, also every member the directory provisioned whom none of its users names any more (a deleted user
+ * whose removal was refused or lost a race: the directory forgot them, the team must not keep them).
+ */
 export type DirectoryTeamSync = (input: {
   directoryId: string;
   directory: DirectoryStreamState;
   scope: readonly string[];
+  sweepLeavers?: boolean;
   context: DirectoryRequestContext;
 }) => Promise<DirectoryTeamOutcome>;
 
@@ -110,7 +115,20 @@ export class DirectoryProvisioning {
       for (let retry = 0; ; retry++) {
         const loaded = await this.#load(streamId);
         const decision = decideDirectory(command, loaded.state);
-        if (!decision.ok) return { ok: false, rejection: decision.rejection };
+        if (!decision.ok) {
+          // A retried DELETE finds the user gone (404), yet its first try may have left them in the team.
+          if (command.type === 'DeleteUser' && decision.rejection.status === 404) {
+            const team = await this.deps.syncTeam({
+              directoryId: command.directoryId,
+              directory: loaded.state,
+              scope: [],
+              sweepLeavers: true,
+              context,
+            });
+            if (!team.ok) return { ok: false, rejection: team.rejection };
+          }
+          return { ok: false, rejection: decision.rejection };
+        }
         let recorded: RecordedEvent[] = [];
         let after = loaded;
         if (decision.events.length > 0) {
@@ -156,6 +174,7 @@ export class DirectoryProvisioning {
           directoryId: command.directoryId,
           directory: after.state,
           scope,
+          ...(command.type === 'DeleteUser' ? { sweepLeavers: true } : {}),
           context,
         });
         return { ok: true, state: after.state, events: recorded, team };
@@ -172,7 +191,7 @@ export class DirectoryProvisioning {
     return this.deps.locks.run(streamId, async () => {
       const { state } = await this.#load(streamId);
       const scope = [...new Set([...state.users.values()].map((user) => user.memberUserId))];
-      return this.deps.syncTeam({ directoryId, directory: state, scope, context });
+      return this.deps.syncTeam({ directoryId, directory: state, scope, sweepLeavers: true, context });
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { TeamCommands } from '@access-audit/application';
-import type { Rejection } from '@access-audit/domain';
+import type { ActiveTeam, Rejection } from '@access-audit/domain';
 import { desiredMembership, type DirectoryGroupView, type DirectoryUserView } from '../membership';
 import { DirectoryReconcileError, type DirectoryReconciler } from '../reconciler';
 import type { ScimRejection } from '../scim/errors';
@@ -51,6 +51,14 @@ export const groupViews = (directory: DirectoryStreamState): DirectoryGroupView[
     memberScimIds,
   }));
 
+/** Members the directory provisioned whom none of its users names any more: deleted users still in the team. */
+function leaversOf(team: ActiveTeam, directoryId: string, directory: DirectoryStreamState): string[] {
+  const named = new Set([...directory.users.values()].map((user) => user.memberUserId));
+  return [...team.members.values()]
+    .filter((member) => member.provisionedBy === directoryId && !named.has(member.userId))
+    .map((member) => member.userId);
+}
+
 /**
  * After a directory write: what the team's current mappings make of the whole directory, reconciled for the member
  * userIds the write touched (team commands with actor `scim:{directoryId}`, correlated by the SCIM request id).
@@ -59,9 +67,12 @@ export function directoryTeamSync(deps: {
   commands: TeamCommands;
   reconciler: DirectoryReconciler;
 }): DirectoryTeamSync {
-  return async ({ directoryId, directory, scope, context }) => {
-    if (scope.length === 0) return { ok: true };
+  return async ({ directoryId, directory, scope: written, sweepLeavers, context }) => {
+    if (written.length === 0 && !sweepLeavers) return { ok: true };
     const { state } = await deps.commands.current(context.teamId);
+    const scope =
+      sweepLeavers && state.status === 'active' ? [...written, ...leaversOf(state, directoryId, directory)] : written;
+    if (scope.length === 0) return { ok: true };
     const mappings =
       state.status === 'active' && state.directory?.directoryId === directoryId ? state.directory.mappings : [];
     const desired = desiredMembership(userViews(directory), groupViews(directory), mappings);
