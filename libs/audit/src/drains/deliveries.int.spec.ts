@@ -241,6 +241,24 @@ describe('audit drain delivery to a real HTTP receiver', () => {
     expect(holders).toContain(survivor.instanceId);
   });
 
+  it('an instance that cannot open the credentials (another DRAIN_SECRET_KEY) says why and leaves the lease to one that can', async () => {
+    const misconfigured = await deliveries({
+      instanceId: 'instance-wrong-key',
+      secrets: new DrainSecrets(store, new DrainSecretKey(randomBytes(32))),
+    });
+    const drainId = await addDrain();
+    const failing = await until('the drain failing with the reason', async () => {
+      const s = await drainStatus(misconfigured, drainId);
+      return s.status === 'failing' ? s : undefined;
+    });
+    expect(failing.lastError).toMatch(/sealed with key/);
+    expect(failing.lastError).not.toContain(secret);
+    await deliveries({ instanceId: 'instance-right-key' });
+    const { head, verification } = await receivedEverything();
+    expect(verification.valid).toBe(true);
+    expect(verification.chain.entries).toBe(head);
+  });
+
   it('stops without waiting out a delivery in flight, and records nothing for the abandoned batch', async () => {
     receiver.mode = 'hang';
     const instance = await deliveries({ timeoutMs: 1500, leaseMs: 5000 });
