@@ -155,6 +155,26 @@ describe('SCIM protocol (e2e)', () => {
         400,
         'mutability',
       ],
+      [
+        'a PATCH path into the prototype',
+        () =>
+          scim('patch', `/Users/${id}`, {
+            schemas: [patchOp],
+            Operations: [{ op: 'add', path: '__proto__.scimPolluted', value: 'x' }],
+          }),
+        400,
+        'invalidPath',
+      ],
+      [
+        'a path-less PATCH value keyed into the prototype',
+        () =>
+          scim('patch', `/Users/${id}`, {
+            schemas: [patchOp],
+            Operations: [{ op: 'replace', value: { 'constructor.prototype.scimPolluted': 'x' } }],
+          }),
+        400,
+        'invalidPath',
+      ],
       ['an unknown user', () => scim('put', '/Users/__proto__', { schemas: [userSchema], userName: 'x' }), 404, ''],
       ['an unknown group', () => scim('delete', '/Groups/constructor'), 404, ''],
     ];
@@ -163,6 +183,7 @@ describe('SCIM protocol (e2e)', () => {
         expectScimError(await request(), status, scimType || undefined),
       );
     expectScimError(await scim('get', '/Users/__proto__'), 404);
+    expect(({} as Record<string, unknown>)['scimPolluted']).toBeUndefined();
   });
 
   it('accepts application/json bodies too and answers application/scim+json with Location on create', async () => {
