@@ -354,6 +354,34 @@ describe('SCIM protocol (e2e)', () => {
     }
   });
 
+  it('a group DELETEd while its member is the last owner: the retried DELETE (404) takes what the group gave', async () => {
+    const { teamId, directoryId, scim } = await connect('deleted-group', [{ group: 'Admins', role: 'owner' }]);
+    const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+      201,
+    );
+    const admins = await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Admins',
+      members: [{ value: boss.body.id }],
+    }).expect(201);
+    await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+    const refused = await scim('delete', `/Groups/${admins.body.id as string}`);
+    expect(expectScimError(refused, 403).detail).toContain('team.at-least-one-owner');
+    const bossClient = await api.as('boss');
+    await bossClient.post(`/v1/teams/${teamId}/members`, { userId: 'carol', role: 'owner' }).expect(201);
+    expectScimError(await scim('delete', `/Groups/${admins.body.id as string}`), 404);
+    const head = encodeURIComponent((await api.store.headPosition())!);
+    const carol = await api.as('carol');
+    const team = await carol.get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+    expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['carol']);
+    const audit = await carol
+      .get(
+        `/v1/teams/${teamId}/audit?type=team.member.removed&actor=${encodeURIComponent(`scim:${directoryId}`)}&minPosition=${head}`,
+      )
+      .expect(200);
+    expect(audit.body.entries).toEqual([expect.objectContaining({ target: { userId: 'boss' } })]);
+  });
+
   it('new role mappings apply at once to every user the directory holds, correlated with the owner’s request', async () => {
     const { teamId, directoryId, scim } = await connect('remap', [{ group: 'Sales', role: 'billing' }]);
     const ann = await scim('post', '/Users', { schemas: [userSchema], userName: 'ann', externalId: 'ann' }).expect(201);

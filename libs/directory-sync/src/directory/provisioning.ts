@@ -76,6 +76,10 @@ function scopeOf(command: DirectoryCommand, before: DirectoryStreamState, after:
   return [...scope];
 }
 
+const everyMemberUserId = (state: DirectoryStreamState): string[] => [
+  ...new Set([...state.users.values()].map((user) => user.memberUserId)),
+];
+
 /**
  * The application layer of directory streams, as TeamCommands is of team streams: load (cached), decide, append with
  * the expected revision (retried on another instance's append), then the team brought in line, all under the
@@ -116,12 +120,13 @@ export class DirectoryProvisioning {
         const loaded = await this.#load(streamId);
         const decision = decideDirectory(command, loaded.state);
         if (!decision.ok) {
-          // A retried DELETE finds the user gone (404), yet its first try may have left them in the team.
-          if (command.type === 'DeleteUser' && decision.rejection.status === 404) {
+          // A retried DELETE finds the resource gone (404), yet its first try may have left the team out of line:
+          // a deleted user still a member, or a deleted group's members still holding what it gave.
+          if ((command.type === 'DeleteUser' || command.type === 'DeleteGroup') && decision.rejection.status === 404) {
             const team = await this.deps.syncTeam({
               directoryId: command.directoryId,
               directory: loaded.state,
-              scope: [],
+              scope: command.type === 'DeleteGroup' ? everyMemberUserId(loaded.state) : [],
               sweepLeavers: true,
               context,
             });
@@ -190,7 +195,7 @@ export class DirectoryProvisioning {
     const streamId = directoryStreamId(directoryId);
     return this.deps.locks.run(streamId, async () => {
       const { state } = await this.#load(streamId);
-      const scope = [...new Set([...state.users.values()].map((user) => user.memberUserId))];
+      const scope = everyMemberUserId(state);
       return this.deps.syncTeam({ directoryId, directory: state, scope, sweepLeavers: true, context });
     });
   }
