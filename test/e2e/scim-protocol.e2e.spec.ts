@@ -354,6 +354,33 @@ describe('SCIM protocol (e2e)', () => {
     }
   });
 
+  it('a leaver still refused (the last owner) does not turn another user’s DELETE into a refusal', async () => {
+    const { teamId, scim } = await connect('sweep-refused', [
+      { group: 'Admins', role: 'owner' },
+      { group: 'Engineering', role: 'developer' },
+    ]);
+    const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+      201,
+    );
+    const ann = await scim('post', '/Users', { schemas: [userSchema], userName: 'ann', externalId: 'ann' }).expect(201);
+    await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Admins',
+      members: [{ value: boss.body.id }],
+    });
+    await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Engineering',
+      members: [{ value: ann.body.id }],
+    }).expect(201);
+    await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+    expectScimError(await scim('delete', `/Users/${boss.body.id as string}`), 403);
+    await scim('delete', `/Users/${ann.body.id as string}`).expect(204);
+    const head = encodeURIComponent((await api.store.headPosition())!);
+    const team = await (await api.as('boss')).get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+    expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['boss']);
+  });
+
   it('a group DELETEd while its member is the last owner: the retried DELETE (404) takes what the group gave', async () => {
     const { teamId, directoryId, scim } = await connect('deleted-group', [{ group: 'Admins', role: 'owner' }]);
     const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(

@@ -67,23 +67,27 @@ export function directoryTeamSync(deps: {
   commands: TeamCommands;
   reconciler: DirectoryReconciler;
 }): DirectoryTeamSync {
-  return async ({ directoryId, directory, scope: written, sweepLeavers, context }) => {
-    if (written.length === 0 && !sweepLeavers) return { ok: true };
+  return async ({ directoryId, directory, scope, sweepLeavers, context }) => {
+    if (scope.length === 0 && !sweepLeavers) return { ok: true };
     const { state } = await deps.commands.current(context.teamId);
-    const scope =
-      sweepLeavers && state.status === 'active' ? [...written, ...leaversOf(state, directoryId, directory)] : written;
-    if (scope.length === 0) return { ok: true };
     const mappings =
       state.status === 'active' && state.directory?.directoryId === directoryId ? state.directory.mappings : [];
     const desired = desiredMembership(userViews(directory), groupViews(directory), mappings);
+    const ctx = {
+      directoryId,
+      teamId: context.teamId,
+      correlationId: context.correlationId,
+      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+    };
     let outcome;
     try {
-      outcome = await deps.reconciler.reconcile(desired, scope, {
-        directoryId,
-        teamId: context.teamId,
-        correlationId: context.correlationId,
-        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
-      });
+      outcome = scope.length === 0 ? { ok: true as const } : await deps.reconciler.reconcile(desired, scope, ctx);
+      if (outcome.ok && sweepLeavers && state.status === 'active') {
+        const inScope = new Set(scope);
+        const leavers = leaversOf(state, directoryId, directory).filter((userId) => !inScope.has(userId));
+        // Not this request's answer: a refusal is recorded as a denial, and the next sweep tries again.
+        if (leavers.length > 0) await deps.reconciler.reconcile(desired, leavers, ctx);
+      }
     } catch (error) {
       // Another instance kept winning the team stream: the identity provider retries a 503 (RFC 7644 §3.12).
       if (error instanceof DirectoryReconcileError && error.kind === 'conflict')
