@@ -49,7 +49,14 @@ export function refusedAddress(address: string): string | undefined {
   const parsed = ipaddr.process(address);
   const range = parsed.range();
   // ::/96 (deprecated IPv4-compatible, e.g. ::7f00:1) is 'unicast' to ipaddr.js; some stacks route it to the IPv4 it carries.
-  if (range === 'unicast' && parsed.kind() === 'ipv6' && parsed.toByteArray().slice(0, 12).every((b) => b === 0))
+  if (
+    range === 'unicast' &&
+    parsed.kind() === 'ipv6' &&
+    parsed
+      .toByteArray()
+      .slice(0, 12)
+      .every((b) => b === 0)
+  )
     return `${address} is a ipv4Compatible address`;
   return range === 'unicast' ? undefined : `${address} is a ${range} address`;
 }
