@@ -409,6 +409,50 @@ describe('SCIM protocol (e2e)', () => {
     expect(audit.body.entries).toEqual([expect.objectContaining({ target: { userId: 'boss' } })]);
   });
 
+  it('a member PATCHed out of a group while the last owner: the retried PATCH (nothing to append) or a later group write takes what the group gave', async () => {
+    for (const retry of ['patch again', 'another group'] as const) {
+      const { teamId, directoryId, scim } = await connect(`removed-member-${retry.split(' ')[0]!}`, [
+        { group: 'Admins', role: 'owner' },
+      ]);
+      const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+        201,
+      );
+      const admins = await scim('post', '/Groups', {
+        schemas: [groupSchema],
+        displayName: 'Admins',
+        members: [{ value: boss.body.id }],
+      }).expect(201);
+      await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+      const removal = {
+        schemas: [patchOp],
+        Operations: [{ op: 'remove', path: `members[value eq "${boss.body.id as string}"]` }],
+      };
+      const refused = await scim('patch', `/Groups/${admins.body.id as string}`, removal);
+      expect(expectScimError(refused, 403).detail).toContain('team.at-least-one-owner');
+      const bossClient = await api.as('boss');
+      await bossClient.post(`/v1/teams/${teamId}/members`, { userId: 'carol', role: 'owner' }).expect(201);
+      const directoryRevision = await api.store.streamRevision(directoryStreamId(directoryId));
+      if (retry === 'patch again') {
+        // The directory already holds the removal: the retry appends nothing to it, yet the member still goes.
+        const retried = await scim('patch', `/Groups/${admins.body.id as string}`, removal);
+        expect(retried.status).toBeLessThan(300);
+        expect(await api.store.streamRevision(directoryStreamId(directoryId))).toBe(directoryRevision);
+      } else {
+        await scim('post', '/Groups', { schemas: [groupSchema], displayName: 'Sales' }).expect(201);
+      }
+      const head = encodeURIComponent((await api.store.headPosition())!);
+      const carol = await api.as('carol');
+      const team = await carol.get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+      expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['carol']);
+      const audit = await carol
+        .get(
+          `/v1/teams/${teamId}/audit?type=team.member.removed&actor=${encodeURIComponent(`scim:${directoryId}`)}&minPosition=${head}`,
+        )
+        .expect(200);
+      expect(audit.body.entries).toEqual([expect.objectContaining({ target: { userId: 'boss' } })]);
+    }
+  });
+
   it('new role mappings apply at once to every user the directory holds, correlated with the owner’s request', async () => {
     const { teamId, directoryId, scim } = await connect('remap', [{ group: 'Sales', role: 'billing' }]);
     const ann = await scim('post', '/Users', { schemas: [userSchema], userName: 'ann', externalId: 'ann' }).expect(201);

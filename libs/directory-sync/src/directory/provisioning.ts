@@ -27,14 +27,14 @@ export type DirectoryTeamOutcome = { ok: true } | { ok: false; rejection: ScimRe
 
 /**
  * After every write: brings the team's members named in `scope` in line with the directory's state; with
- * `sweepLeavers`, also every member the directory provisioned whom none of its users names any more (a deleted user
- * whose removal was refused or lost a race: the directory forgot them, the team must not keep them).
+ * `sweepOutOfLine`, also every other user whose membership disagrees with the mappings (a deleted user, or a removed
+ * group member, whose team change was refused or lost a race: the directory no longer names them, the team must follow).
  */
 export type DirectoryTeamSync = (input: {
   directoryId: string;
   directory: DirectoryStreamState;
   scope: readonly string[];
-  sweepLeavers?: boolean;
+  sweepOutOfLine?: boolean;
   context: DirectoryRequestContext;
 }) => Promise<DirectoryTeamOutcome>;
 
@@ -127,7 +127,7 @@ export class DirectoryProvisioning {
               directoryId: command.directoryId,
               directory: loaded.state,
               scope: command.type === 'DeleteGroup' ? everyMemberUserId(loaded.state) : [],
-              sweepLeavers: true,
+              sweepOutOfLine: true,
               context,
             });
             if (!team.ok) return { ok: false, rejection: team.rejection };
@@ -179,7 +179,8 @@ export class DirectoryProvisioning {
           directoryId: command.directoryId,
           directory: after.state,
           scope,
-          ...(command.type === 'DeleteUser' ? { sweepLeavers: true } : {}),
+          // A retried group write appends nothing and names no removed member: the sweep repairs what the first try left.
+          ...(command.type === 'DeleteUser' || command.type.endsWith('Group') ? { sweepOutOfLine: true } : {}),
           context,
         });
         return { ok: true, state: after.state, events: recorded, team };
@@ -196,7 +197,7 @@ export class DirectoryProvisioning {
     return this.deps.locks.run(streamId, async () => {
       const { state } = await this.#load(streamId);
       const scope = everyMemberUserId(state);
-      return this.deps.syncTeam({ directoryId, directory: state, scope, sweepLeavers: true, context });
+      return this.deps.syncTeam({ directoryId, directory: state, scope, sweepOutOfLine: true, context });
     });
   }
 }

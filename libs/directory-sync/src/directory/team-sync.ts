@@ -1,7 +1,7 @@
 import type { TeamCommands } from '@access-audit/application';
 import type { ActiveTeam, Rejection } from '@access-audit/domain';
-import { desiredMembership, type DirectoryGroupView, type DirectoryUserView } from '../membership';
-import { DirectoryReconcileError, type DirectoryReconciler } from '../reconciler';
+import { desiredMembership, type DesiredMember, type DirectoryGroupView, type DirectoryUserView } from '../membership';
+import { DirectoryReconcileError, planMember, type DirectoryReconciler } from '../reconciler';
 import type { ScimRejection } from '../scim/errors';
 import type { DirectoryTeamSync } from './provisioning';
 import type { DirectoryStreamState } from './state';
@@ -51,12 +51,15 @@ export const groupViews = (directory: DirectoryStreamState): DirectoryGroupView[
     memberScimIds,
   }));
 
-/** Members the directory provisioned whom none of its users names any more: deleted users still in the team. */
-function leaversOf(team: ActiveTeam, directoryId: string, directory: DirectoryStreamState): string[] {
-  const named = new Set([...directory.users.values()].map((user) => user.memberUserId));
-  return [...team.members.values()]
-    .filter((member) => member.provisionedBy === directoryId && !named.has(member.userId))
-    .map((member) => member.userId);
+/**
+ * Members whose team state disagrees with what the mappings make of the directory: deleted users still in the team, and
+ * any whose last reconciliation was refused or lost a race (a removed group member keeping the group's role).
+ */
+function outOfLineOf(team: ActiveTeam, directoryId: string, desired: Map<string, DesiredMember>): string[] {
+  const outOfLine: string[] = [];
+  for (const [userId, member] of team.members)
+    if (planMember(userId, member, desired.get(userId), directoryId).length > 0) outOfLine.push(userId);
+  return outOfLine;
 }
 
 /**
@@ -67,8 +70,8 @@ export function directoryTeamSync(deps: {
   commands: TeamCommands;
   reconciler: DirectoryReconciler;
 }): DirectoryTeamSync {
-  return async ({ directoryId, directory, scope, sweepLeavers, context }) => {
-    if (scope.length === 0 && !sweepLeavers) return { ok: true };
+  return async ({ directoryId, directory, scope, sweepOutOfLine, context }) => {
+    if (scope.length === 0 && !sweepOutOfLine) return { ok: true };
     const { state } = await deps.commands.current(context.teamId);
     const mappings =
       state.status === 'active' && state.directory?.directoryId === directoryId ? state.directory.mappings : [];
@@ -82,11 +85,11 @@ export function directoryTeamSync(deps: {
     let outcome;
     try {
       outcome = scope.length === 0 ? { ok: true as const } : await deps.reconciler.reconcile(desired, scope, ctx);
-      if (outcome.ok && sweepLeavers && state.status === 'active') {
+      if (outcome.ok && sweepOutOfLine && state.status === 'active') {
         const inScope = new Set(scope);
-        const leavers = leaversOf(state, directoryId, directory).filter((userId) => !inScope.has(userId));
+        const outOfLine = outOfLineOf(state, directoryId, desired).filter((userId) => !inScope.has(userId));
         // Not this request's answer: a refusal is recorded as a denial, and the next sweep tries again.
-        if (leavers.length > 0) await deps.reconciler.reconcile(desired, leavers, ctx);
+        if (outOfLine.length > 0) await deps.reconciler.reconcile(desired, outOfLine, ctx);
       }
     } catch (error) {
       // Another instance kept winning the team stream: the identity provider retries a 503 (RFC 7644 §3.12).
