@@ -186,6 +186,20 @@ describe('SCIM protocol (e2e)', () => {
     expect(({} as Record<string, unknown>)['scimPolluted']).toBeUndefined();
   });
 
+  it('refuses a user whose member userId would be a directory’s actor id (scim:…), 400 naming the attribute', async () => {
+    const { teamId, directoryId, scim } = await connect('actor-like-user');
+    for (const [attribute, body] of [
+      ['externalId', { schemas: [userSchema], userName: 'ann', externalId: `scim:${directoryId}` }],
+      ['userName', { schemas: [userSchema], userName: 'scim:dir_x' }],
+    ] as const) {
+      const error = await nothingAppended(teamId, directoryId, async () =>
+        expectScimError(await scim('post', '/Users', body), 400, 'invalidValue'),
+      );
+      expect(error.detail).toMatch(new RegExp(`^${attribute} .*scim:`));
+    }
+    expect((await scim('get', '/Users').expect(200)).body.totalResults).toBe(0);
+  });
+
   it('accepts application/json bodies too and answers application/scim+json with Location on create', async () => {
     const { directoryId, token } = await connect('json-too');
     const created = await api

@@ -1,4 +1,5 @@
 import { idMaxLength, idPattern } from '@access-audit/config';
+import { directoryActorPrefix, directoryIdOfActor } from '@access-audit/domain';
 import { invalidValue, type ScimRejection } from './errors';
 
 export const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -164,6 +165,14 @@ export function memberUserIdOf(user: UserInput): Parsed<string> {
       ok: false,
       rejection: invalidValue(
         `${field} becomes the member's userId: it must be 1-${idMaxLength} letters, digits and . _ : @ | - (starting with a letter or digit)`,
+      ),
+    };
+  // `scim:{directoryId}` is a directory's actor id (POLICY.md): a member holding it would pass for a directory.
+  if (directoryIdOfActor(id) !== undefined)
+    return {
+      ok: false,
+      rejection: invalidValue(
+        `${field} becomes the member's userId: it must not start with ${directoryActorPrefix} (a directory's actor id)`,
       ),
     };
   return { ok: true, value: id };
