@@ -405,6 +405,17 @@ class DrainWorker {
     // The secret is sealed right after the drain is added: awaited, not a failure, for the first moments.
     if (!credentials && !unreadable && now - (this.drain.addedAtMs ?? 0) < secretGraceMs) return secretPollMs;
     const started = clock();
+    // The batch read and the secret fetch took time since the lease was checked: the send must still end before it can.
+    if (!unreadable && recordedTime(state.leaseExpiresAt) - started.getTime() < options.timeoutMs + leaseMarginMs) {
+      state = {
+        ...state,
+        holder: instanceId,
+        leaseExpiresAt: new Date(started.getTime() + options.leaseMs).toISOString(),
+      };
+      const renewed = await this.#record(drainDeliveryEventTypes.leaseTaken, state, revision);
+      if (renewed === undefined) return 0;
+      revision = renewed;
+    }
     const result: DeliveryResult = unreadable
       ? { ok: false, error: unreadable }
       : await this.#send(batch, started, credentials);
