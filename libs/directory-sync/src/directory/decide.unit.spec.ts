@@ -1,7 +1,7 @@
 /** The directory stream's decider: SCIM writes as events, personal data in one sub-object, refusals as SCIM errors. */
 import { decideDirectory, type DirectoryCommand } from './decide';
 import type { DirectoryEvent } from './events';
-import { evolveDirectory, initialDirectoryState, type DirectoryStreamState } from './state';
+import { evolveDirectory, initialDirectoryState, type DirectoryStreamState, type DirectoryUserRecord } from './state';
 
 const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const groupSchema = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -297,5 +297,82 @@ describe('directory groups', () => {
     const state = run(withGroup(), { type: 'DeleteUser', scimId: 'u-ann' }).state;
     expect(state.users.has('u-ann')).toBe(false);
     expect(state.groups.get('g-eng')!.memberScimIds).toEqual([]);
+  });
+});
+
+describe('large groups', () => {
+  /** A directory of `count` users (u-0…), built directly: provisioning them one by one checks uniqueness each time. */
+  const directoryOf = (count: number, groupMembers: readonly string[]): DirectoryStreamState => {
+    const users = new Map<string, DirectoryUserRecord>();
+    for (let i = 0; i < count; i++)
+      users.set(`u-${i}`, {
+        scimId: `u-${i}`,
+        memberUserId: `m-${i}`,
+        schemas: [userSchema],
+        active: true,
+        personal: { userName: `user${i}`, attributes: {} },
+        created: now,
+        lastModified: now,
+        version: 1,
+      });
+    const group = {
+      scimId: 'g',
+      displayName: 'G',
+      memberScimIds: groupMembers,
+      created: now,
+      lastModified: now,
+      version: 1,
+    };
+    return { users, groups: new Map([['g', group]]) };
+  };
+  const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u-${from + i}`);
+  const groupBody = (memberScimIds: readonly string[]) => ({
+    schemas: [groupSchema],
+    displayName: 'G',
+    members: memberScimIds.map((value) => ({ value })),
+  });
+
+  it('compares a replaced member list with the stored one reading each stored id a bounded number of times', () => {
+    const n = 2000;
+    let reads = 0;
+    const stored = new Proxy(ids(0, n), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const decision = run(directoryOf(2 * n, stored), {
+      type: 'ReplaceGroup',
+      scimId: 'g',
+      body: groupBody(ids(0, 2 * n)),
+    });
+    expect(eventsOf(decision.decision)).toMatchObject([
+      { type: 'DirectoryGroupReplaced', data: { memberScimIds: ids(0, 2 * n) } },
+    ]);
+    expect(reads).toBeLessThanOrEqual(4 * n);
+  });
+
+  it('parses, decides and folds a 30,000-member group in linear time (well under a second each)', () => {
+    const n = 30_000;
+    const elapsed = (action: () => void): number => {
+      const started = performance.now();
+      action();
+      return performance.now() - started;
+    };
+    let state = directoryOf(2 * n, ids(0, n));
+    // Parsing 30,000 distinct members, and replacing the group by 30,000 others (all removed, all added).
+    const replaced = elapsed(() => {
+      eventsOf(run(state, { type: 'ReplaceGroup', scimId: 'g', body: groupBody(ids(n, 2 * n)) }).decision);
+    });
+    // Folding a members change that adds 30,000 to a group of 30,000.
+    const changed: DirectoryEvent = {
+      type: 'DirectoryGroupMembersChanged',
+      data: { directoryId: 'dir_1', occurredAt: now, scimId: 'g', added: ids(n, 2 * n), removed: [] },
+    };
+    const folded = elapsed(() => {
+      state = evolveDirectory(state, changed);
+    });
+    expect(state.groups.get('g')!.memberScimIds).toEqual(ids(0, 2 * n));
+    expect({ replaced: replaced < 1000, folded: folded < 1000 }).toEqual({ replaced: true, folded: true });
   });
 });

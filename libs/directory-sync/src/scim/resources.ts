@@ -139,19 +139,20 @@ export function parseGroup(body: unknown): Parsed<GroupInput> {
   if (!externalId.ok) return externalId;
   const members = attribute(body, 'members') ?? [];
   if (!Array.isArray(members)) return { ok: false, rejection: invalidValue('members must be an array of { value }') };
-  const memberScimIds: string[] = [];
+  // A Set keeps the first occurrence of each id in order, in linear time for large groups.
+  const memberScimIds = new Set<string>();
   for (const [index, member] of members.entries()) {
     const value = isObject(member) ? attribute(member, 'value') : undefined;
     if (typeof value !== 'string' || value.length === 0 || value.length > maxStringLength)
       return { ok: false, rejection: invalidValue(`members[${index}].value must be the id of a user`) };
-    if (!memberScimIds.includes(value)) memberScimIds.push(value);
+    memberScimIds.add(value);
   }
   return {
     ok: true,
     value: {
       displayName: displayName.value,
       ...(externalId.value !== undefined ? { externalId: externalId.value } : {}),
-      memberScimIds,
+      memberScimIds: [...memberScimIds],
     },
   };
 }
