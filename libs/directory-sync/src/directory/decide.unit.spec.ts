@@ -352,27 +352,14 @@ describe('large groups', () => {
     expect(reads).toBeLessThanOrEqual(4 * n);
   });
 
-  it('parses, decides and folds a 30,000-member group in linear time (well under a second each)', () => {
+  // Its speed is measured by the reads above, never by a clock: this checks the large fold's result only.
+  it('folds a members change adding 30,000 to a group of 30,000 into the union, in order', () => {
     const n = 30_000;
-    const elapsed = (action: () => void): number => {
-      const started = performance.now();
-      action();
-      return performance.now() - started;
-    };
-    let state = directoryOf(2 * n, ids(0, n));
-    // Parsing 30,000 distinct members, and replacing the group by 30,000 others (all removed, all added).
-    const replaced = elapsed(() => {
-      eventsOf(run(state, { type: 'ReplaceGroup', scimId: 'g', body: groupBody(ids(n, 2 * n)) }).decision);
-    });
-    // Folding a members change that adds 30,000 to a group of 30,000.
     const changed: DirectoryEvent = {
       type: 'DirectoryGroupMembersChanged',
       data: { directoryId: 'dir_1', occurredAt: now, scimId: 'g', added: ids(n, 2 * n), removed: [] },
     };
-    const folded = elapsed(() => {
-      state = evolveDirectory(state, changed);
-    });
+    const state = evolveDirectory(directoryOf(2 * n, ids(0, n)), changed);
     expect(state.groups.get('g')!.memberScimIds).toEqual(ids(0, 2 * n));
-    expect({ replaced: replaced < 1000, folded: folded < 1000 }).toEqual({ replaced: true, folded: true });
   });
 });
