@@ -77,6 +77,10 @@ export const teamEventActions: { readonly [T in TeamEventType]: ActionSpec<Event
     action: 'team.directory_sync.token_rotated',
     target: () => ({ setting: 'directorySync.token' }),
   },
+  DirectoryRoleMappingsSet: {
+    action: 'team.directory_sync.role_mappings_set',
+    target: () => ({ setting: 'directorySync.roleMappings' }),
+  },
   DirectoryDisconnected: { action: 'team.directory_sync.disconnected', target: () => ({ setting: 'directorySync' }) },
 };
 

@@ -4,7 +4,15 @@ export type * from './team/events';
 export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
 export type { Rejection, Decision } from './team/rejection';
 export { evolve, foldTeam, initialTeamState } from './team/state';
-export type { TeamState, ActiveTeam, MemberState, ProjectState, Grant } from './team/state';
+export type {
+  TeamState,
+  ActiveTeam,
+  MemberState,
+  ProjectState,
+  Grant,
+  DirectoryState,
+  DirectoryRoleMappingState,
+} from './team/state';
 export {
   encodeTeamState,
   decodeTeamState,

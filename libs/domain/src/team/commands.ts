@@ -30,6 +30,11 @@ export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; us
  */
 export type ConnectDirectory = Cmd<'ConnectDirectory', { directoryId: string; name: string; tokenHash: string }>;
 export type DisconnectDirectory = Cmd<'DisconnectDirectory', Record<string, never>>;
+/** Replaces the connected directory's role mappings (in order: on a tie of rights the earlier mapping wins). */
+export type SetDirectoryRoleMappings = Cmd<
+  'SetDirectoryRoleMappings',
+  { mappings: Array<{ group: string; role?: TeamRole; permissionGroups?: PermissionGroup[] }> }
+>;
 
 /** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
 export type SecurityChange =
@@ -61,6 +66,7 @@ export type TeamCommand =
   | RevokeProjectRole
   | ChangeProjectSecurity
   | ConnectDirectory
-  | DisconnectDirectory;
+  | DisconnectDirectory
+  | SetDirectoryRoleMappings;
 
 export type TeamCommandType = TeamCommand['type'];

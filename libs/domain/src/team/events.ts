@@ -139,6 +139,20 @@ export type DirectoryTokenRotated = Ev<
   'DirectoryTokenRotated',
   { directoryId: string; tokenHash: string; before: DirectoryRef; after: DirectoryRef }
 >;
+/** A directory group (displayName or externalId) → a team role and/or permission groups, as the owner set it. */
+export interface DirectoryRoleMappingRef {
+  group: string;
+  role?: TeamRole;
+  permissionGroups?: PermissionGroup[];
+}
+export type DirectoryRoleMappingsSet = Ev<
+  'DirectoryRoleMappingsSet',
+  {
+    directoryId: string;
+    before: { mappings: DirectoryRoleMappingRef[] };
+    after: { mappings: DirectoryRoleMappingRef[] };
+  }
+>;
 export type DirectoryDisconnected = Ev<
   'DirectoryDisconnected',
   { directoryId: string; before: DirectoryRef; after: null }
@@ -169,6 +183,7 @@ export type TeamEvent =
   | BypassTokenRevoked
   | DirectoryConnected
   | DirectoryTokenRotated
+  | DirectoryRoleMappingsSet
   | DirectoryDisconnected;
 
 export type TeamEventType = TeamEvent['type'];
@@ -199,6 +214,7 @@ const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
   BypassTokenRevoked: true,
   DirectoryConnected: true,
   DirectoryTokenRotated: true,
+  DirectoryRoleMappingsSet: true,
   DirectoryDisconnected: true,
 };
 

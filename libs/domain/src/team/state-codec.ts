@@ -2,7 +2,7 @@ import type { PermissionGroup, ProjectRole } from '../policy/policy';
 import type { ActiveTeam, Grant, MemberState, ProjectState, TeamState } from './state';
 
 /** The shape of `TeamState` as encoded here; raised whenever `evolve` or the state's shape changes what a fold holds. */
-export const teamStateVersion = 1;
+export const teamStateVersion = 2;
 
 /** A team state as plain JSON: every Map becomes its entries, in order, so a decoded state is the folded one. */
 export interface EncodedMember {
@@ -10,6 +10,7 @@ export interface EncodedMember {
   role: MemberState['role'];
   permissionGroups: Array<[PermissionGroup, Grant<PermissionGroup>]>;
   projectRoles: Array<[string, Grant<ProjectRole>]>;
+  provisionedBy?: string;
 }
 
 export type EncodedTeamState =
@@ -36,8 +37,11 @@ export function encodeTeamState(state: TeamState): EncodedTeamState {
 
 export function decodeTeamState(encoded: EncodedTeamState): TeamState {
   if (encoded.status !== 'active') return encoded;
+  // A state stored before role mappings existed holds a directory without them: it had none.
+  const directory = encoded.directory && { ...encoded.directory, mappings: encoded.directory.mappings ?? [] };
   return {
     ...encoded,
+    ...(directory ? { directory } : {}),
     members: new Map(
       encoded.members.map(([userId, member]) => [
         userId,

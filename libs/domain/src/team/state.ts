@@ -1,4 +1,11 @@
-import { permissionGroups, type PermissionGroup, type Plan, type ProjectRole, type TeamRole } from '../policy/policy';
+import {
+  directoryIdOfActor,
+  permissionGroups,
+  type PermissionGroup,
+  type Plan,
+  type ProjectRole,
+  type TeamRole,
+} from '../policy/policy';
 import type { ProjectSecurity, TeamEvent } from './events';
 
 /** A grant and who made it (separation of duties in access reviews needs the granter). */
@@ -14,6 +21,8 @@ export interface MemberState {
   permissionGroups: ReadonlyMap<PermissionGroup, Grant<PermissionGroup>>;
   /** Explicit project roles (contributors only), by project id. */
   projectRoles: ReadonlyMap<string, Grant<ProjectRole>>;
+  /** The directory that added this member (actor `scim:{directoryId}`); only such members does it ever remove. */
+  provisionedBy?: string;
 }
 
 /** The groups a member holds, in policy order. */
@@ -33,6 +42,15 @@ export interface DirectoryState {
   name: string;
   tokenHash: string;
   connectedAt: string;
+  /** Which directory groups give which team role and permission groups, in order (API.md "Directory sync"). */
+  mappings: readonly DirectoryRoleMappingState[];
+}
+
+/** One role mapping: a directory group's displayName or externalId → a team role and/or permission groups. */
+export interface DirectoryRoleMappingState {
+  group: string;
+  role?: TeamRole;
+  permissionGroups?: readonly PermissionGroup[];
 }
 
 export interface ActiveTeam {
@@ -113,7 +131,8 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
       return { ...team, name: event.data.after.name };
     case 'TeamPlanChanged':
       return { ...team, plan: event.data.after.plan };
-    case 'MemberAdded':
+    case 'MemberAdded': {
+      const provisionedBy = directoryIdOfActor(event.data.actorId);
       return {
         ...team,
         members: withEntry(team.members, event.data.userId, {
@@ -121,8 +140,10 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
           role: grant(event.data.after.role),
           permissionGroups: new Map(),
           projectRoles: new Map(),
+          ...(provisionedBy !== undefined ? { provisionedBy } : {}),
         }),
       };
+    }
     case 'TeamRoleChanged':
       return updateMember(team, event.data.userId, (m) => ({ ...m, role: grant(event.data.after.role) }));
     case 'MemberRemoved':
@@ -223,8 +244,11 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
           name: event.data.after.name,
           tokenHash: event.data.tokenHash,
           connectedAt: event.data.occurredAt,
+          mappings: [],
         },
       };
+    case 'DirectoryRoleMappingsSet':
+      return team.directory ? { ...team, directory: { ...team.directory, mappings: event.data.after.mappings } } : team;
     case 'DirectoryTokenRotated':
       return team.directory
         ? { ...team, directory: { ...team.directory, name: event.data.after.name, tokenHash: event.data.tokenHash } }

@@ -42,6 +42,7 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'BypassTokenRevoked':
     case 'DirectoryConnected':
     case 'DirectoryTokenRotated':
+    case 'DirectoryRoleMappingsSet':
     case 'DirectoryDisconnected':
       return { kind: 'none' };
     default:
