@@ -1,0 +1,20 @@
+/** Personal data: sealed values, the one reader that opens them, subject keys (stores, master key, rotation), erasure. */
+export {
+  erasedText,
+  isPersonalText,
+  isSealedValue,
+  type PersonalText,
+  type Revealed,
+  type SealedValue,
+} from './sealed-value';
+export type { PersonalData, PersonalDataSealer } from './personal-data';
+export {
+  loadOrCreateMasterKey,
+  masterKeyFileName,
+  masterKeyIdOf,
+  MasterKeys,
+  parseMasterKey,
+  type StoredSubjectKey,
+} from './master-key';
+export { MemorySubjectKeyStorage, type SubjectKeyStorage } from './key-storage';
+export { SubjectKeys, type SubjectKeysOptions } from './subject-keys';
