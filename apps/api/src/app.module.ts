@@ -12,6 +12,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
 import { QueriesModule } from './queries/queries.module';
+import { ScimModule } from './scim/scim.module';
 
 /** The API. Feature modules are listed in `imports`, one line each. */
 @Module({
@@ -24,6 +25,7 @@ import { QueriesModule } from './queries/queries.module';
     AccessReviewsModule,
     AuditModule,
     ConsoleSignInModule,
+    ScimModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

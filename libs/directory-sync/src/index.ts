@@ -9,3 +9,5 @@ export {
 } from './membership';
 export { DirectoryReconciler, DirectoryReconcileError, planMember } from './reconciler';
 export type { DirectoryReconcileContext, ReconcileOutcome } from './reconciler-types';
+export * from './scim';
+export * from './directory';
