@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccessReviewsModule } from './access-reviews/access-reviews.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditDrainsModule } from './audit/drains/drains.module';
 import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from '@access-audit/config';
 import { ApiConfigModule } from './config/api-config.module';
@@ -26,6 +27,7 @@ import { ScimModule } from './scim/scim.module';
     AuditModule,
     ConsoleSignInModule,
     ScimModule,
+    AuditDrainsModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

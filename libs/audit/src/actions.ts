@@ -82,6 +82,10 @@ export const teamEventActions: { readonly [T in TeamEventType]: ActionSpec<Event
     target: () => ({ setting: 'directorySync.roleMappings' }),
   },
   DirectoryDisconnected: { action: 'team.directory_sync.disconnected', target: () => ({ setting: 'directorySync' }) },
+  // The drain's signing secret never reaches the event: before/after name its id, URL and description only.
+  AuditDrainAdded: { action: 'team.audit_drain.added', target: () => ({ setting: 'auditDrains' }) },
+  AuditDrainRemoved: { action: 'team.audit_drain.removed', target: () => ({ setting: 'auditDrains' }) },
+  AuditDrainResumed: { action: 'team.audit_drain.resumed', target: () => ({ setting: 'auditDrains' }) },
 };
 
 /** What an access event changed, in audit terms. */

@@ -12,7 +12,9 @@ export type {
   Grant,
   DirectoryState,
   DirectoryRoleMappingState,
+  AuditDrainState,
 } from './team/state';
+export { maxAuditDrainsPerTeam } from './team/decide/audit-drains';
 export {
   encodeTeamState,
   decodeTeamState,

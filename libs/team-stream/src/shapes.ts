@@ -91,6 +91,7 @@ const roleMappings = object({
     }),
   ),
 });
+const auditDrain = object({ drainId: string, url: string, description: optional(string) });
 const cause = optional(object({ type: oneOf(['TeamRoleChanged', 'MemberRemoved', 'ProjectDeleted']) }));
 const security = object({
   firewall: enabled,
@@ -147,6 +148,9 @@ export const teamEventShapes: { readonly [T in TeamEventType]: Record<string, Sh
   DirectoryTokenRotated: { directoryId: string, tokenHash: string, before: directory, after: directory },
   DirectoryRoleMappingsSet: { directoryId: string, before: roleMappings, after: roleMappings },
   DirectoryDisconnected: { directoryId: string, before: directory, after: nothing },
+  AuditDrainAdded: { drainId: string, before: nothing, after: auditDrain },
+  AuditDrainRemoved: { drainId: string, before: auditDrain, after: nothing },
+  AuditDrainResumed: { drainId: string, before: auditDrain, after: auditDrain },
 };
 
 /** What is wrong with a known team event's data, or undefined when every field the code reads has its type. */

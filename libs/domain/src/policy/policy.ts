@@ -303,5 +303,8 @@ export const ruleIds = {
   directoryProvisionedOnly: 'directory.provisioned-member-only',
   directoryOwnGrantsOnly: 'directory.own-grants-only',
   directoryMappingValid: 'directory-sync.mapping-valid',
+  auditDrainExists: 'audit-drain.exists',
+  auditDrainLimit: 'audit-drain.limit',
+  auditDrainUrlFree: 'audit-drain.url-free',
 } as const;
 export type RuleId = (typeof ruleIds)[keyof typeof ruleIds];

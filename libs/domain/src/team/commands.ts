@@ -36,6 +36,11 @@ export type SetDirectoryRoleMappings = Cmd<
   { mappings: Array<{ group: string; role?: TeamRole; permissionGroups?: PermissionGroup[] }> }
 >;
 
+/** Adds an audit drain; the edge mints its id and signing secret and stores the secret encrypted, apart from the log. */
+export type AddAuditDrain = Cmd<'AddAuditDrain', { drainId: string; url: string; description?: string }>;
+export type RemoveAuditDrain = Cmd<'RemoveAuditDrain', { drainId: string }>;
+export type ResumeAuditDrain = Cmd<'ResumeAuditDrain', { drainId: string }>;
+
 /** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
 export type SecurityChange =
   | { setting: 'firewall'; enabled: boolean }
@@ -67,6 +72,9 @@ export type TeamCommand =
   | ChangeProjectSecurity
   | ConnectDirectory
   | DisconnectDirectory
-  | SetDirectoryRoleMappings;
+  | SetDirectoryRoleMappings
+  | AddAuditDrain
+  | RemoveAuditDrain
+  | ResumeAuditDrain;
 
 export type TeamCommandType = TeamCommand['type'];

@@ -4,6 +4,7 @@ import { checkPermission } from './effective-permissions';
 import type { TeamEvent } from './events';
 import type { Decision, Rejection } from './rejection';
 import { evolve, type ActiveTeam, type TeamState } from './state';
+import { auditDrainCommands } from './decide/audit-drains';
 import { actingDirectory, directoryAuthority, directorySyncCommands } from './decide/directory-sync';
 import { membershipCommands } from './decide/membership';
 import { permissionGroupCommands } from './decide/permission-groups';
@@ -25,6 +26,7 @@ const commands: CommandEntries<Exclude<TeamCommand['type'], 'CreateTeam'>> = {
   ...projectCommands,
   ...projectSecurityCommands,
   ...directorySyncCommands,
+  ...auditDrainCommands,
 };
 
 type TeamScopedCommand = Exclude<TeamCommand, { type: 'CreateTeam' }>;

@@ -158,6 +158,20 @@ export type DirectoryDisconnected = Ev<
   { directoryId: string; before: DirectoryRef; after: null }
 >;
 
+/** An audit drain as the log shows it: where entries go. Its signing secret is kept apart, encrypted (never in the log). */
+export interface AuditDrainRef {
+  drainId: string;
+  url: string;
+  description?: string;
+}
+export type AuditDrainAdded = Ev<'AuditDrainAdded', { drainId: string; before: null; after: AuditDrainRef }>;
+export type AuditDrainRemoved = Ev<'AuditDrainRemoved', { drainId: string; before: AuditDrainRef; after: null }>;
+/** A paused drain is asked to deliver again, from where it stopped (delivery state lives beside the log, not in it). */
+export type AuditDrainResumed = Ev<
+  'AuditDrainResumed',
+  { drainId: string; before: AuditDrainRef; after: AuditDrainRef }
+>;
+
 export type TeamEvent =
   | TeamCreated
   | TeamRenamed
@@ -184,7 +198,10 @@ export type TeamEvent =
   | DirectoryConnected
   | DirectoryTokenRotated
   | DirectoryRoleMappingsSet
-  | DirectoryDisconnected;
+  | DirectoryDisconnected
+  | AuditDrainAdded
+  | AuditDrainRemoved
+  | AuditDrainResumed;
 
 export type TeamEventType = TeamEvent['type'];
 
@@ -216,6 +233,9 @@ const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
   DirectoryTokenRotated: true,
   DirectoryRoleMappingsSet: true,
   DirectoryDisconnected: true,
+  AuditDrainAdded: true,
+  AuditDrainRemoved: true,
+  AuditDrainResumed: true,
 };
 
 export const teamEventTypes = Object.keys(teamEventTypeSet) as readonly TeamEventType[];

@@ -53,6 +53,15 @@ export interface DirectoryRoleMappingState {
   permissionGroups?: readonly PermissionGroup[];
 }
 
+/** An audit drain; `resumes` counts AuditDrainResumed, so a delivery worker knows a pause it recorded was lifted. */
+export interface AuditDrainState {
+  drainId: string;
+  url: string;
+  description?: string;
+  addedAt: string;
+  resumes: number;
+}
+
 export interface ActiveTeam {
   status: 'active';
   id: string;
@@ -63,6 +72,8 @@ export interface ActiveTeam {
   members: ReadonlyMap<string, MemberState>;
   projects: ReadonlyMap<string, ProjectState>;
   directory?: DirectoryState;
+  /** By drain id; absent until the first drain is added. */
+  auditDrains?: ReadonlyMap<string, AuditDrainState>;
 }
 
 export type TeamState = { status: 'none' } | ActiveTeam;
@@ -256,6 +267,28 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
     case 'DirectoryDisconnected': {
       const { directory: _disconnected, ...rest } = team;
       return rest;
+    }
+    case 'AuditDrainAdded': {
+      const { drainId, url, description } = event.data.after;
+      const drain: AuditDrainState = {
+        drainId,
+        url,
+        ...(description !== undefined ? { description } : {}),
+        addedAt: event.data.occurredAt,
+        resumes: 0,
+      };
+      return { ...team, auditDrains: withEntry(team.auditDrains ?? new Map(), drainId, drain) };
+    }
+    case 'AuditDrainRemoved':
+      return team.auditDrains ? { ...team, auditDrains: without(team.auditDrains, event.data.drainId) } : team;
+    case 'AuditDrainResumed': {
+      const drain = team.auditDrains?.get(event.data.drainId);
+      return drain
+        ? {
+            ...team,
+            auditDrains: withEntry(team.auditDrains!, drain.drainId, { ...drain, resumes: drain.resumes + 1 }),
+          }
+        : team;
     }
     default:
       return assertNever(event);

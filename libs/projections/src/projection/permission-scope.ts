@@ -44,6 +44,9 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'DirectoryTokenRotated':
     case 'DirectoryRoleMappingsSet':
     case 'DirectoryDisconnected':
+    case 'AuditDrainAdded':
+    case 'AuditDrainRemoved':
+    case 'AuditDrainResumed':
       return { kind: 'none' };
     default:
       return unreachable(event);
