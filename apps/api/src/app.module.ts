@@ -11,12 +11,14 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { QueriesModule } from './queries/queries.module';
 
 /** The API. Feature modules are listed in `imports`, one line each. */
 @Module({
   imports: [
     EventStoreModule,
+    PrivacyModule,
     AuthModule,
     ObservabilityModule,
     CommandsModule,

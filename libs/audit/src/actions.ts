@@ -78,6 +78,7 @@ export const teamEventActions: { readonly [T in TeamEventType]: ActionSpec<Event
     target: () => ({ setting: 'directorySync.token' }),
   },
   DirectoryDisconnected: { action: 'team.directory_sync.disconnected', target: () => ({ setting: 'directorySync' }) },
+  SubjectErased: { action: 'privacy.subject.erased', target: (d) => ({ userId: d.userId }) },
 };
 
 /** What an access event changed, in audit terms. */

@@ -137,6 +137,7 @@ export const teamEventShapes: { readonly [T in TeamEventType]: Record<string, Sh
   DirectoryConnected: { directoryId: string, tokenHash: string, before: nothing, after: directory },
   DirectoryTokenRotated: { directoryId: string, tokenHash: string, before: directory, after: directory },
   DirectoryDisconnected: { directoryId: string, before: directory, after: nothing },
+  SubjectErased: { userId: string, before: nothing, after: object({ erased: boolean }) },
 };
 
 /** What is wrong with a known team event's data, or undefined when every field the code reads has its type. */

@@ -31,6 +31,9 @@ export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; us
 export type ConnectDirectory = Cmd<'ConnectDirectory', { directoryId: string; name: string; tokenHash: string }>;
 export type DisconnectDirectory = Cmd<'DisconnectDirectory', Record<string, never>>;
 
+/** Records that a subject's personal data was erased (an operator's `privacy:erase`, checked at the edge). */
+export type RecordSubjectErasure = Cmd<'RecordSubjectErasure', { userId: string }>;
+
 /** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
 export type SecurityChange =
   | { setting: 'firewall'; enabled: boolean }
@@ -61,6 +64,7 @@ export type TeamCommand =
   | RevokeProjectRole
   | ChangeProjectSecurity
   | ConnectDirectory
-  | DisconnectDirectory;
+  | DisconnectDirectory
+  | RecordSubjectErasure;
 
 export type TeamCommandType = TeamCommand['type'];

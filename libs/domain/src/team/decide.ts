@@ -8,6 +8,7 @@ import { directorySyncCommands } from './decide/directory-sync';
 import { membershipCommands } from './decide/membership';
 import { permissionGroupCommands } from './decide/permission-groups';
 import { projectSecurityCommands } from './decide/project-security';
+import { privacyCommands } from './decide/privacy';
 import { projectCommands } from './decide/projects';
 import { reject, type CommandEntries, type CommandEntry, type RequiredPermission } from './decide/support';
 import { createTeam, teamAndPlanCommands } from './decide/team-and-plan';
@@ -25,6 +26,7 @@ const commands: CommandEntries<Exclude<TeamCommand['type'], 'CreateTeam'>> = {
   ...projectCommands,
   ...projectSecurityCommands,
   ...directorySyncCommands,
+  ...privacyCommands,
 };
 
 type TeamScopedCommand = Exclude<TeamCommand, { type: 'CreateTeam' }>;

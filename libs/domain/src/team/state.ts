@@ -45,6 +45,8 @@ export interface ActiveTeam {
   members: ReadonlyMap<string, MemberState>;
   projects: ReadonlyMap<string, ProjectState>;
   directory?: DirectoryState;
+  /** Subjects whose erasure this team recorded (and who did not join again since): a second erasure records nothing. */
+  erasedSubjects?: readonly string[];
 }
 
 export type TeamState = { status: 'none' } | ActiveTeam;
@@ -115,7 +117,7 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
       return { ...team, plan: event.data.after.plan };
     case 'MemberAdded':
       return {
-        ...team,
+        ...rejoined(team, event.data.userId),
         members: withEntry(team.members, event.data.userId, {
           userId: event.data.userId,
           role: grant(event.data.after.role),
@@ -233,9 +235,17 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
       const { directory: _disconnected, ...rest } = team;
       return rest;
     }
+    case 'SubjectErased':
+      return { ...team, erasedSubjects: [...(team.erasedSubjects ?? []), event.data.userId] };
     default:
       return assertNever(event);
   }
+}
+
+/** A subject erased before who joins again: a later erasure is recorded anew. */
+function rejoined(team: ActiveTeam, userId: string): ActiveTeam {
+  if (!team.erasedSubjects?.includes(userId)) return team;
+  return { ...team, erasedSubjects: team.erasedSubjects.filter((subject) => subject !== userId) };
 }
 
 export function assertNever(value: never): never {

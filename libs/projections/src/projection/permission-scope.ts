@@ -43,6 +43,7 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'DirectoryConnected':
     case 'DirectoryTokenRotated':
     case 'DirectoryDisconnected':
+    case 'SubjectErased':
       return { kind: 'none' };
     default:
       return unreachable(event);
