@@ -11,6 +11,7 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
+import { ErasureModule } from './privacy/erasure.controller';
 import { PrivacyModule } from './privacy/privacy.module';
 import { QueriesModule } from './queries/queries.module';
 
@@ -26,6 +27,7 @@ import { QueriesModule } from './queries/queries.module';
     AccessReviewsModule,
     AuditModule,
     ConsoleSignInModule,
+    ErasureModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
