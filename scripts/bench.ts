@@ -15,7 +15,7 @@
  * BENCH_ONLY=durable runs only the 64-client durable commands; BENCH_API_NODE_ARGS adds node flags to the API child
  * to profile it under load: `--prof`, or `--cpu-prof --cpu-prof-dir=DIR -r PRELOAD` where the preload calls
  * `process.exit()` on SIGTERM (the API re-raises the signal after closing, and a CPU profile is written only on exit).
- * BENCH_ONLY=replay stops after the replay row.
+ * BENCH_ONLY=replay stops after the replay row. BENCH_ONLY=drain runs the audit drain rows alone (scripts/bench-drain.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +41,7 @@ import {
 import { StreamLocks } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
+import { benchDrain } from './bench-drain';
 import { generateHistory, generateSmallTeams, seededRandom, toAppend } from './bench-history';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -608,6 +609,7 @@ async function main(): Promise<void> {
   try {
     if (process.env.BENCH_ONLY === 'check') await benchHttp(dir);
     else if (process.env.BENCH_ONLY === 'durable') await benchDurableCommands(dir);
+    else if (process.env.BENCH_ONLY === 'drain') await benchDrain(dir, rows, notes, log);
     else await benchAll(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -775,6 +777,7 @@ async function benchAll(dir: string): Promise<void> {
     // 7. Command cost against history length, and durable commands under 64 clients.
     await benchCommandCost(dir);
     await benchDurableCommands(dir);
+    await benchDrain(dir, rows, notes, log);
   }
 }
 

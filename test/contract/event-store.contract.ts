@@ -451,8 +451,27 @@ export function eventStoreContract(openStore: () => Promise<EventStore>, options
     it('reloads and retries when another instance appended in between', async () => {
       const streamId = `${prefix}instances`;
       await handleCommand(store, streamId, counter, { add: 1 });
+      // Each instance's first append waits until both have loaded, so they decide on the same revision however busy the machine.
+      let arrived = 0;
+      let release!: () => void;
+      const bothLoaded = new Promise<void>((resolve) => (release = resolve));
+      const afterBothLoaded = (inner: EventStore): EventStore => {
+        let first = true;
+        return delegatingTo(inner, {
+          append: async (id, events, expected) => {
+            if (first) {
+              first = false;
+              if ((arrived += 1) === 2) release();
+              await bothLoaded;
+            }
+            return inner.append(id, events, expected);
+          },
+        });
+      };
       const instanceA = countingAppends(store);
       const instanceB = countingAppends(store);
+      instanceA.store = afterBothLoaded(instanceA.store);
+      instanceB.store = afterBothLoaded(instanceB.store);
       const [a, b] = await Promise.all([
         handleCommand(instanceA.store, streamId, counter, { add: 10 }),
         handleCommand(instanceB.store, streamId, counter, { add: 100 }),

@@ -48,7 +48,9 @@ describe('the OpenAPI document', () => {
     for (const [path, method, operation] of operations()) {
       const route = `${method.toUpperCase()} ${path}`;
       const needsToken = (operation.security ?? doc.security ?? []).length > 0;
-      const declares401 = operation.responses['401']?.content?.['application/problem+json'] !== undefined;
+      // SCIM routes answer their errors in the SCIM error schema (RFC 7644 §3.12), everything else as problem+json.
+      const errorType = path.startsWith('/scim/v2/') ? 'application/scim+json' : 'application/problem+json';
+      const declares401 = operation.responses['401']?.content?.[errorType] !== undefined;
       const { status } = await api.http()[method](path.replace(/\{[^}]+\}/g, 'x'));
       if (needsToken && !declares401) untrue.push(`${route} needs a token but declares no 401 problem`);
       if (needsToken && status !== 401) untrue.push(`${route} needs a token but answered ${status} without one`);

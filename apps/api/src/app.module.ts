@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccessReviewsModule } from './access-reviews/access-reviews.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditDrainsModule } from './audit/drains/drains.module';
 import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from '@access-audit/config';
 import { ApiConfigModule } from './config/api-config.module';
@@ -14,6 +15,7 @@ import { ObservabilityModule } from './observability/observability.module';
 import { ErasureModule } from './privacy/erasure.controller';
 import { PrivacyModule } from './privacy/privacy.module';
 import { QueriesModule } from './queries/queries.module';
+import { ScimModule } from './scim/scim.module';
 
 /** The API. Feature modules are listed in `imports`, one line each. */
 @Module({
@@ -27,6 +29,8 @@ import { QueriesModule } from './queries/queries.module';
     AccessReviewsModule,
     AuditModule,
     ConsoleSignInModule,
+    ScimModule,
+    AuditDrainsModule,
     ErasureModule,
   ],
   providers: [

@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   token: () => import('./commands/token'),
   'audit:verify': () => import('./commands/audit-verify'),
   'audit:export': () => import('./commands/audit-export'),
+  'drain:verify': () => import('./commands/drain-verify'),
   replay: () => import('./commands/replay'),
 };
 

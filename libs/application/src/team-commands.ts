@@ -7,12 +7,14 @@ import {
   type Rejection,
   type TeamCommand,
   type TeamEvent,
+  type TeamState,
 } from '@access-audit/domain';
 import {
   handleCommand,
   loadStream,
   WrongExpectedRevisionError,
   type EventStore,
+  type LoadedStream,
   type RecordedEvent,
   type RequestContext,
   type StreamLocks,
@@ -199,18 +201,35 @@ export class TeamCommands {
   }
 
   /**
+   * The team's state at its current revision, loaded under its lock like a command (never a lagging read model), for a
+   * workflow that decides which commands to issue (directory sync). Throws UndecodableTeamEventError on an unreadable stream.
+   */
+  current(teamId: string): Promise<{ state: TeamState; streamRevision: number }> {
+    const streamId = teamStreamId(teamId);
+    return this.deps.locks.run(streamId, async () => {
+      const loaded = await this.#load(streamId);
+      return { state: loaded.state, streamRevision: loaded.revision };
+    });
+  }
+
+  async #load(streamId: string): Promise<LoadedStream<TeamState>> {
+    const from = this.#cache.get(streamId) ?? (await this.deps.snapshots?.load(streamId));
+    const loaded = await loadStream(this.deps.store, streamId, teamDecider, decodeTeamEvent, from);
+    this.#cache.set(streamId, loaded);
+    return loaded;
+  }
+
+  /**
    * Loads and decides under the team's lock like a command (so it sees every command of this process before it); the
    * fold onto the loaded state leaves the cached one as it was, as the domain's states are immutable.
    */
   async #preview(command: TeamCommand, context: TeamCommandContext): Promise<TeamCommandPreviewOutcome> {
-    const { store, locks, snapshots } = this.deps;
+    const { locks } = this.deps;
     const streamId = teamStreamId(command.teamId);
     let decided;
     try {
       decided = await locks.run(streamId, async () => {
-        const from = this.#cache.get(streamId) ?? (await snapshots?.load(streamId));
-        const loaded = await loadStream(store, streamId, teamDecider, decodeTeamEvent, from);
-        this.#cache.set(streamId, loaded);
+        const loaded = await this.#load(streamId);
         if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
           throw new WrongExpectedRevisionError(streamId, context.expectedRevision, loaded.revision);
         }

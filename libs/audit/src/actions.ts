@@ -77,7 +77,15 @@ export const teamEventActions: { readonly [T in TeamEventType]: ActionSpec<Event
     action: 'team.directory_sync.token_rotated',
     target: () => ({ setting: 'directorySync.token' }),
   },
+  DirectoryRoleMappingsSet: {
+    action: 'team.directory_sync.role_mappings_set',
+    target: () => ({ setting: 'directorySync.roleMappings' }),
+  },
   DirectoryDisconnected: { action: 'team.directory_sync.disconnected', target: () => ({ setting: 'directorySync' }) },
+  // The drain's signing secret never reaches the event: before/after name its id, URL and description only.
+  AuditDrainAdded: { action: 'team.audit_drain.added', target: () => ({ setting: 'auditDrains' }) },
+  AuditDrainRemoved: { action: 'team.audit_drain.removed', target: () => ({ setting: 'auditDrains' }) },
+  AuditDrainResumed: { action: 'team.audit_drain.resumed', target: () => ({ setting: 'auditDrains' }) },
   SubjectErased: { action: 'privacy.subject.erased', target: (d) => ({ userId: d.userId }) },
 };
 

@@ -69,3 +69,4 @@ export {
 export { deriveChange, isAuditedSource, sourceEventDigest, type DerivedChange } from './source-entry';
 export { accessReviewStreamPrefix, accessReviewActionTypes, accessReviewActions } from './review-actions';
 export { auditedStreamPrefixes } from './audit-log';
+export * from './drains';

@@ -4,7 +4,17 @@ export type * from './team/events';
 export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
 export type { Rejection, Decision } from './team/rejection';
 export { evolve, foldTeam, initialTeamState } from './team/state';
-export type { TeamState, ActiveTeam, MemberState, ProjectState, Grant } from './team/state';
+export type {
+  TeamState,
+  ActiveTeam,
+  MemberState,
+  ProjectState,
+  Grant,
+  DirectoryState,
+  DirectoryRoleMappingState,
+  AuditDrainState,
+} from './team/state';
+export { maxAuditDrainsPerTeam } from './team/decide/audit-drains';
 export {
   encodeTeamState,
   decodeTeamState,

@@ -45,6 +45,11 @@ export const teamEventPersonalFields: { readonly [T in TeamEventType]: readonly 
   DirectoryConnected: [reason],
   DirectoryTokenRotated: [reason],
   DirectoryDisconnected: [reason],
+  DirectoryRoleMappingsSet: [reason],
+  // A drain's URL and description name an endpoint, as a team or project name does: configuration, left in clear.
+  AuditDrainAdded: [reason],
+  AuditDrainRemoved: [reason],
+  AuditDrainResumed: [reason],
   // The operator's reason is the operator's text: sealed under the operator only, so erasing its subject leaves it.
   SubjectErased: [{ field: 'reason', subjects: 'actor' }],
 };

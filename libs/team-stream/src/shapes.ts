@@ -82,6 +82,16 @@ const cidr = object({ cidr: string });
 const rateLimitRule = object({ id: string, path: string, limit: integer, windowSeconds: integer });
 const token = object({ tokenId: string, fingerprint: optional(string) });
 const directory = object({ directoryId: string, name: string });
+const roleMappings = object({
+  mappings: arrayOf(
+    object({
+      group: string,
+      role: optional(oneOf(teamRoles)),
+      permissionGroups: optional(arrayOf(oneOf(permissionGroups))),
+    }),
+  ),
+});
+const auditDrain = object({ drainId: string, url: string, description: optional(string) });
 const cause = optional(object({ type: oneOf(['TeamRoleChanged', 'MemberRemoved', 'ProjectDeleted']) }));
 const security = object({
   firewall: enabled,
@@ -136,7 +146,11 @@ export const teamEventShapes: { readonly [T in TeamEventType]: Record<string, Sh
   BypassTokenRevoked: { projectId: string, tokenId: string, before: token, after: nothing },
   DirectoryConnected: { directoryId: string, tokenHash: string, before: nothing, after: directory },
   DirectoryTokenRotated: { directoryId: string, tokenHash: string, before: directory, after: directory },
+  DirectoryRoleMappingsSet: { directoryId: string, before: roleMappings, after: roleMappings },
   DirectoryDisconnected: { directoryId: string, before: directory, after: nothing },
+  AuditDrainAdded: { drainId: string, before: nothing, after: auditDrain },
+  AuditDrainRemoved: { drainId: string, before: auditDrain, after: nothing },
+  AuditDrainResumed: { drainId: string, before: auditDrain, after: auditDrain },
   SubjectErased: { userId: string, before: nothing, after: object({ erased: boolean }) },
 };
 

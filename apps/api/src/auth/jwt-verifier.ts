@@ -8,6 +8,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { AuthConfig } from '@access-audit/config';
+import { directoryActorPrefix, directoryIdOfActor } from '@access-audit/domain';
 import { idPattern } from '../http/ids';
 import { readerScope, type Principal } from './principal';
 
@@ -192,6 +193,10 @@ export class JwtVerifier {
     const userId = payload.sub;
     if (typeof userId !== 'string' || !idPattern.test(userId)) {
       throw new AuthenticationError(`the token's "sub" claim is not a user id (1-128 letters, digits and . _ : @ | -)`);
+    }
+    // `scim:{directoryId}` is a directory's actor id (POLICY.md, directory row): a person's token may never act as one.
+    if (directoryIdOfActor(userId) !== undefined) {
+      throw new AuthenticationError(`the token's "sub" claim names a directory (${directoryActorPrefix}…), not a user`);
     }
     const scopes = Object.freeze(scopesOf(payload));
     // Shared by every request that presents the token: frozen so no request can alter another's principal.

@@ -98,6 +98,12 @@ describe('JwtVerifier with the local HS256 secret', () => {
     expect(jwtVerify).toHaveBeenCalledTimes(2);
   });
 
+  it('refuses a sub that names a directory actor, so no token acts as a directory (POLICY.md, directory row)', async () => {
+    const jwts = verifier();
+    const token = await sign({ sub: 'scim:dir-1' });
+    expect(await refusal(jwts.verify(token))).toMatch(/"sub" claim names a directory/);
+  });
+
   it('verifies a long-lived token afresh after the max age', async () => {
     const jwts = verifier();
     const token = await sign({ exp: seconds(start) + 86_400 });

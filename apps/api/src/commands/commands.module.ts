@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CLOCK, systemClock } from './clock';
+import { DirectoryMappingsListeners } from './directory-mappings-listeners';
 import { DirectorySyncController } from './directory-sync.controller';
 import { ETagInterceptor } from './etag.interceptor';
 import { ExecuteTeamCommandHandler } from './execute-team-command.handler';
@@ -26,7 +27,15 @@ import { TeamsController } from './teams.controller';
     ETagInterceptor,
     { provide: CLOCK, useValue: systemClock },
     teamCommandsProvider,
+    DirectoryMappingsListeners,
   ],
-  exports: [IdempotencyStore, IdempotencyInterceptor, ETagInterceptor, CLOCK, TEAM_COMMANDS],
+  exports: [
+    IdempotencyStore,
+    IdempotencyInterceptor,
+    ETagInterceptor,
+    CLOCK,
+    TEAM_COMMANDS,
+    DirectoryMappingsListeners,
+  ],
 })
 export class CommandsModule {}

@@ -3,9 +3,10 @@ import { Body, Controller, Delete, HttpCode, HttpStatus, Inject, Param, Put } fr
 import type { TeamCommands } from '@access-audit/application';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandContext } from './command-context';
+import { DirectoryMappingsListeners } from './directory-mappings-listeners';
 import { CommandRoute } from './command-route';
 import { CommandAcceptedDto } from './dto/command-accepted.dto';
-import { ConnectDirectoryDto, DirectoryConnectedDto } from './dto/directory-sync.dto';
+import { ConnectDirectoryDto, DirectoryConnectedDto, SetDirectoryRoleMappingsDto } from './dto/directory-sync.dto';
 import { OptionalReasonBody, ReasonDto } from './dto/common.dto';
 import { TeamParams } from './dto/teams.dto';
 import type { TeamCommandAnswer, TeamCommandContext, TeamCommandPreviewed } from './execute-team-command';
@@ -21,7 +22,10 @@ export const previewTokenHash = 'not-minted-in-a-preview';
 @ApiTags('directory sync')
 @Controller('v1/teams/:teamId/directory-sync')
 export class DirectorySyncController {
-  constructor(@Inject(TEAM_COMMANDS) private readonly commands: TeamCommands) {}
+  constructor(
+    @Inject(TEAM_COMMANDS) private readonly commands: TeamCommands,
+    private readonly mappingsListeners: DirectoryMappingsListeners,
+  ) {}
 
   @Put()
   @HttpCode(HttpStatus.OK)
@@ -56,6 +60,43 @@ export class DirectorySyncController {
     // Connected or rotated, the event names the directory (a rotation keeps the id it was connected with).
     const connected = outcome.ok ? (outcome.events[0]!.data as { directoryId: string }).directoryId : '';
     return { ...accepted, directoryId: connected, scimBaseUrl: `/scim/v2/${connected}`, token };
+  }
+
+  @Put('role-mappings')
+  @HttpCode(HttpStatus.OK)
+  @CommandRoute({ answer: CommandAcceptedDto, status: 200 })
+  @ApiOperation({
+    summary: "Set the directory's role mappings: directory groups → team role and/or permission groups (owner)",
+  })
+  async setRoleMappings(
+    @Param() { teamId }: TeamParams,
+    @Body() body: SetDirectoryRoleMappingsDto,
+    @CommandContext() context: TeamCommandContext,
+  ): Promise<TeamCommandAnswer | TeamCommandPreviewed> {
+    const mappings = body.mappings.map((m) => ({
+      group: m.group,
+      ...(m.role !== undefined ? { role: m.role } : {}),
+      ...(m.permissionGroups !== undefined ? { permissionGroups: m.permissionGroups } : {}),
+    }));
+    const answer = acceptedAnswer(
+      await this.commands.issue(
+        { type: 'SetDirectoryRoleMappings', teamId, data: { mappings } },
+        { ...context, reason: body.reason },
+      ),
+    );
+    if (context.dryRun) return answer;
+    // Set again unchanged appends nothing, yet still reconciles: the way to retry one that stopped at a refusal.
+    const { state } = await this.commands.current(teamId);
+    const directoryId = state.status === 'active' ? state.directory?.directoryId : undefined;
+    if (directoryId !== undefined) {
+      await this.mappingsListeners.mappingsSet({
+        teamId,
+        directoryId,
+        correlationId: context.correlationId,
+        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+      });
+    }
+    return answer;
   }
 
   @Delete()

@@ -20,6 +20,28 @@ export const teamRoles = [
 ] as const;
 export type TeamRole = (typeof teamRoles)[number];
 
+/**
+ * Team roles from most rights to fewest: which mapping wins when several directory groups hold one user (API.md
+ * "Directory sync"; **interpretation**: security's firewall and protection rights rank below a developer's deploy rights).
+ */
+export const teamRolesByRights: readonly TeamRole[] = [
+  'owner',
+  'member',
+  'developer',
+  'security',
+  'billing',
+  'enterprise_viewer',
+  'pro_viewer',
+  'contributor',
+];
+
+/** A directory acts under the actor id `scim:{directoryId}` (POLICY.md "Who acts, beyond people"). */
+export const directoryActorPrefix = 'scim:';
+export const directoryActorId = (directoryId: string): string => `${directoryActorPrefix}${directoryId}`;
+/** The directory id an actor id names, or undefined for any other actor. */
+export const directoryIdOfActor = (actorId: string): string | undefined =>
+  actorId.startsWith(directoryActorPrefix) ? actorId.slice(directoryActorPrefix.length) : undefined;
+
 /** `viewer` is accepted on input as enterprise_viewer (POLICY.md, plans table, interpretation). */
 export const teamRoleAliases: Readonly<Record<string, TeamRole>> = { viewer: 'enterprise_viewer' };
 
@@ -273,5 +295,16 @@ export const ruleIds = {
   passwordProtectionEnabled: 'security.password-protection.enabled',
   planDirectorySync: 'plan.directory-sync-available',
   directoryConnected: 'directory-sync.connected',
+  /** POLICY.md "Who acts, beyond people", directory row: what a directory (actor `scim:{directoryId}`) may do. */
+  directoryIsConnected: 'directory.is-connected',
+  directoryCommandAllowed: 'directory.command-allowed',
+  directoryMappingRequired: 'directory.mapping-required',
+  directoryOwnerNeedsMapping: 'directory.owner-needs-mapping',
+  directoryProvisionedOnly: 'directory.provisioned-member-only',
+  directoryOwnGrantsOnly: 'directory.own-grants-only',
+  directoryMappingValid: 'directory-sync.mapping-valid',
+  auditDrainExists: 'audit-drain.exists',
+  auditDrainLimit: 'audit-drain.limit',
+  auditDrainUrlFree: 'audit-drain.url-free',
 } as const;
 export type RuleId = (typeof ruleIds)[keyof typeof ruleIds];

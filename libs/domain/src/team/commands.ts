@@ -30,6 +30,16 @@ export type RevokeProjectRole = Cmd<'RevokeProjectRole', { projectId: string; us
  */
 export type ConnectDirectory = Cmd<'ConnectDirectory', { directoryId: string; name: string; tokenHash: string }>;
 export type DisconnectDirectory = Cmd<'DisconnectDirectory', Record<string, never>>;
+/** Replaces the connected directory's role mappings (in order: on a tie of rights the earlier mapping wins). */
+export type SetDirectoryRoleMappings = Cmd<
+  'SetDirectoryRoleMappings',
+  { mappings: Array<{ group: string; role?: TeamRole; permissionGroups?: PermissionGroup[] }> }
+>;
+
+/** Adds an audit drain; the edge mints its id and signing secret and stores the secret encrypted, apart from the log. */
+export type AddAuditDrain = Cmd<'AddAuditDrain', { drainId: string; url: string; description?: string }>;
+export type RemoveAuditDrain = Cmd<'RemoveAuditDrain', { drainId: string }>;
+export type ResumeAuditDrain = Cmd<'ResumeAuditDrain', { drainId: string }>;
 
 /** Records that a subject's personal data was erased (an operator's `privacy:erase`, checked at the edge). */
 export type RecordSubjectErasure = Cmd<'RecordSubjectErasure', { userId: string }>;
@@ -65,6 +75,10 @@ export type TeamCommand =
   | ChangeProjectSecurity
   | ConnectDirectory
   | DisconnectDirectory
+  | SetDirectoryRoleMappings
+  | AddAuditDrain
+  | RemoveAuditDrain
+  | ResumeAuditDrain
   | RecordSubjectErasure;
 
 export type TeamCommandType = TeamCommand['type'];

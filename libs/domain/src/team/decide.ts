@@ -4,7 +4,8 @@ import { checkPermission } from './effective-permissions';
 import type { TeamEvent } from './events';
 import type { Decision, Rejection } from './rejection';
 import { evolve, type ActiveTeam, type TeamState } from './state';
-import { directorySyncCommands } from './decide/directory-sync';
+import { auditDrainCommands } from './decide/audit-drains';
+import { actingDirectory, directoryAuthority, directorySyncCommands } from './decide/directory-sync';
 import { membershipCommands } from './decide/membership';
 import { permissionGroupCommands } from './decide/permission-groups';
 import { projectSecurityCommands } from './decide/project-security';
@@ -26,6 +27,7 @@ const commands: CommandEntries<Exclude<TeamCommand['type'], 'CreateTeam'>> = {
   ...projectCommands,
   ...projectSecurityCommands,
   ...directorySyncCommands,
+  ...auditDrainCommands,
   ...privacyCommands,
 };
 
@@ -69,7 +71,10 @@ export function decide(command: TeamCommand, state: TeamState): Decision<TeamEve
   if (projectId !== undefined && !state.projects.has(projectId)) {
     return reject({ kind: 'not_found', rule: ruleIds.projectExists, message: `project ${projectId} does not exist` });
   }
-  const forbidden = authorize(command, state);
+  // A directory holds no team role: its authority is its connection and its mappings (POLICY.md, directory row).
+  const directoryId = actingDirectory(command);
+  const forbidden =
+    directoryId !== undefined ? directoryAuthority(command, state, directoryId) : authorize(command, state);
   if (forbidden) return reject(forbidden);
   return entry.decide(command, state);
 }

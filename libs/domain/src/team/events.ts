@@ -145,11 +145,38 @@ export type DirectoryTokenRotated = Ev<
   'DirectoryTokenRotated',
   { directoryId: string; tokenHash: string; before: DirectoryRef; after: DirectoryRef }
 >;
+/** A directory group (displayName or externalId) → a team role and/or permission groups, as the owner set it. */
+export interface DirectoryRoleMappingRef {
+  group: string;
+  role?: TeamRole;
+  permissionGroups?: PermissionGroup[];
+}
+export type DirectoryRoleMappingsSet = Ev<
+  'DirectoryRoleMappingsSet',
+  {
+    directoryId: string;
+    before: { mappings: DirectoryRoleMappingRef[] };
+    after: { mappings: DirectoryRoleMappingRef[] };
+  }
+>;
 export type DirectoryDisconnected = Ev<
   'DirectoryDisconnected',
   { directoryId: string; before: DirectoryRef; after: null }
 >;
 
+/** An audit drain as the log shows it: where entries go. Its signing secret is kept apart, encrypted (never in the log). */
+export interface AuditDrainRef {
+  drainId: string;
+  url: string;
+  description?: string;
+}
+export type AuditDrainAdded = Ev<'AuditDrainAdded', { drainId: string; before: null; after: AuditDrainRef }>;
+export type AuditDrainRemoved = Ev<'AuditDrainRemoved', { drainId: string; before: AuditDrainRef; after: null }>;
+/** A paused drain is asked to deliver again, from where it stopped (delivery state lives beside the log, not in it). */
+export type AuditDrainResumed = Ev<
+  'AuditDrainResumed',
+  { drainId: string; before: AuditDrainRef; after: AuditDrainRef }
+>;
 /**
  * A subject's personal data was erased (their keys destroyed): recorded in every team they belonged to, by the operator
  * who erased it. It changes no access; who granted what to whom stays provable by id.
@@ -181,7 +208,11 @@ export type TeamEvent =
   | BypassTokenRevoked
   | DirectoryConnected
   | DirectoryTokenRotated
+  | DirectoryRoleMappingsSet
   | DirectoryDisconnected
+  | AuditDrainAdded
+  | AuditDrainRemoved
+  | AuditDrainResumed
   | SubjectErased;
 
 export type TeamEventType = TeamEvent['type'];
@@ -212,7 +243,11 @@ const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
   BypassTokenRevoked: true,
   DirectoryConnected: true,
   DirectoryTokenRotated: true,
+  DirectoryRoleMappingsSet: true,
   DirectoryDisconnected: true,
+  AuditDrainAdded: true,
+  AuditDrainRemoved: true,
+  AuditDrainResumed: true,
   SubjectErased: true,
 };
 

@@ -1,4 +1,11 @@
-import { permissionGroups, type PermissionGroup, type Plan, type ProjectRole, type TeamRole } from '../policy/policy';
+import {
+  directoryIdOfActor,
+  permissionGroups,
+  type PermissionGroup,
+  type Plan,
+  type ProjectRole,
+  type TeamRole,
+} from '../policy/policy';
 import type { ProjectSecurity, TeamEvent } from './events';
 
 /** A grant and who made it (separation of duties in access reviews needs the granter). */
@@ -14,6 +21,8 @@ export interface MemberState {
   permissionGroups: ReadonlyMap<PermissionGroup, Grant<PermissionGroup>>;
   /** Explicit project roles (contributors only), by project id. */
   projectRoles: ReadonlyMap<string, Grant<ProjectRole>>;
+  /** The directory that added this member (actor `scim:{directoryId}`); only such members does it ever remove. */
+  provisionedBy?: string;
 }
 
 /** The groups a member holds, in policy order. */
@@ -33,6 +42,24 @@ export interface DirectoryState {
   name: string;
   tokenHash: string;
   connectedAt: string;
+  /** Which directory groups give which team role and permission groups, in order (API.md "Directory sync"). */
+  mappings: readonly DirectoryRoleMappingState[];
+}
+
+/** One role mapping: a directory group's displayName or externalId → a team role and/or permission groups. */
+export interface DirectoryRoleMappingState {
+  group: string;
+  role?: TeamRole;
+  permissionGroups?: readonly PermissionGroup[];
+}
+
+/** An audit drain; `resumes` counts AuditDrainResumed, so a delivery worker knows a pause it recorded was lifted. */
+export interface AuditDrainState {
+  drainId: string;
+  url: string;
+  description?: string;
+  addedAt: string;
+  resumes: number;
 }
 
 export interface ActiveTeam {
@@ -45,6 +72,8 @@ export interface ActiveTeam {
   members: ReadonlyMap<string, MemberState>;
   projects: ReadonlyMap<string, ProjectState>;
   directory?: DirectoryState;
+  /** By drain id; absent until the first drain is added. */
+  auditDrains?: ReadonlyMap<string, AuditDrainState>;
   /** Subjects whose erasure this team recorded (and who did not join again since): a second erasure records nothing. */
   erasedSubjects?: readonly string[];
 }
@@ -115,7 +144,8 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
       return { ...team, name: event.data.after.name };
     case 'TeamPlanChanged':
       return { ...team, plan: event.data.after.plan };
-    case 'MemberAdded':
+    case 'MemberAdded': {
+      const provisionedBy = directoryIdOfActor(event.data.actorId);
       return {
         ...rejoined(team, event.data.userId),
         members: withEntry(team.members, event.data.userId, {
@@ -123,8 +153,10 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
           role: grant(event.data.after.role),
           permissionGroups: new Map(),
           projectRoles: new Map(),
+          ...(provisionedBy !== undefined ? { provisionedBy } : {}),
         }),
       };
+    }
     case 'TeamRoleChanged':
       return updateMember(team, event.data.userId, (m) => ({ ...m, role: grant(event.data.after.role) }));
     case 'MemberRemoved':
@@ -225,8 +257,11 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
           name: event.data.after.name,
           tokenHash: event.data.tokenHash,
           connectedAt: event.data.occurredAt,
+          mappings: [],
         },
       };
+    case 'DirectoryRoleMappingsSet':
+      return team.directory ? { ...team, directory: { ...team.directory, mappings: event.data.after.mappings } } : team;
     case 'DirectoryTokenRotated':
       return team.directory
         ? { ...team, directory: { ...team.directory, name: event.data.after.name, tokenHash: event.data.tokenHash } }
@@ -234,6 +269,28 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
     case 'DirectoryDisconnected': {
       const { directory: _disconnected, ...rest } = team;
       return rest;
+    }
+    case 'AuditDrainAdded': {
+      const { drainId, url, description } = event.data.after;
+      const drain: AuditDrainState = {
+        drainId,
+        url,
+        ...(description !== undefined ? { description } : {}),
+        addedAt: event.data.occurredAt,
+        resumes: 0,
+      };
+      return { ...team, auditDrains: withEntry(team.auditDrains ?? new Map(), drainId, drain) };
+    }
+    case 'AuditDrainRemoved':
+      return team.auditDrains ? { ...team, auditDrains: without(team.auditDrains, event.data.drainId) } : team;
+    case 'AuditDrainResumed': {
+      const drain = team.auditDrains?.get(event.data.drainId);
+      return drain
+        ? {
+            ...team,
+            auditDrains: withEntry(team.auditDrains!, drain.drainId, { ...drain, resumes: drain.resumes + 1 }),
+          }
+        : team;
     }
     case 'SubjectErased':
       return { ...team, erasedSubjects: [...(team.erasedSubjects ?? []), event.data.userId] };

@@ -42,7 +42,11 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'BypassTokenRevoked':
     case 'DirectoryConnected':
     case 'DirectoryTokenRotated':
+    case 'DirectoryRoleMappingsSet':
     case 'DirectoryDisconnected':
+    case 'AuditDrainAdded':
+    case 'AuditDrainRemoved':
+    case 'AuditDrainResumed':
     case 'SubjectErased':
       return { kind: 'none' };
     default:

@@ -112,6 +112,22 @@ export class TeamMemberViewDto {
     description: 'Explicit (contributor) project roles only; inherent ones show in /permissions',
   })
   projectRoles!: Record<string, string>;
+  @ApiPropertyOptional({ example: 'dir_8f3a…', description: 'The directory that provisioned this member, if one did' })
+  provisionedBy?: string;
+}
+
+export class DirectoryRoleMappingViewDto {
+  @ApiProperty({ example: 'Engineering', description: "A directory group's displayName or externalId" })
+  group!: string;
+  @ApiPropertyOptional({ example: 'developer' }) role?: string;
+  @ApiPropertyOptional({ type: [String], example: ['create_project'] }) permissionGroups?: string[];
+}
+
+export class TeamDirectoryViewDto {
+  @ApiProperty({ example: 'dir_8f3a…' }) directoryId!: string;
+  @ApiProperty({ example: 'Okta' }) name!: string;
+  @ApiProperty({ type: [DirectoryRoleMappingViewDto], description: 'In order: on a tie of rights the earlier wins' })
+  mappings!: DirectoryRoleMappingViewDto[];
 }
 
 export class TeamProjectViewDto {
@@ -131,6 +147,11 @@ export class TeamViewDto {
   @ApiProperty({ example: 'enterprise' }) plan!: string;
   @ApiProperty({ type: [TeamMemberViewDto] }) members!: TeamMemberViewDto[];
   @ApiProperty({ type: [TeamProjectViewDto] }) projects!: TeamProjectViewDto[];
+  @ApiPropertyOptional({
+    type: TeamDirectoryViewDto,
+    description: 'The connected directory (SCIM) and its role mappings; its token is never shown',
+  })
+  directory?: TeamDirectoryViewDto;
 }
 
 export class PermissionRefDto {

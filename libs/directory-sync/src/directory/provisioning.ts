@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import {
+  loadStream,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type LoadedStream,
+  type RecordedEvent,
+  type RequestContext,
+  type StreamLocks,
+} from '@access-audit/event-store';
+import { directoryActorId } from '@access-audit/domain';
+import type { ScimRejection } from '../scim/errors';
+import { decideDirectory, type DirectoryCommand } from './decide';
+import { directoryEventTypes, directoryStreamId, type DirectoryEvent } from './events';
+import { evolveDirectory, initialDirectoryState, type DirectoryStreamState } from './state';
+
+/** Who asked (the SCIM request), recorded in every event it appends and carried to the team commands it causes. */
+export interface DirectoryRequestContext {
+  teamId: string;
+  /** The SCIM request id: the correlation of the directory's events and of the team commands they cause. */
+  correlationId: string;
+  requestContext?: RequestContext;
+}
+
+/** What bringing the team in line with the directory gave: done, or the first refusal (recorded as a denial). */
+export type DirectoryTeamOutcome = { ok: true } | { ok: false; rejection: ScimRejection };
+
+/** After every write: brings the team's members named in `scope` in line with the directory's state. */
+export type DirectoryTeamSync = (input: {
+  directoryId: string;
+  directory: DirectoryStreamState;
+  scope: readonly string[];
+  context: DirectoryRequestContext;
+}) => Promise<DirectoryTeamOutcome>;
+
+export interface DirectoryProvisioningDeps {
+  store: EventStore;
+  locks: StreamLocks;
+  now: () => Date;
+  syncTeam: DirectoryTeamSync;
+}
+
+export type DirectoryWriteOutcome =
+  | { ok: true; state: DirectoryStreamState; events: RecordedEvent[]; team: DirectoryTeamOutcome }
+  | { ok: false; rejection: ScimRejection };
+
+/** Reads a stored directory event; one of a type this code does not know stops the fold (nothing decided on it). */
+function decodeDirectoryEvent(recorded: RecordedEvent): DirectoryEvent {
+  if (!directoryEventTypes.has(recorded.type as DirectoryEvent['type']))
+    throw new Error(
+      `directory stream ${recorded.streamId} holds an event of unknown type ${recorded.type} at revision ${recorded.revision}`,
+    );
+  return { type: recorded.type, data: recorded.data } as DirectoryEvent;
+}
+
+const decider = { initialState: initialDirectoryState, evolve: evolveDirectory };
+const maxRetries = 5;
+const cacheCapacity = 1_000;
+
+/** The member userIds a write may change the team membership of: its user, or every member of its group before and after. */
+function scopeOf(command: DirectoryCommand, before: DirectoryStreamState, after: DirectoryStreamState): string[] {
+  const scope = new Set<string>();
+  const memberOf = (scimId: string) => {
+    const user = after.users.get(scimId) ?? before.users.get(scimId);
+    if (user) scope.add(user.memberUserId);
+  };
+  if (command.type.endsWith('User')) memberOf(command.scimId);
+  else
+    for (const state of [before, after])
+      for (const scimId of state.groups.get(command.scimId)?.memberScimIds ?? []) memberOf(scimId);
+  return [...scope];
+}
+
+/**
+ * The application layer of directory streams, as TeamCommands is of team streams: load (cached), decide, append with
+ * the expected revision (retried on another instance's append), then the team brought in line, all under the
+ * directory's lock so that each reconciliation sees the writes before it.
+ */
+export class DirectoryProvisioning {
+  readonly #cache = new Map<string, LoadedStream<DirectoryStreamState>>();
+
+  constructor(private readonly deps: DirectoryProvisioningDeps) {}
+
+  /** The directory as its stream holds it now. */
+  async read(directoryId: string): Promise<DirectoryStreamState> {
+    return (await this.#load(directoryStreamId(directoryId))).state;
+  }
+
+  async #load(streamId: string): Promise<LoadedStream<DirectoryStreamState>> {
+    const loaded = await loadStream(
+      this.deps.store,
+      streamId,
+      decider,
+      decodeDirectoryEvent,
+      this.#cache.get(streamId),
+    );
+    this.#remember(streamId, loaded);
+    return loaded;
+  }
+
+  #remember(streamId: string, loaded: LoadedStream<DirectoryStreamState>): void {
+    this.#cache.delete(streamId);
+    this.#cache.set(streamId, loaded);
+    if (this.#cache.size > cacheCapacity) this.#cache.delete(this.#cache.keys().next().value!);
+  }
+
+  write(command: DirectoryCommand, context: DirectoryRequestContext): Promise<DirectoryWriteOutcome> {
+    const streamId = directoryStreamId(command.directoryId);
+    return this.deps.locks.run(streamId, async () => {
+      for (let retry = 0; ; retry++) {
+        const loaded = await this.#load(streamId);
+        const decision = decideDirectory(command, loaded.state);
+        if (!decision.ok) return { ok: false, rejection: decision.rejection };
+        let recorded: RecordedEvent[] = [];
+        let after = loaded;
+        if (decision.events.length > 0) {
+          const metadata = {
+            actorId: directoryActorId(command.directoryId),
+            correlationId: context.correlationId,
+            causationId: context.correlationId,
+            ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+          };
+          const toAppend = decision.events.map((event) => ({
+            id: randomUUID(),
+            type: event.type,
+            data: event.data,
+            metadata,
+          }));
+          try {
+            const result = await this.deps.store.append(
+              streamId,
+              toAppend,
+              loaded.revision === -1 ? 'no_stream' : loaded.revision,
+            );
+            const recordedAt = new Date().toISOString();
+            recorded = toAppend.map((event, index) => ({
+              ...event,
+              streamId,
+              revision: result.events[index]!.revision,
+              position: result.events[index]!.position,
+              recordedAt: result.events[index]!.recordedAt ?? recordedAt,
+            }));
+            after = {
+              state: decision.events.reduce(evolveDirectory, loaded.state),
+              revision: result.streamRevision,
+              position: result.position,
+            };
+            this.#remember(streamId, after);
+          } catch (error) {
+            if (error instanceof WrongExpectedRevisionError && retry < maxRetries) continue;
+            throw error;
+          }
+        }
+        const scope = scopeOf(command, loaded.state, after.state);
+        const team = await this.deps.syncTeam({
+          directoryId: command.directoryId,
+          directory: after.state,
+          scope,
+          context,
+        });
+        return { ok: true, state: after.state, events: recorded, team };
+      }
+    });
+  }
+
+  /**
+   * Brings the team in line with the whole directory (every user it knows), as after a change of the role mappings;
+   * under the directory's lock, so no SCIM write of this process interleaves.
+   */
+  reconcileAll(directoryId: string, context: DirectoryRequestContext): Promise<DirectoryTeamOutcome> {
+    const streamId = directoryStreamId(directoryId);
+    return this.deps.locks.run(streamId, async () => {
+      const { state } = await this.#load(streamId);
+      const scope = [...new Set([...state.users.values()].map((user) => user.memberUserId))];
+      return this.deps.syncTeam({ directoryId, directory: state, scope, context });
+    });
+  }
+}
+
+/** Ids the directory mints for new resources. */
+export const newScimId = (): string => randomUUID();

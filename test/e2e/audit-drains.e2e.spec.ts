@@ -1,0 +1,156 @@
+/**
+ * API.md "Audit log drains" over HTTP: a drain is added, listed with its delivery state and removed as team commands
+ * with audit entries; its secret is shown once and never enters the log; targets that are local or not https are
+ * refused unless DRAIN_ALLOW_HOSTS allows them; a real receiver gets every entry, signed and chained.
+ */
+import { readPublicKey, verifyStoredDeliveries } from '@access-audit/audit';
+import { TestReceiver } from '../../libs/audit/src/drains/testing/receiver';
+import { startTestApi, type TestApi, type UserClient } from './support/test-api';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('audit log drains (e2e)', () => {
+  let api: TestApi;
+  let olga: UserClient;
+  let receiver: TestReceiver;
+  const saved = process.env.DRAIN_ALLOW_HOSTS;
+
+  beforeAll(async () => {
+    receiver = await TestReceiver.start();
+    process.env.DRAIN_ALLOW_HOSTS = '127.0.0.1';
+    api = await startTestApi();
+    olga = await api.as('olga');
+    await olga.post('/v1/teams', { id: 'acme', name: 'Acme', plan: 'enterprise' }).expect(201);
+    await olga.post('/v1/teams/acme/members', { userId: 'mia', role: 'member' }).expect(201);
+    await olga.post('/v1/teams/acme/members', { userId: 'sam', role: 'security' }).expect(201);
+  });
+  afterAll(async () => {
+    await api.close();
+    await receiver.close();
+    if (saved === undefined) delete process.env.DRAIN_ALLOW_HOSTS;
+    else process.env.DRAIN_ALLOW_HOSTS = saved;
+  });
+
+  const everything = async (): Promise<string> => {
+    const all: unknown[] = [];
+    for await (const event of api.store.readAll()) all.push(event);
+    return JSON.stringify(all);
+  };
+
+  it('adds a drain: the secret is answered once, sealed outside the log, and every entry reaches the receiver', async () => {
+    const added = await olga
+      .post('/v1/teams/acme/audit/drains', { url: receiver.url, description: 'SIEM', reason: 'retention' })
+      .expect(201);
+    const { drainId, secret } = added.body as { drainId: string; secret: string };
+    expect(drainId).toMatch(/^drn_/);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(added.body.events).toEqual([{ id: expect.any(String), type: 'AuditDrainAdded' }]);
+    expect(await everything()).not.toContain(secret);
+
+    await olga.post('/v1/teams/acme/members', { userId: 'late', role: 'developer' }).expect(201);
+    const verified = await api
+      .http()
+      .get('/v1/teams/acme/audit/verify')
+      .set('Authorization', `Bearer ${await api.token('olga')}`);
+    const head = verified.body.entries as number;
+    const listed = await until('the drain to deliver every entry', async () => {
+      const answer = await olga.get('/v1/teams/acme/audit/drains').expect(200);
+      const [drain] = answer.body.drains as Array<{ deliveredThrough: number; lagEntries: number }>;
+      return drain && drain.deliveredThrough >= head ? answer.body : undefined;
+    });
+    expect(listed.drains).toEqual([
+      expect.objectContaining({ drainId, url: receiver.url, description: 'SIEM', status: 'active', lagEntries: 0 }),
+    ]);
+    const publicKey = readPublicKey((await api.http().get('/v1/audit/public-key').expect(200)).text);
+    const verification = await verifyStoredDeliveries(receiver.ndjson.split('\n'), { secret, publicKey });
+    expect(verification).toMatchObject({ valid: true, conflicts: [], signatureProblems: [] });
+    expect(verification.chain.entries).toBeGreaterThanOrEqual(head);
+
+    const audit = await olga.get('/v1/teams/acme/audit?type=team.audit_drain.added').expect(200);
+    expect(audit.body.entries[0]).toMatchObject({
+      actor: 'olga',
+      reason: 'retention',
+      after: { drainId, url: receiver.url, description: 'SIEM' },
+    });
+    expect(JSON.stringify(audit.body)).not.toContain(secret);
+
+    const metrics = (await api.http().get('/metrics').expect(200)).text;
+    expect(metrics).toContain(`audit_drain_lag_entries{team_id="acme",drain_id="${drainId}"} 0`);
+    expect(metrics).toMatch(
+      new RegExp(`audit_drain_batches_total\\{drain_id="${drainId}",result="delivered"\\} [1-9]`),
+    );
+  });
+
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/', 'drainUrlHttps'],
+    ['https://169.254.169.254/', 'drainUrlPublicAddress'],
+    ['http://127.0.0.2:8080/', 'drainUrlHttps'],
+    ['https://127.0.0.2/', 'drainUrlPublicAddress'],
+    ['https://10.0.0.7/', 'drainUrlPublicAddress'],
+    ['https://[::1]/', 'drainUrlPublicAddress'],
+    ['https://[::ffff:169.254.169.254]/', 'drainUrlPublicAddress'],
+    ['https://localhost/', 'drainUrlPublicAddress'],
+    ['https://user:pass@siem.example.com/', 'drainUrlNoCredentials'],
+    ['ftp://siem.example.com/', 'drainUrlHttps'],
+    ['not a url', 'drainUrlValid'],
+  ])('refuses the target %s (400 url, %s) and appends nothing', async (url, rule) => {
+    const refused = await api.expectNothingAppended('acme', () =>
+      olga.post('/v1/teams/acme/audit/drains', { url }).expect(400),
+    );
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'url', rule })]);
+  });
+
+  it('needs team.security.manage and team.audit.view: a member is refused (403), the security role may', async () => {
+    const mia = await api.as('mia');
+    const refused = await api.expectNothingAppended('acme', () =>
+      mia.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/mia' }).expect(403),
+    );
+    expect(refused.body.permission).toBe('team.security.manage');
+    expect((await mia.get('/v1/teams/acme/audit/drains').expect(403)).body.permission).toBe('team.audit.view');
+    const sam = await api.as('sam');
+    await sam.get('/v1/teams/acme/audit/drains').expect(200);
+    const preview = await sam.post('/v1/teams/acme/audit/drains?dryRun=true', { url: 'https://siem.example.com/sam' });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ dryRun: true, events: [{ type: 'AuditDrainAdded' }] });
+    expect(preview.body.secret).toBeUndefined();
+  });
+
+  it('refuses an Idempotency-Key (the answer holds a secret shown once) and an unknown drain (404)', async () => {
+    const keyed = await api.expectNothingAppended('acme', () =>
+      olga
+        .post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/k' })
+        .set('Idempotency-Key', 'k-1')
+        .expect(400),
+    );
+    expect(keyed.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    const missing = await api.expectNothingAppended('acme', () =>
+      olga.post('/v1/teams/acme/audit/drains/drn_nope/resume').expect(404),
+    );
+    expect(missing.body.rule).toBe('audit-drain.exists');
+  });
+
+  it('removes a drain: it is no longer listed, and the removal is in the audit log', async () => {
+    const { drainId } = (
+      await olga.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/removed' }).expect(201)
+    ).body as { drainId: string };
+    await olga.post(`/v1/teams/acme/audit/drains/${drainId}/resume`).expect(200);
+    const removed = await olga.delete(`/v1/teams/acme/audit/drains/${drainId}`, { reason: 'moved SIEM' }).expect(200);
+    expect(removed.body.events).toEqual([{ id: expect.any(String), type: 'AuditDrainRemoved' }]);
+    const listed = await olga.get('/v1/teams/acme/audit/drains').expect(200);
+    expect(listed.body.drains.map((d: { drainId: string }) => d.drainId)).not.toContain(drainId);
+    const audit = await olga
+      .get(
+        `/v1/teams/acme/audit?type=team.audit_drain.removed&minPosition=${encodeURIComponent(removed.body.position)}`,
+      )
+      .expect(200);
+    expect(audit.body.entries[0]).toMatchObject({ reason: 'moved SIEM', before: { drainId }, after: null });
+  });
+});
