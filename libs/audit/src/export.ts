@@ -19,16 +19,26 @@ export const revealedMember = 'revealed';
  * One canonical JSON record per line: entries and checkpoints, as `audit:verify` reads them back. With `personalData`,
  * a line holding sealed values also carries `revealed`: each one's text, or "[erased]".
  */
+/** One exported line: the record as stored, and beside it (`revealed`) the text of each sealed value it holds. */
+export async function exportLine(record: AuditRecord, personalData?: PersonalData): Promise<string> {
+  const revealed = personalData && (await revealedFields(record, personalData));
+  return `${canonicalJson(revealed ? { ...record, [revealedMember]: revealed } : record)}\n`;
+}
+
+/** A line's record without what the service revealed beside it: what its hash and every copy of it agree on. */
+export function withoutRevealed(record: unknown): unknown {
+  if (typeof record !== 'object' || record === null || !(revealedMember in record)) return record;
+  const { [revealedMember]: _revealed, ...stored } = record as Record<string, unknown>;
+  return stored;
+}
+
 export function ndjsonExport(
   records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>,
   personalData?: PersonalData,
 ): Readable {
   return Readable.from(
     (async function* lines() {
-      for await (const record of records) {
-        const revealed = personalData && (await revealedFields(record, personalData));
-        yield `${canonicalJson(revealed ? { ...record, [revealedMember]: revealed } : record)}\n`;
-      }
+      for await (const record of records) yield exportLine(record, personalData);
     })(),
     { objectMode: false },
   );

@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { EventStore } from '@access-audit/event-store';
-import { revealedMember } from './export';
 import { AuditVerifier, type AuditVerification } from './verify-audit';
 
 export interface VerifyNdjsonOptions {
@@ -32,11 +31,6 @@ export async function verifyNdjson(
       } catch {
         verifier.unreadable('the line is not valid JSON', { line });
         continue;
-      }
-      // The opened personal fields ride beside the entry; its hash covers the sealed values, not these.
-      if (typeof record === 'object' && record !== null && revealedMember in record) {
-        const { [revealedMember]: _revealed, ...entry } = record as Record<string, unknown>;
-        record = entry;
       }
       await verifier.push(record, { line });
     }
