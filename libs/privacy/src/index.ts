@@ -3,11 +3,12 @@ export {
   erasedText,
   isPersonalText,
   isSealedValue,
+  sealedValuesIn,
   type PersonalText,
   type Revealed,
   type SealedValue,
 } from './sealed-value';
-export type { PersonalData, PersonalDataSealer } from './personal-data';
+export { revealedFields, type PersonalData, type PersonalDataSealer } from './personal-data';
 export {
   loadOrCreateMasterKey,
   masterKeyFileName,
@@ -18,3 +19,15 @@ export {
 } from './master-key';
 export { MemorySubjectKeyStorage, type SubjectKeyStorage } from './key-storage';
 export { SubjectKeys, type SubjectKeysOptions } from './subject-keys';
+export {
+  affectedUsers,
+  sealMetadata,
+  sealRequestContext,
+  sealTeamEvent,
+  sealText,
+  subjectsOf,
+  teamEventPersonalFields,
+  type FieldSubjects,
+  type PersonalField,
+} from './personal-fields';
+export { openSubjectKeys, subjectKeysFileName, type OpenSubjectKeysOptions } from './open-subject-keys';

@@ -1,4 +1,4 @@
-import type { PersonalText, Revealed, SealedValue } from './sealed-value';
+import { sealedValuesIn, type PersonalText, type Revealed, type SealedValue } from './sealed-value';
 
 /**
  * The one reader of personal data, used by every surface that shows a personal field (answers, exports, evidence,
@@ -15,4 +15,22 @@ export interface PersonalData {
 export interface PersonalDataSealer {
   /** Seals `plaintext` under the keys of all `subjects` (the author first); creates a subject's key on first use. */
   seal(plaintext: string, subjects: readonly string[]): Promise<SealedValue>;
+}
+
+/**
+ * The opened text of every sealed value inside `record`, by JSON pointer (`{"/reason": "…", "/context/ip": "[erased]"}`);
+ * undefined when it holds none. What an NDJSON line or drain batch carries beside the sealed values its hash covers.
+ */
+export async function revealedFields(
+  record: unknown,
+  personalData: PersonalData,
+): Promise<Record<string, string> | undefined> {
+  const sealed = sealedValuesIn(record);
+  if (sealed.length === 0) return undefined;
+  const revealed: Record<string, string> = Object.create(null) as Record<string, string>;
+  const texts = await personalData.reveal(sealed.map(([, value]) => value));
+  sealed.forEach(([pointer], index) => {
+    revealed[pointer] = texts[index];
+  });
+  return revealed;
 }

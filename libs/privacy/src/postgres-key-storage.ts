@@ -32,7 +32,14 @@ export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
            master_key_id TEXT NOT NULL
          )`,
       )
-      .then(() => undefined);
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Two instances creating the table at once: the loser's race is not a failure.
+          const code = (error as { code?: unknown }).code;
+          if (code !== '23505' && code !== '42P07') throw error;
+        },
+      );
     this.#ready.catch(() => undefined);
   }
 

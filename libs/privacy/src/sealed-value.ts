@@ -50,3 +50,23 @@ export type Revealed<T> = T extends SealedValue
     : T extends object
       ? { [K in keyof T]: Revealed<T[K]> }
       : T;
+
+/** RFC 6901 JSON pointer of a path. */
+const pointerOf = (path: readonly string[]): string =>
+  path.map((name) => `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+/** Every sealed value inside `value`, with its JSON pointer (in document order). */
+export function sealedValuesIn(
+  value: unknown,
+  path: string[] = [],
+  into: [string, SealedValue][] = [],
+): [string, SealedValue][] {
+  if (typeof value !== 'object' || value === null) return into;
+  if (isSealedValue(value)) {
+    into.push([pointerOf(path), value]);
+    return into;
+  }
+  if (Array.isArray(value)) value.forEach((item, index) => sealedValuesIn(item, [...path, String(index)], into));
+  else for (const [name, item] of Object.entries(value)) sealedValuesIn(item, [...path, name], into);
+  return into;
+}
