@@ -12,10 +12,12 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { EventStore, EventToAppend } from '@access-audit/event-store';
+import { TeamCommands } from '@access-audit/application';
+import { StreamLocks, type EventStore, type EventToAppend } from '@access-audit/event-store';
 import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
-import { MasterKeys, SubjectKeys, type SealedValue } from '@access-audit/privacy';
+import { teamStreamId, type TeamEvent } from '@access-audit/domain';
+import { isSealedValue, MasterKeys, sealRequestContext, sealTeamEvent, SubjectKeys } from '@access-audit/privacy';
 import { SqliteSubjectKeyStorage } from '../libs/privacy/src/sqlite-key-storage';
 import { generateHistory } from './bench-history';
 
@@ -42,25 +44,17 @@ async function microsPerCall(count: number, operation: () => unknown): Promise<n
   return Number(process.hrtime.bigint() - started) / 1e3 / count;
 }
 
-/** The history's personal fields, in clear or sealed as the application layer would seal them before append. */
+/** The history's personal fields, in clear or sealed by the application layer's own functions, as before append. */
 function withPersonalFields(store: EventStore, keys: SubjectKeys | undefined): EventStore {
-  const personal = async (text: string, subjects: string[]): Promise<string | SealedValue> =>
-    keys ? keys.seal(text, subjects) : text;
   const dress = async (event: EventToAppend): Promise<EventToAppend> => {
-    const data = event.data as { actorId: string; userId?: string };
-    const subjects = [data.actorId, ...(data.userId !== undefined ? [data.userId] : [])];
+    const data = { ...(event.data as TeamEvent['data']), reason: reasonText };
+    const requestContext = { ip, userAgent, requestId: 'bench' };
+    if (!keys) return { ...event, data, metadata: { ...event.metadata, requestContext } };
+    const sealed = await sealTeamEvent({ type: event.type, data } as TeamEvent, keys);
     return {
       ...event,
-      data: { ...data, reason: await personal(reasonText, subjects) },
-      metadata: {
-        ...event.metadata,
-        // As the command path records it: sealed under the actor when sealing is on.
-        requestContext: {
-          ip: await personal(ip, [data.actorId]),
-          userAgent: await personal(userAgent, [data.actorId]),
-          requestId: 'bench',
-        } as Record<string, unknown>,
-      },
+      data: sealed.data,
+      metadata: { ...event.metadata, requestContext: await sealRequestContext(requestContext, data.actorId, keys) },
     };
   };
   return new Proxy(store, {
@@ -168,5 +162,74 @@ export async function benchPrivacy(dir: string, rows: PrivacyRow[], notes: strin
     `replay rounds (events/s): clear ${replayRates.clear.map(Math.round).join(', ')}; sealed ${replayRates.sealed.map(Math.round).join(', ')}`,
   );
   for (const store of stores.values()) await store.close();
+
+  // 3. Commands: the same command path with and without a sealer, on one SQLite file, in alternating chunks.
+  const commandStore = new SqliteEventStore(join(dir, 'privacy-commands.db'));
+  const paths = {
+    clear: new TeamCommands({ store: commandStore, locks: new StreamLocks(), now: () => new Date() }),
+    sealed: new TeamCommands({
+      store: commandStore,
+      locks: new StreamLocks(),
+      now: () => new Date(),
+      personalData: keys,
+    }),
+  };
+  const context = (actorId: string) => ({
+    actorId,
+    correlationId: 'bench',
+    reason: reasonText,
+    requestContext: { ip, userAgent, requestId: 'bench' },
+  });
+  for (const kind of ['clear', 'sealed'] as const) {
+    const teamId = `commands-${kind}`;
+    const created = await paths[kind].issue(
+      { type: 'CreateTeam', teamId, data: { name: 'Bench', plan: 'enterprise' } },
+      context('olga'),
+    );
+    if (!created.ok) throw new Error('the bench team was refused');
+    await paths[kind].issue({ type: 'AddMember', teamId, data: { userId: 'bob', role: 'member' } }, context('olga'));
+  }
+  const times = { clear: [] as number[], sealed: [] as number[] };
+  let flip = 0;
+  const one = async (kind: 'clear' | 'sealed'): Promise<number> => {
+    const role = flip++ % 2 === 0 ? 'developer' : 'member';
+    const started = performance.now();
+    const outcome = await paths[kind].issue(
+      { type: 'ChangeTeamRole', teamId: `commands-${kind}`, data: { userId: 'bob', role } },
+      context('olga'),
+    );
+    if (!outcome.ok) throw new Error(`command refused: ${JSON.stringify(outcome)}`);
+    return performance.now() - started;
+  };
+  for (let chunk = 0; chunk < 2 * ROUNDS + 2; chunk++) {
+    for (const kind of chunk % 2 === 0 ? (['clear', 'sealed'] as const) : (['sealed', 'clear'] as const)) {
+      for (let i = 0; i < 250; i++) {
+        const ms = await one(kind);
+        // The first two chunks warm the JIT, the state cache and the key cache.
+        if (chunk >= 2) times[kind].push(ms);
+      }
+    }
+  }
+  // Each side stored what it says: sealed values on one, clear text on the other.
+  for (const kind of ['clear', 'sealed'] as const) {
+    const [last] = (await commandStore.readStream(teamStreamId(`commands-${kind}`))).slice(-1);
+    const stored = [(last!.data as { reason?: unknown }).reason, last!.metadata.requestContext?.ip];
+    if (!stored.every((value) => isSealedValue(value) === (kind === 'sealed')))
+      throw new Error(`the ${kind} commands stored ${JSON.stringify(stored)}`);
+  }
+  await commandStore.close();
+  for (const kind of ['clear', 'sealed'] as const) times[kind].sort((a, b) => a - b);
+  const at = (samples: number[], p: number) =>
+    samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))]!;
+  for (const p of [50, 99]) {
+    rows.push({
+      figure: `command p${p}, reason/ip/userAgent sealed`,
+      value: at(times.sealed, p),
+      unit: 'ms',
+      limitName: `command p${p} in clear`,
+      limit: at(times.clear, p),
+    });
+  }
+  notes.push(`commands: ${times.clear.length} per side, durable SQLite appends, alternating chunks of 250`);
   await keys.storage.close();
 }
