@@ -21,6 +21,8 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
   const bobAgent = 'BobPhone/7.1 (bob-personal-device)';
   const aboutBob = 'bob covers the launch on-call';
   const aboutCarol = 'carol joins for the audit';
+  const justification = 'bob still runs the release train';
+  let campaign = '';
 
   const entries = async (client: UserClient): Promise<AuditEntry[]> =>
     (
@@ -50,7 +52,24 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
       .send({ name: 'Acme Inc', reason: 'bob renames' })
       .expect(200);
     lastPosition = renamed.body.position as string;
+    const due = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
+    const opened = await alice
+      .post('/v1/teams/acme/access-reviews', { name: 'Q1', reviewerIds: ['carol'], dueAt: due })
+      .expect(201);
+    campaign = `/v1/teams/acme/access-reviews/${opened.body.reviewId as string}`;
+    // Carol reviews: alice granted bob's role, so she may not (separation of duties).
+    const carol = await api.as('carol');
+    await carol
+      .post(`${campaign}/items/${encodeURIComponent('team_role:bob')}/decision`, { decision: 'keep', justification })
+      .expect(201);
   });
+
+  const evidenceJustifications = async (): Promise<Array<string | null>> =>
+    (
+      (await alice.get(`${campaign}/evidence?format=json`).expect(200)).body as {
+        evidence: { decisions: Array<{ justification: string | null }> };
+      }
+    ).evidence.decisions.map((decision) => decision.justification);
 
   afterAll(async () => {
     await api.close();
@@ -58,7 +77,9 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
 
   it('stores reasons and user agents sealed, and answers them in clear', async () => {
     const raw = rawFiles();
-    for (const value of [aboutBob, aboutCarol, bobAgent, 'bob renames']) expect(raw).not.toContain(value);
+    for (const value of [aboutBob, aboutCarol, bobAgent, 'bob renames', justification])
+      expect(raw).not.toContain(value);
+    expect(await evidenceJustifications()).toEqual([justification]);
     const all = await entries(alice);
     expect(all.map((entry) => entry.reason)).toEqual(expect.arrayContaining([aboutBob, aboutCarol, 'bob renames']));
     expect(all.find((entry) => entry.reason === 'bob renames')?.context.userAgent).toBe(bobAgent);
@@ -92,6 +113,7 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
       reason: 'GDPR request 2026-118',
     });
     expect((await alice.get('/v1/teams/acme/audit/verify').expect(200)).body).toMatchObject({ valid: true });
+    expect(await evidenceJustifications()).toEqual(['[erased]']);
     const history = (await alice.get('/v1/teams/acme/members/bob/history').expect(200)).body as {
       entries: Array<{ reason?: string; actorId: string }>;
     };

@@ -1,7 +1,7 @@
 import type { TeamEvent, TeamEventType } from '@access-audit/domain';
 import type { EventMetadata, RequestContext } from '@access-audit/event-store';
 import type { PersonalDataSealer } from './personal-data';
-import type { PersonalText } from './sealed-value';
+import type { PersonalText, SealedValue } from './sealed-value';
 
 /** Whose personal data a field is: the actor only, or the actor and the user(s) whose access the event changes. */
 export type FieldSubjects = 'actor' | 'actorAndAffected';
@@ -95,11 +95,11 @@ export async function sealRequestContext(
 }
 
 /** Seals a free text under its subjects when a sealer is given; as it is otherwise (or when absent). */
-export async function sealText(
-  value: PersonalText | undefined,
+export async function sealText<T extends PersonalText | { readonly $sealed: 1 } | undefined>(
+  value: T,
   subjects: readonly string[],
   sealer: PersonalDataSealer | undefined,
-): Promise<PersonalText | undefined> {
+): Promise<T | SealedValue> {
   return sealer && typeof value === 'string' ? sealer.seal(value, subjects) : value;
 }
 

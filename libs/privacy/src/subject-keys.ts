@@ -42,6 +42,7 @@ interface CachedKey {
 export class SubjectKeys implements PersonalData, PersonalDataSealer {
   readonly #cache = new Map<string, CachedKey>();
   readonly #active = new Map<string, { keyId: string; key: Buffer; until: number }>();
+  readonly #erasureListeners: Array<(subject: string) => void> = [];
   readonly #ttl: number;
   readonly #now: () => number;
 
@@ -93,7 +94,14 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     this.#forget(subject);
     const destroyed = await this.storage.eraseSubject(subject);
     this.#forget(subject);
+    // Caches of opened values (a directory's users, say) drop what they hold of the subject.
+    for (const listener of this.#erasureListeners) listener(subject);
     return destroyed;
+  }
+
+  /** Told of every erasure in this process, after the keys are gone: where caches of opened values purge. */
+  onErased(listener: (subject: string) => void): void {
+    this.#erasureListeners.push(listener);
   }
 
   /** Re-wraps every key still wrapped by the previous master key; answers how many were re-wrapped. */

@@ -9,6 +9,13 @@ import {
   type StreamLocks,
 } from '@access-audit/event-store';
 import { directoryActorId } from '@access-audit/domain';
+import {
+  erasedText,
+  isSealedValue,
+  sealMetadata,
+  type PersonalData,
+  type PersonalDataSealer,
+} from '@access-audit/privacy';
 import type { ScimRejection } from '../scim/errors';
 import { decideDirectory, type DirectoryCommand } from './decide';
 import { directoryEventTypes, directoryStreamId, type DirectoryEvent } from './events';
@@ -38,6 +45,11 @@ export interface DirectoryProvisioningDeps {
   locks: StreamLocks;
   now: () => Date;
   syncTeam: DirectoryTeamSync;
+  /**
+   * Seals each user's `personal` sub-object under the member's key just before append, and opens it when the stream is
+   * loaded (an erased member's reads as "[erased]"); without it, stored as sent.
+   */
+  personalData?: PersonalData & PersonalDataSealer;
 }
 
 export type DirectoryWriteOutcome =
@@ -81,19 +93,20 @@ export class DirectoryProvisioning {
 
   constructor(private readonly deps: DirectoryProvisioningDeps) {}
 
+  /** Drops every folded directory (they hold opened personal data): after an erasure, the next read opens afresh. */
+  forgetOpened(): void {
+    this.#cache.clear();
+  }
+
   /** The directory as its stream holds it now. */
   async read(directoryId: string): Promise<DirectoryStreamState> {
     return (await this.#load(directoryStreamId(directoryId))).state;
   }
 
   async #load(streamId: string): Promise<LoadedStream<DirectoryStreamState>> {
-    const loaded = await loadStream(
-      this.deps.store,
-      streamId,
-      decider,
-      decodeDirectoryEvent,
-      this.#cache.get(streamId),
-    );
+    const personalData = this.deps.personalData;
+    const store = personalData ? openedDirectoryStream(this.deps.store, personalData) : this.deps.store;
+    const loaded = await loadStream(store, streamId, decider, decodeDirectoryEvent, this.#cache.get(streamId));
     this.#remember(streamId, loaded);
     return loaded;
   }
@@ -120,12 +133,16 @@ export class DirectoryProvisioning {
             causationId: context.correlationId,
             ...(context.requestContext ? { requestContext: context.requestContext } : {}),
           };
-          const toAppend = decision.events.map((event) => ({
-            id: randomUUID(),
-            type: event.type,
-            data: event.data,
-            metadata,
-          }));
+          const personalData = this.deps.personalData;
+          const sealedMetadata = personalData ? await sealMetadata(metadata, metadata.actorId, personalData) : metadata;
+          const toAppend = await Promise.all(
+            decision.events.map(async (event) => ({
+              id: randomUUID(),
+              type: event.type,
+              data: personalData ? await sealPersonal(event, loaded.state, personalData) : event.data,
+              metadata: sealedMetadata,
+            })),
+          );
           try {
             const result = await this.deps.store.append(
               streamId,
@@ -179,3 +196,38 @@ export class DirectoryProvisioning {
 
 /** Ids the directory mints for new resources. */
 export const newScimId = (): string => randomUUID();
+
+/** The event's `personal` sub-object sealed (as one JSON text) under the member's key; other events as they are. */
+async function sealPersonal(
+  event: DirectoryEvent,
+  state: DirectoryStreamState,
+  sealer: PersonalDataSealer,
+): Promise<DirectoryEvent['data']> {
+  if (!('personal' in event.data)) return event.data;
+  const memberUserId =
+    'memberUserId' in event.data ? event.data.memberUserId : state.users.get(event.data.scimId)?.memberUserId;
+  if (memberUserId === undefined) throw new Error(`directory user ${event.data.scimId} has no member id to seal under`);
+  const personal = await sealer.seal(JSON.stringify(event.data.personal), [memberUserId]);
+  return { ...event.data, personal } as unknown as DirectoryEvent['data'];
+}
+
+/** What an erased member's personal data reads as: a userName no SCIM request can send, and no other attribute. */
+const erasedPersonal = { userName: erasedText, attributes: {} };
+
+/** The directory stream as the fold reads it: each sealed `personal` opened (or "[erased]"), everything else as stored. */
+function openedDirectoryStream(store: EventStore, personalData: PersonalData): EventStore {
+  const readStream: EventStore['readStream'] = async (id, options) => {
+    const page = await store.readStream(id, options);
+    return Promise.all(
+      page.map(async (event) => {
+        const personal = (event.data as { personal?: unknown }).personal;
+        if (!isSealedValue(personal)) return event;
+        const text = await personalData.open(personal);
+        const opened = text === erasedText ? erasedPersonal : (JSON.parse(text) as unknown);
+        return { ...event, data: { ...(event.data as object), personal: opened } };
+      }),
+    );
+  };
+  // The fold reads pages through readStream only.
+  return { readStream } as Pick<EventStore, 'readStream'> as EventStore;
+}
