@@ -21,26 +21,27 @@ import { expectProblem, startTestApi, type TestApi, type UserClient } from './su
  */
 const erased = '[erased]';
 const carolContext = { ip: '192.0.2.77', userAgent: 'Mozilla/5.0 (iPhone) CarolSafari/18.2 carol-ua-7731' };
-/**
- * Every personal value of carol's, or about her access: none may survive her erasure anywhere. (Not yet listed: the
- * review justifications about her and her directory name and e-mail, which the scenario writes but nothing seals yet.)
- */
+/** Every personal value of carol's, or about her access: none may survive her erasure anywhere. */
 const carolValues = [
   carolContext.ip,
   'carol-ua-7731',
   'contractor Carol Danvers from Initech',
   'web relaunch with Carol Danvers',
   'Carol Danvers invites Mallory Quinn',
+  'Carol Danvers left Initech',
+  'Carol Danvers stays a contributor',
   'Carol Danvers hires Dana Scully',
   'laptop runner of Carol Danvers',
   'Carol Danvers contract ended',
   'Carol Danvers connects Okta',
+  'carol.danvers@carolco.test',
+  'Captain Carol Danvers',
 ];
 /** Kept in the team's state only (no answer shows a bypass token's note): looked for in the files, not the answers. */
 const storedOnly = new Set(['laptop runner of Carol Danvers', 'runner note by Samir Okafor']);
 const shown = (values: readonly string[]) => values.filter((value) => !storedOnly.has(value));
 /** Other people's values, about other people's access: still readable after carol's erasure. */
-const keptValues = ['hired Samir Okafor for security', 'runner note by Samir Okafor'];
+const keptValues = ['hired Samir Okafor for security', 'Rita Ng still audits Q2', 'runner note by Samir Okafor'];
 const contexts = {
   alice: { ip: '203.0.113.10', userAgent: 'Mozilla/5.0 (Macintosh) AliceBrowser/17.1' },
   bob: { ip: '203.0.113.20', userAgent: 'Mozilla/5.0 (X11; Linux) BobFox/128.0' },
@@ -115,6 +116,7 @@ describe('erasure of a subject (crypto-shredding), proven on the files', () => {
     return { receiver, secret: added.body.secret as string };
   };
   let firstDrain: { receiver: TestReceiver; secret: string };
+  let carolWrappedKeys: string[] = [];
   const teams = ['acme', 'carolco'];
   const teamRevisions = () => Promise.all(teams.map((teamId) => api.teamRevision(teamId)));
 
@@ -294,6 +296,17 @@ describe('erasure of a subject (crypto-shredding), proven on the files', () => {
     for (const value of shown([...carolValues, ...keptValues]))
       expect({ value, shown: holding(texts, [value]).length > 0 }).toEqual({ value, shown: true });
     expect(foundIn(rawFiles(dataDir), [...carolValues, ...keptValues])).toEqual([]);
+    // Carol's subject key as stored (wrapped under the master key, which DATA_DIR also holds): looked for after.
+    const keys = new Database(join(dataDir, 'subject-keys.db'), { readonly: true });
+    try {
+      carolWrappedKeys = (
+        keys.prepare('SELECT wrapped FROM subject_keys WHERE subject = ?').all('carol') as Array<{ wrapped: string }>
+      ).map((row) => row.wrapped);
+    } finally {
+      keys.close();
+    }
+    expect(carolWrappedKeys).toHaveLength(1);
+    expect(foundIn(rawFiles(dataDir), carolWrappedKeys)).not.toEqual([]);
     // The search does find what is stored in clear: ids and names of teams.
     expect(foundIn(rawFiles(dataDir), ['Carolco', 'constructor'])).not.toEqual([]);
   });
@@ -329,10 +342,14 @@ describe('erasure of a subject (crypto-shredding), proven on the files', () => {
       'acme audit json',
       'acme audit ndjson',
       'acme audit csv',
+      'acme campaign',
+      'acme evidence json',
+      'acme evidence csv',
       'carolco audit json',
       'carolco audit ndjson',
       'carolco audit csv',
       'carolco history of dana',
+      'carolco SCIM users',
     ])
       expect({ name, erased: texts[name]!.includes(erased) }).toEqual({ name, erased: true });
     for (const value of shown(keptValues))
@@ -445,6 +462,7 @@ describe('erasure of a subject (crypto-shredding), proven on the files', () => {
     } finally {
       keys.close();
     }
+    expect(foundIn(rawFiles(dataDir), carolWrappedKeys)).toEqual([]);
     expect(logged.filter((line) => carolValues.some((value) => line.includes(value)))).toEqual([]);
     await start();
   });
