@@ -350,6 +350,8 @@ describe('erasure of a subject (crypto-shredding), proven on the files', () => {
       'carolco audit csv',
       'carolco history of dana',
       'carolco SCIM users',
+      'acme change feed',
+      'carolco change feed',
     ])
       expect({ name, erased: texts[name]!.includes(erased) }).toEqual({ name, erased: true });
     for (const value of shown(keptValues))
