@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { parseEventStoreLocation } from '@access-audit/event-store/open';
 import { MemorySubjectKeyStorage, type SubjectKeyStorage } from './key-storage';
 import { loadOrCreateMasterKey, MasterKeys, parseMasterKey } from './master-key';
 import { SubjectKeys, type SubjectKeysOptions } from './subject-keys';
 
 export const subjectKeysFileName = 'subject-keys.db';
+
+/** Where the keys go beside `EVENT_STORE` (checked and opened elsewhere): memory, PostgreSQL, or a SQLite file. */
+function keyStoreKind(
+  eventStore: string | undefined,
+): { kind: 'memory' | 'sqlite' } | { kind: 'postgres'; connectionString: string } {
+  const value = eventStore?.trim() ?? '';
+  if (value === 'memory:') return { kind: 'memory' };
+  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', connectionString: value };
+  return { kind: 'sqlite' };
+}
 
 export interface OpenSubjectKeysOptions extends SubjectKeysOptions {
   /** `EVENT_STORE`: the key store sits beside it (never in it). */
@@ -23,7 +32,7 @@ export interface OpenSubjectKeysOptions extends SubjectKeysOptions {
  * events stay in its chunks until scavenged); in memory with the memory event store.
  */
 export async function openSubjectKeys(options: OpenSubjectKeysOptions): Promise<SubjectKeys> {
-  const location = parseEventStoreLocation(options.eventStore, options.dataDir);
+  const location = keyStoreKind(options.eventStore);
   const masterKeys = new MasterKeys(
     options.masterKey?.trim()
       ? parseMasterKey(options.masterKey, 'PRIVACY_MASTER_KEY')

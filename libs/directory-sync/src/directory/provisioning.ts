@@ -68,6 +68,8 @@ function decodeDirectoryEvent(recorded: RecordedEvent): DirectoryEvent {
 const decider = { initialState: initialDirectoryState, evolve: evolveDirectory };
 const maxRetries = 5;
 const cacheCapacity = 1_000;
+/** As long as an opened subject key is cached (SubjectKeys' default): no longer does an erasure elsewhere go unseen here. */
+const openedLifetimeMs = 30_000;
 
 /** The member userIds a write may change the team membership of: its user, or every member of its group before and after. */
 function scopeOf(command: DirectoryCommand, before: DirectoryStreamState, after: DirectoryStreamState): string[] {
@@ -90,12 +92,15 @@ function scopeOf(command: DirectoryCommand, before: DirectoryStreamState, after:
  */
 export class DirectoryProvisioning {
   readonly #cache = new Map<string, LoadedStream<DirectoryStreamState>>();
+  /** When each folded directory was first opened: past the key cache's lifetime it is opened afresh (another instance's erasure). */
+  readonly #openedAt = new Map<string, number>();
 
   constructor(private readonly deps: DirectoryProvisioningDeps) {}
 
   /** Drops every folded directory (they hold opened personal data): after an erasure, the next read opens afresh. */
   forgetOpened(): void {
     this.#cache.clear();
+    this.#openedAt.clear();
   }
 
   /** The directory as its stream holds it now. */
@@ -106,7 +111,14 @@ export class DirectoryProvisioning {
   async #load(streamId: string): Promise<LoadedStream<DirectoryStreamState>> {
     const personalData = this.deps.personalData;
     const store = personalData ? openedDirectoryStream(this.deps.store, personalData) : this.deps.store;
-    const loaded = await loadStream(store, streamId, decider, decodeDirectoryEvent, this.#cache.get(streamId));
+    const openedAt = this.#openedAt.get(streamId);
+    if (personalData && openedAt !== undefined && Date.now() - openedAt > openedLifetimeMs) {
+      this.#cache.delete(streamId);
+      this.#openedAt.delete(streamId);
+    }
+    const cached = this.#cache.get(streamId);
+    if (!cached) this.#openedAt.set(streamId, Date.now());
+    const loaded = await loadStream(store, streamId, decider, decodeDirectoryEvent, cached);
     this.#remember(streamId, loaded);
     return loaded;
   }
@@ -114,7 +126,11 @@ export class DirectoryProvisioning {
   #remember(streamId: string, loaded: LoadedStream<DirectoryStreamState>): void {
     this.#cache.delete(streamId);
     this.#cache.set(streamId, loaded);
-    if (this.#cache.size > cacheCapacity) this.#cache.delete(this.#cache.keys().next().value!);
+    if (this.#cache.size > cacheCapacity) {
+      const oldest = this.#cache.keys().next().value!;
+      this.#cache.delete(oldest);
+      this.#openedAt.delete(oldest);
+    }
   }
 
   write(command: DirectoryCommand, context: DirectoryRequestContext): Promise<DirectoryWriteOutcome> {
