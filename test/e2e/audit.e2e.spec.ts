@@ -196,9 +196,16 @@ describe('audit log (e2e)', () => {
     expect(ok).toMatchObject({ code: 0, stderr: '' });
     expect(ok.stdout).toMatch(/^valid: \d+ entries of team acme/);
 
-    const lineNumber = lines.findIndex((line) => line.includes('"reason":"incident 42"')) + 1;
+    // The line carries the sealed reason its hash covers, and the opened text beside it (`revealed`).
+    const lineNumber =
+      lines.findIndex(
+        (line) => (JSON.parse(line) as { revealed?: Record<string, string> }).revealed?.['/reason'] === 'incident 42',
+      ) + 1;
+    expect(lineNumber).toBeGreaterThan(0);
+    expect(lines[lineNumber - 1]).not.toContain('"reason":"incident 42"');
     const edited = [...lines];
-    edited[lineNumber - 1] = edited[lineNumber - 1]!.replace('"reason":"incident 42"', '"reason":"routine"');
+    const alteredLine = JSON.parse(edited[lineNumber - 1]!) as Record<string, unknown>;
+    edited[lineNumber - 1] = JSON.stringify({ ...alteredLine, reason: 'routine' });
     const editedFile = join(work, 'acme-edited.ndjson');
     writeFileSync(editedFile, `${edited.join('\n')}\n`);
     const failed = await runSourceFile('apps/cli/src/main.ts', ['audit:verify', editedFile, '--public-key', keyFile]);
@@ -230,8 +237,10 @@ describe('audit log (e2e)', () => {
         .all(auditStreamId('acme'));
       const target = rows.find((row) => row.data.includes('"action":"team.member.permission_group.granted"'))!;
       const entry = JSON.parse(target.data) as AuditEntry;
+      // The reason is stored sealed: replacing it (by clear text here) is the edit the hash must catch.
+      expect(entry.reason).toMatchObject({ $sealed: 1 });
       db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
-        target.data.replace('"reason":"on call"', '"reason":"on cal!"'),
+        JSON.stringify({ ...entry, reason: 'on cal!' }),
         target.position,
       );
       const verification = (await auditor.get('/v1/teams/acme/audit/verify').expect(200)).body;

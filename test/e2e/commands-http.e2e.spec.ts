@@ -6,6 +6,8 @@ import { SignJWT } from 'jose';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
+import type { PersonalData } from '@access-audit/privacy';
+import { PERSONAL_DATA } from '../../apps/api/src/privacy/privacy.module';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -300,7 +302,10 @@ describe('command API over HTTP', () => {
         streamRevision: expect.any(Number),
         events: [{ id: expect.any(String), type: 'MemberAdded' }],
       });
-      const [event] = (await api.teamEvents('acme')).slice(-1);
+      const [stored] = (await api.teamEvents('acme')).slice(-1);
+      // Stored sealed (reason, IP, user agent); opened, the same request context.
+      expect(stored!.metadata.requestContext?.ip).toMatchObject({ $sealed: 1, subjects: ['alice'] });
+      const event = await api.app.get<PersonalData>(PERSONAL_DATA).reveal(stored);
       expect(event).toMatchObject({
         id: response.body.events[0].id,
         position: response.body.position,

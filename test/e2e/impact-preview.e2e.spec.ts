@@ -6,6 +6,8 @@
  */
 import { auditStreamId } from '@access-audit/audit';
 import { idempotencyStreamId } from '../../apps/api/src/commands/idempotency/idempotency-store';
+import type { PersonalData } from '@access-audit/privacy';
+import { PERSONAL_DATA } from '../../apps/api/src/privacy/privacy.module';
 import { expectProblem, startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
@@ -78,7 +80,10 @@ describe('impact preview (?dryRun=true) on every command route', () => {
     const real = await send(client, method, path, body).set('If-Match', preview.headers['etag']!);
     expect(real.status).toBe(options.status ?? 200);
     lastPosition = real.body.position as string;
-    const appended = (await api.teamEvents(teamId)).slice(untouched.teamRevision + 1);
+    // Stored sealed; the preview shows what the command decides, in clear: compared opened.
+    const appended = await api.app
+      .get<PersonalData>(PERSONAL_DATA)
+      .reveal((await api.teamEvents(teamId)).slice(untouched.teamRevision + 1));
     expect(comparable(preview.body.events, options.unstable)).toEqual(comparable(appended, options.unstable));
 
     const after = await permissionsOf(teamId);

@@ -536,6 +536,11 @@ describe('SCIM protocol (e2e)', () => {
       expect(JSON.stringify(rest)).not.toMatch(personal);
       expect(event.metadata).toMatchObject({ actorId: `scim:${directoryId}`, correlationId: expect.any(String) });
     }
-    expect(JSON.stringify((directoryEvents[0]!.data as { personal: unknown }).personal)).toMatch(personal);
+    // The personal sub-object is stored sealed under the member's key; the SCIM answer opens it.
+    const stored = (directoryEvents[0]!.data as { personal: unknown }).personal;
+    expect(stored).toMatchObject({ $sealed: 1, subjects: ['constructor'] });
+    expect(JSON.stringify(stored)).not.toMatch(personal);
+    const read = await scim('get', `/Users/${user.body.id as string}`).expect(200);
+    expect(read.body).toMatchObject({ userName: 'zoe.quinn@example.com', name: { givenName: 'Zoe' } });
   });
 });

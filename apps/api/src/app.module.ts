@@ -12,6 +12,8 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { ObservabilityModule } from './observability/observability.module';
+import { ErasureModule } from './privacy/erasure.controller';
+import { PrivacyModule } from './privacy/privacy.module';
 import { QueriesModule } from './queries/queries.module';
 import { ScimModule } from './scim/scim.module';
 
@@ -19,6 +21,7 @@ import { ScimModule } from './scim/scim.module';
 @Module({
   imports: [
     EventStoreModule,
+    PrivacyModule,
     AuthModule,
     ObservabilityModule,
     CommandsModule,
@@ -28,6 +31,7 @@ import { ScimModule } from './scim/scim.module';
     ConsoleSignInModule,
     ScimModule,
     AuditDrainsModule,
+    ErasureModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   'audit:export': () => import('./commands/audit-export'),
   'drain:verify': () => import('./commands/drain-verify'),
   replay: () => import('./commands/replay'),
+  'privacy:rotate': () => import('./commands/privacy-rotate'),
 };
 
 function help(): string {

@@ -3,6 +3,7 @@ import {
   teamDecider,
   teamStreamId,
   type EffectivePermissionChange,
+  type PersonalText,
   type Rejection,
   type TeamCommand,
   type TeamEvent,
@@ -18,6 +19,7 @@ import {
   type RequestContext,
   type StreamLocks,
 } from '@access-audit/event-store';
+import { sealRequestContext, sealTeamEvent, sealText, type PersonalDataSealer } from '@access-audit/privacy';
 import { decodeTeamEvent, UndecodableTeamEventError } from '@access-audit/team-stream';
 import { teamReadRefusal } from './read-authorization';
 import { TeamStateCache, type TeamSnapshots } from './team-state-cache';
@@ -82,7 +84,8 @@ export interface DenialSink {
   record(
     command: TeamCommand,
     rejection: Rejection,
-    context: { requestContext?: RequestContext; teamStreamRevision?: number },
+    /** The request context and reason as stored (sealed when the commands seal personal data). */
+    context: { requestContext?: RequestContext; teamStreamRevision?: number; reason?: PersonalText },
   ): Promise<void>;
 }
 
@@ -98,6 +101,8 @@ export interface TeamCommandsDeps {
   cache?: TeamStateCache;
   /** Stored snapshots for cold starts of long team streams (default: none). */
   snapshots?: TeamSnapshots;
+  /** Seals every personal field (reason, note, IP, user agent) just before append; without it they are stored clear. */
+  personalData?: PersonalDataSealer;
 }
 
 /**
@@ -130,7 +135,11 @@ export class TeamCommands {
   }
 
   async #issue(command: TeamCommand, context: TeamCommandContext): Promise<TeamCommandOutcome> {
-    const { store, locks, observer, denials } = this.deps;
+    const { store, locks, observer, denials, personalData } = this.deps;
+    const actorId = context.actorId;
+    const requestContext = personalData
+      ? await sealRequestContext(context.requestContext, actorId, personalData)
+      : context.requestContext;
     let outcome;
     try {
       outcome = await handleCommand(store, teamStreamId(command.teamId), teamDecider, command, {
@@ -139,12 +148,15 @@ export class TeamCommands {
         cache: this.#cache,
         ...(this.deps.snapshots ? { snapshots: this.deps.snapshots } : {}),
         ...(context.expectedRevision !== undefined ? { expectedRevision: context.expectedRevision } : {}),
+        ...(personalData
+          ? { prepareAppend: (events: TeamEvent[]) => Promise.all(events.map((e) => sealTeamEvent(e, personalData))) }
+          : {}),
         metadata: {
           ...context.links,
           actorId: context.actorId,
           correlationId: context.correlationId,
           causationId: context.causationId ?? context.correlationId,
-          ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+          ...(requestContext ? { requestContext } : {}),
         },
       });
     } catch (error) {
@@ -162,10 +174,19 @@ export class TeamCommands {
     if (!outcome.ok) {
       observer?.handled(command.type, 'rejected');
       // Evidence of the attempt goes to the team's audit stream only; the team stream stays untouched.
-      await denials?.record(command, outcome.rejection, {
-        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
-        teamStreamRevision: outcome.streamRevision,
-      });
+      if (denials) {
+        const target = (command.data as { userId?: unknown }).userId;
+        const reason = await sealText(
+          command.metadata.reason,
+          typeof target === 'string' ? [actorId, target] : [actorId],
+          personalData,
+        );
+        await denials.record(command, outcome.rejection, {
+          ...(requestContext ? { requestContext } : {}),
+          teamStreamRevision: outcome.streamRevision,
+          ...(reason !== undefined ? { reason } : {}),
+        });
+      }
       return {
         ok: false,
         kind: 'refused',

@@ -86,6 +86,7 @@ export const teamEventActions: { readonly [T in TeamEventType]: ActionSpec<Event
   AuditDrainAdded: { action: 'team.audit_drain.added', target: () => ({ setting: 'auditDrains' }) },
   AuditDrainRemoved: { action: 'team.audit_drain.removed', target: () => ({ setting: 'auditDrains' }) },
   AuditDrainResumed: { action: 'team.audit_drain.resumed', target: () => ({ setting: 'auditDrains' }) },
+  SubjectErased: { action: 'privacy.subject.erased', target: (d) => ({ userId: d.userId }) },
 };
 
 /** What an access event changed, in audit terms. */

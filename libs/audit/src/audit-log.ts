@@ -1,3 +1,4 @@
+import type { PersonalData } from '@access-audit/privacy';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { teamStreamId, teamStreamPrefix, type TeamState } from '@access-audit/domain';
@@ -32,6 +33,8 @@ export interface AuditLogOptions extends AuditTrailOptions {
   retryDelayMs?: number;
   /** Longest a denial waits for the entries of the changes before it. Default 1000 ms. */
   denialOrderWaitMs?: number;
+  /** Opens the personal fields of exports (NDJSON `revealed`, CSV cells); without it they are exported as stored. */
+  personalData?: PersonalData;
 }
 
 /** A team whose audit log did not verify: by `verify`, or before signing a checkpoint. */
@@ -91,8 +94,11 @@ export class AuditLog {
   #signing: Promise<void> | undefined;
   #running = false;
 
+  readonly #personalData: PersonalData | undefined;
+
   constructor(options: AuditLogOptions) {
     this.#store = options.store;
+    this.#personalData = options.personalData;
     this.#signer = options.signer;
     this.#onError = options.onError ?? ((message, error) => console.error(message, error));
     this.#retryDelayMs = options.retryDelayMs ?? 500;
@@ -255,7 +261,7 @@ export class AuditLog {
    * event store, ending with a checkpoint signed for the export, so that `audit:verify` can check it on its own.
    */
   async export(teamId: string, format: AuditExportFormat, filter: AuditFilter = {}): Promise<Readable> {
-    return exportStream(format, await this.exportRecords(teamId, filter));
+    return exportStream(format, await this.exportRecords(teamId, filter), this.#personalData);
   }
 
   async exportRecords(teamId: string, filter: AuditFilter = {}): Promise<AsyncIterable<AuditRecord>> {

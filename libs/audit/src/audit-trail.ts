@@ -7,6 +7,7 @@ import {
   type EventMetadata,
   type EventStore,
   type RecordedEvent,
+  type RequestContext,
 } from '@access-audit/event-store';
 import { isTeamEventType } from './actions';
 import { sealEntry } from './chain';
@@ -736,6 +737,6 @@ function denialEntry(denied: DeniedCommand, id: string, tail: AuditTail, suppres
 
 const expectedOf = (tail: AuditTail): number | 'no_stream' => (tail.revision < 0 ? 'no_stream' : tail.revision);
 
-const metadataOf = (context: { ip?: string; userAgent?: string; requestId?: string } | undefined): EventMetadata => ({
+const metadataOf = (context: RequestContext | undefined): EventMetadata => ({
   ...(context?.requestId ? { correlationId: context.requestId } : {}),
 });

@@ -1,4 +1,4 @@
-import type { Rejection, SecurityChange, TeamCommand } from '@access-audit/domain';
+import type { PersonalText, Rejection, SecurityChange, TeamCommand } from '@access-audit/domain';
 import type { RequestContext } from '@access-audit/event-store';
 import type { AuditTarget } from './entry';
 
@@ -11,7 +11,8 @@ export interface DeniedCommand {
   commandType: string;
   target: AuditTarget;
   rejection: Pick<Rejection, 'kind' | 'message'> & { permission?: string; rule?: string };
-  reason?: string;
+  /** Sealed (or clear, from code that does not seal) as the audit entry holds it. */
+  reason?: PersonalText;
   requestContext?: RequestContext;
   /** Revision of the team stream the command was decided on (the command path's outcome has it). */
   teamStreamRevision?: number;
@@ -64,6 +65,8 @@ export function deniedTeamCommand(
   rejection: Rejection,
   requestContext?: RequestContext,
   teamStreamRevision?: number,
+  /** The reason as stored (sealed); default: the command's own. */
+  reason: PersonalText | undefined = command.metadata.reason,
 ): DeniedCommand {
   return {
     teamId: command.teamId,
@@ -72,7 +75,7 @@ export function deniedTeamCommand(
     commandType: command.type,
     target: commandTarget(command),
     rejection,
-    ...(command.metadata.reason !== undefined ? { reason: command.metadata.reason } : {}),
+    ...(reason !== undefined ? { reason } : {}),
     ...(requestContext ? { requestContext } : {}),
     ...(teamStreamRevision !== undefined ? { teamStreamRevision } : {}),
   };

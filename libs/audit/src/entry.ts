@@ -1,3 +1,4 @@
+import type { PersonalText } from '@access-audit/domain';
 /**
  * The records of a team's audit stream (`audit-<teamId>`): one entry per access event, one per recorded denial, and
  * signed checkpoints. Entries form a hash chain; checkpoints sign its head.
@@ -11,10 +12,13 @@ export interface AuditTarget {
   setting?: string;
 }
 
+/** A personal field as an entry holds it: sealed (the hash covers the ciphertext), or clear in entries from before. */
+export type AuditPersonalText = PersonalText;
+
 /** Where the request that caused the entry came from (from the source event's metadata). */
 export interface AuditRequestContext {
-  ip: string | null;
-  userAgent: string | null;
+  ip: PersonalText | null;
+  userAgent: PersonalText | null;
   requestId: string | null;
 }
 
@@ -59,7 +63,7 @@ interface AuditEntryFields {
   /** Stable dotted name, e.g. `team.member.role.updated`; `access.denied` for denials. */
   action: string;
   target: AuditTarget;
-  reason: string | null;
+  reason: PersonalText | null;
   context: AuditRequestContext;
   policyVersion: string;
   /** Hash of the previous entry; 64 zeros for the first. */

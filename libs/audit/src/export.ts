@@ -1,5 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { erasedText, revealedFields, type PersonalData } from '@access-audit/privacy';
+import type { PersonalText } from '@access-audit/domain';
 import { canonicalJson } from './canonical-json';
 import { spreadsheetSafeCsvOptions } from './csv';
 import type { AuditEntry, AuditRecord } from './entry';
@@ -7,11 +9,36 @@ import type { AuditEntry, AuditRecord } from './entry';
 export const auditExportFormats = ['ndjson', 'csv'] as const;
 export type AuditExportFormat = (typeof auditExportFormats)[number];
 
-/** One canonical JSON record per line: entries and checkpoints, as `audit:verify` reads them back. */
-export function ndjsonExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
+/**
+ * The member of an exported line that holds the opened personal fields, by JSON pointer; not part of the entry, so a
+ * verifier drops it before hashing (the hash covers the sealed values the entry holds).
+ */
+export const revealedMember = 'revealed';
+
+/**
+ * One canonical JSON record per line: entries and checkpoints, as `audit:verify` reads them back. With `personalData`,
+ * a line holding sealed values also carries `revealed`: each one's text, or "[erased]".
+ */
+/** One exported line: the record as stored, and beside it (`revealed`) the text of each sealed value it holds. */
+export async function exportLine(record: AuditRecord, personalData?: PersonalData): Promise<string> {
+  const revealed = personalData && (await revealedFields(record, personalData));
+  return `${canonicalJson(revealed ? { ...record, [revealedMember]: revealed } : record)}\n`;
+}
+
+/** A line's record without what the service revealed beside it: what its hash and every copy of it agree on. */
+export function withoutRevealed(record: unknown): unknown {
+  if (typeof record !== 'object' || record === null || !(revealedMember in record)) return record;
+  const { [revealedMember]: _revealed, ...stored } = record as Record<string, unknown>;
+  return stored;
+}
+
+export function ndjsonExport(
+  records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>,
+  personalData?: PersonalData,
+): Readable {
   return Readable.from(
     (async function* lines() {
-      for await (const record of records) yield `${canonicalJson(record)}\n`;
+      for await (const record of records) yield exportLine(record, personalData);
     })(),
     { objectMode: false },
   );
@@ -54,6 +81,10 @@ type CsvRow = Record<(typeof auditCsvColumns)[number], string | number | null>;
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
+/** A personal field of an opened entry; one still sealed (nothing opened it) never reaches a cell as ciphertext. */
+const text = (value: PersonalText | null): string | null =>
+  value === null || typeof value === 'string' ? value : erasedText;
+
 export function csvRow(entry: AuditEntry): CsvRow {
   const change = entry.kind === 'change' ? entry : undefined;
   const denial = entry.kind === 'denial' ? entry.denial : undefined;
@@ -70,9 +101,9 @@ export function csvRow(entry: AuditEntry): CsvRow {
     before: change ? json(change.before) : null,
     after: change ? json(change.after) : null,
     cause: change ? json(change.cause) : null,
-    reason: entry.reason,
-    ip: entry.context.ip,
-    user_agent: entry.context.userAgent,
+    reason: text(entry.reason),
+    ip: text(entry.context.ip),
+    user_agent: text(entry.context.userAgent),
     request_id: entry.context.requestId,
     source_event_id: change?.source.eventId ?? null,
     source_event_type: change?.source.eventType ?? null,
@@ -95,10 +126,16 @@ export function csvRow(entry: AuditEntry): CsvRow {
  * A text cell that a spreadsheet would run as a formula gets a leading `'` (see spreadsheetSafeCsvOptions). Rows are
  * produced as the consumer reads, so the selection is never held in memory.
  */
-export function csvExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>): Readable {
+export function csvExport(
+  records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>,
+  personalData?: PersonalData,
+): Readable {
   const rows = Readable.from(
     (async function* entryRows() {
-      for await (const record of records) if (record.kind !== 'checkpoint') yield csvRow(record);
+      for await (const record of records) {
+        if (record.kind === 'checkpoint') continue;
+        yield csvRow(personalData ? ((await personalData.reveal(record)) as AuditEntry) : record);
+      }
     })(),
   );
   const csv = stringify(spreadsheetSafeCsvOptions({ header: true, columns: [...auditCsvColumns], eof: true }));
@@ -109,6 +146,7 @@ export function csvExport(records: AsyncIterable<AuditRecord> | Iterable<AuditRe
 export function exportStream(
   format: AuditExportFormat,
   records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>,
+  personalData?: PersonalData,
 ): Readable {
-  return format === 'csv' ? csvExport(records) : ndjsonExport(records);
+  return format === 'csv' ? csvExport(records, personalData) : ndjsonExport(records, personalData);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { teamStreamPrefix } from '@access-audit/domain';
+import { teamStreamPrefix, type PersonalText } from '@access-audit/domain';
 import type { RecordedEvent, RequestContext } from '@access-audit/event-store';
 import { decodeTeamEvent } from '@access-audit/team-stream';
 import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
@@ -35,7 +35,7 @@ function changeOf(
   teamId: string,
   event: RecordedEvent,
   change: AccessChange,
-  base: { actorId: string; occurredAt: string; reason?: string; policyVersion: string },
+  base: { actorId: string; occurredAt: string; reason?: PersonalText; policyVersion: string },
 ): DerivedChange {
   return {
     kind: 'change',

@@ -1,3 +1,4 @@
+import type { PersonalText } from '@access-audit/domain';
 import {
   inherentProjectRole,
   planRules,
@@ -22,7 +23,8 @@ export interface PrivilegedGrant {
   projectId: string | null;
   grant: 'team_role' | 'project_role' | 'permission_group';
   value: string;
-  reason: string | null;
+  /** Sealed as the entry holds it; the answer opens it. */
+  reason: PersonalText | null;
 }
 
 export interface DeniedAttempt {

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EventStore, RecordedEvent } from '@access-audit/event-store';
+import { withoutRevealed } from './export';
 import { defaultCheckpointEvery, defaultCheckpointMaxAgeMs, type WitnessedHead } from './audit-trail';
 import { auditStreamId, type AuditCheckpoint } from './entry';
 import { ChainVerifier, type ChainBreak, type ChainVerification, type RecordLocation } from './verify';
@@ -64,7 +65,9 @@ export class AuditVerifier {
       });
   }
 
-  async push(record: unknown, location: RecordLocation = {}): Promise<void> {
+  async push(line: unknown, location: RecordLocation = {}): Promise<void> {
+    // The opened personal fields ride beside an exported entry; its hash covers the sealed values, not these.
+    const record = withoutRevealed(line);
     this.#chain.push(record, location);
     await this.#sources?.push(record, location);
     const witnessed = this.options.witnessed;

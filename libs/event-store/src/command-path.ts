@@ -42,6 +42,11 @@ export interface HandleCommandOptions<Event extends DomainEvent, State = unknown
   cache?: StreamStateCache<State>;
   /** Stored snapshots for a cold start of a long stream (no cached state). */
   snapshots?: SnapshotStore<State>;
+  /**
+   * The decided events as they are stored (personal fields sealed, say); the state is folded from what is stored, so a
+   * cached state equals the one a reload would give.
+   */
+  prepareAppend?: (events: Event[]) => Promise<Event[]>;
 }
 
 /** Folded states by stream, kept in memory (bounded by the implementation). */
@@ -140,7 +145,8 @@ async function decideAndAppend<State, Command, Event extends DomainEvent, Reject
       const position = loaded.position ?? (await store.headPosition()) ?? (await startPosition(store, streamId));
       return { ok: true, events: [], streamRevision: loaded.revision, position, state: loaded.state };
     }
-    const toAppend = decision.events.map((event, index): EventToAppend => {
+    const decided = options.prepareAppend ? await options.prepareAppend(decision.events) : decision.events;
+    const toAppend = decided.map((event, index): EventToAppend => {
       const causationId = options.causationIds?.(event, index);
       const metadata = causationId === undefined ? options.metadata : { ...options.metadata, causationId };
       return { id: nextEventId(), type: event.type, data: event.data, ...(metadata ? { metadata } : {}) };
@@ -159,7 +165,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent, Reject
         // Stores that do not report the time with the append: the time it was acknowledged here.
         recordedAt: result.events[index].recordedAt ?? acknowledgedAt,
       }));
-      const state = decision.events.reduce(decider.evolve, loaded.state);
+      const state = decided.reduce(decider.evolve, loaded.state);
       const next = { state, revision: result.streamRevision, position: result.position };
       cache?.set(streamId, next);
       if (

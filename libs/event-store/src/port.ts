@@ -3,9 +3,10 @@
  * Positions are opaque strings; only the store that issued them compares them (`comparePositions`).
  */
 
+/** As stored, the IP and user agent are sealed under the actor's key (libs/privacy); the HTTP layer gives plaintext. */
 export interface RequestContext {
-  ip?: string;
-  userAgent?: string;
+  ip?: string | { readonly $sealed: 1 };
+  userAgent?: string | { readonly $sealed: 1 };
   requestId?: string;
 }
 

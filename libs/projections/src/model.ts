@@ -1,4 +1,4 @@
-import type { CascadeCause, Permission, Via } from '@access-audit/domain';
+import type { CascadeCause, Permission, PersonalText, Via } from '@access-audit/domain';
 
 /** The event that caused a change, as the change feed and member history name it. */
 export interface ChangeCause {
@@ -7,7 +7,8 @@ export interface ChangeCause {
   position: string;
   actorId: string;
   occurredAt: string;
-  reason?: string;
+  /** Sealed as stored (the read model never holds plaintext); opened by the answer. */
+  reason?: PersonalText;
 }
 
 /** A permission on a project, or (projectId null) team-wide. */
@@ -55,7 +56,8 @@ export interface MemberHistoryEntry {
   type: string;
   occurredAt: string;
   actorId: string;
-  reason?: string;
+  /** Sealed as stored (the read model never holds plaintext); opened by the answer. */
+  reason?: PersonalText;
   projectId?: string;
   group?: string;
   /** Set on cascaded events: the change that made this one necessary. */

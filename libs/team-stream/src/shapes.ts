@@ -151,6 +151,7 @@ export const teamEventShapes: { readonly [T in TeamEventType]: Record<string, Sh
   AuditDrainAdded: { drainId: string, before: nothing, after: auditDrain },
   AuditDrainRemoved: { drainId: string, before: auditDrain, after: nothing },
   AuditDrainResumed: { drainId: string, before: auditDrain, after: auditDrain },
+  SubjectErased: { userId: string, before: nothing, after: object({ erased: boolean }) },
 };
 
 /** What is wrong with a known team event's data, or undefined when every field the code reads has its type. */

@@ -7,6 +7,7 @@
  *   await fetch(`${api.baseUrl}/readyz`);
  *   api.kill('SIGKILL');
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { transpileSources } from '../../../libs/audit/src/testing/transpiled-child';
@@ -39,6 +40,9 @@ export interface ApiProcess {
 
 const listening = /API listening on (http:\/\/[^\s)]+)/;
 
+/** Every instance a test starts shares one privacy master key, as the instances of a cluster must. */
+const clusterPrivacyMasterKey = randomBytes(32).toString('base64');
+
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
   const dir = transpileSources();
   const child: ChildProcess = spawn(
@@ -48,6 +52,7 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
       cwd: root,
       env: {
         ...process.env,
+        PRIVACY_MASTER_KEY: clusterPrivacyMasterKey,
         ...options.env,
         DATA_DIR: options.dataDir,
         PORT: '0',

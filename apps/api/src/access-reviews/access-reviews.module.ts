@@ -1,3 +1,5 @@
+import type { SubjectKeys } from '@access-audit/privacy';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
 import { Logger, Module } from '@nestjs/common';
 import { AccessReviewService, auditChainHeadFromStore } from '@access-audit/access-reviews';
 import type { TeamCommands } from '@access-audit/application';
@@ -27,16 +29,18 @@ const logger = new Logger('AccessReviews');
   providers: [
     {
       provide: AccessReviewService,
-      inject: [EVENT_STORE, STREAM_LOCKS, TEAM_COMMANDS, API_CONFIG, AUDIT_LOG],
+      inject: [EVENT_STORE, STREAM_LOCKS, TEAM_COMMANDS, API_CONFIG, AUDIT_LOG, PERSONAL_DATA],
       useFactory: (
         store: EventStore,
         locks: StreamLocks,
         teamCommands: TeamCommands,
         config: ApiConfig,
         audit: AuditLog,
+        personalData: SubjectKeys,
       ): AccessReviewService =>
         new AccessReviewService({
           store,
+          personalData,
           locks,
           teamCommands,
           signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),

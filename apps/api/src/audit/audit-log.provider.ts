@@ -14,6 +14,8 @@ import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { MetricsService } from '../observability/metrics.service';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
+import type { PersonalData } from '@access-audit/privacy';
 import { quarantineNote, ReadinessRegistry } from '../observability/readiness';
 
 /** Injection token of the process's audit log (`@Inject(AUDIT_LOG) audit: AuditLog`). */
@@ -25,10 +27,11 @@ const logger = new Logger('Audit');
 
 export const auditLogProvider: Provider = {
   provide: AUDIT_LOG,
-  inject: [EVENT_STORE, API_CONFIG],
-  useFactory: (store: EventStore, config: ApiConfig): AuditLog =>
+  inject: [EVENT_STORE, API_CONFIG, PERSONAL_DATA],
+  useFactory: (store: EventStore, config: ApiConfig, personalData: PersonalData): AuditLog =>
     new AuditLog({
       store,
+      personalData,
       // AUDIT_SIGNING_KEY in a cluster (every instance the same key); the embedded default generates one into DATA_DIR.
       signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),
       indexPath: config.eventStore === 'memory:' ? ':memory:' : join(config.dataDir, auditIndexFileName),

@@ -10,6 +10,8 @@ import { AuditReadAccess } from './audit-read-access';
 import { AuditPageDto, AuditSummaryDto, AuditVerificationDto } from './dto/audit-answers.dto';
 import { AuditQueryDto, AuditReadOptionsDto, AuditWindowDto } from './dto/audit-queries.dto';
 import { QueryRoute } from '../queries/query-route';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
+import type { PersonalData } from '@access-audit/privacy';
 
 /** How long an audit query waits for `minPosition` before answering 503 (API.md "Queries"). */
 const minPositionWaitMs = 5000;
@@ -26,6 +28,7 @@ export class AuditController {
   constructor(
     @Inject(AUDIT_LOG) private readonly audit: AuditLog,
     private readonly access: AuditReadAccess,
+    @Inject(PERSONAL_DATA) private readonly personalData: PersonalData,
   ) {}
 
   @Get('teams/:teamId/audit')
@@ -71,7 +74,9 @@ export class AuditController {
         if (!(error instanceof InvalidCursorError)) throw error;
         throw validationProblem([{ field: 'cursor', rule: 'isCursor', message: error.message }]);
       }
-      await reply.type('application/json').send({ teamId, entries: page.entries, nextCursor: page.nextCursor });
+      // Opened at answer time: the text, or "[erased]"; the index keeps the sealed values.
+      const entries = await this.personalData.reveal(page.entries);
+      await reply.type('application/json').send({ teamId, entries, nextCursor: page.nextCursor });
       return;
     }
     const stream = await this.audit.export(teamId, format, filter);
@@ -120,10 +125,11 @@ export class AuditController {
     await this.access.assertAuditReader(principal, teamId);
     await this.#settle(query.minPosition);
     this.#stamp(reply);
-    return this.audit.summary(teamId, {
+    const summary = await this.audit.summary(teamId, {
       ...(query.from ? { from: query.from } : {}),
       ...(query.to ? { to: query.to } : {}),
     });
+    return (await this.personalData.reveal(summary)) as unknown as AuditSummary;
   }
 
   @Get('audit/public-key')

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditLog, deniedTeamCommand } from '@access-audit/audit';
-import type { Rejection, TeamCommand } from '@access-audit/domain';
+import type { PersonalText, Rejection, TeamCommand } from '@access-audit/domain';
 import type { RequestContext } from '@access-audit/event-store';
 import { AUDIT_LOG } from './audit-log.provider';
 
@@ -12,7 +12,7 @@ export interface DenialRecorder {
   record(
     command: TeamCommand,
     rejection: Rejection,
-    context: { requestContext?: RequestContext; teamStreamRevision?: number },
+    context: { requestContext?: RequestContext; teamStreamRevision?: number; reason?: PersonalText },
   ): Promise<void>;
 }
 
@@ -25,11 +25,11 @@ export class AuditDenialRecorder implements DenialRecorder {
   async record(
     command: TeamCommand,
     rejection: Rejection,
-    context: { requestContext?: RequestContext; teamStreamRevision?: number },
+    context: { requestContext?: RequestContext; teamStreamRevision?: number; reason?: PersonalText },
   ): Promise<void> {
     try {
       await this.audit.recordDenial(
-        deniedTeamCommand(command, rejection, context.requestContext, context.teamStreamRevision),
+        deniedTeamCommand(command, rejection, context.requestContext, context.teamStreamRevision, context.reason),
       );
     } catch (error) {
       // The refusal stands whatever happens here; the failure to record it is reported.

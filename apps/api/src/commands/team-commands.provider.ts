@@ -4,6 +4,8 @@ import type { EventStore, StreamLocks } from '@access-audit/event-store';
 import { DENIAL_RECORDER, type DenialRecorder } from '../audit/denial-recorder';
 import { EVENT_STORE, STREAM_LOCKS } from '../event-store/event-store.module';
 import { MetricsService } from '../observability/metrics.service';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
+import type { PersonalDataSealer } from '@access-audit/privacy';
 import { CLOCK, type Clock } from './clock';
 
 /** Injection token of the application layer's `TeamCommands`, the one way in for every team command of this process. */
@@ -13,18 +15,20 @@ const logger = new Logger('TeamCommands');
 
 export const teamCommandsProvider: Provider = {
   provide: TEAM_COMMANDS,
-  inject: [EVENT_STORE, STREAM_LOCKS, CLOCK, MetricsService, { token: DENIAL_RECORDER, optional: true }],
+  inject: [EVENT_STORE, STREAM_LOCKS, CLOCK, MetricsService, PERSONAL_DATA, { token: DENIAL_RECORDER, optional: true }],
   useFactory: (
     store: EventStore,
     locks: StreamLocks,
     clock: Clock,
     metrics: MetricsService,
+    personalData: PersonalDataSealer,
     denials?: DenialRecorder,
   ) =>
     new TeamCommands({
       store,
       locks,
       now: () => clock.now(),
+      personalData,
       snapshots: new TeamSnapshots(store, 1_000, undefined, (error) =>
         logger.warn(`a team snapshot was not stored: ${error instanceof Error ? error.message : String(error)}`),
       ),

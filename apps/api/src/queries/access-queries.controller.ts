@@ -16,6 +16,7 @@ import { SynchronousRoute } from '../http/synchronous-route';
 import {
   CheckAnswerDto,
   checkAnswerSchema,
+  HistoryEntryDto,
   MemberHistoryAnswerDto,
   PermissionsAnswerDto,
   permissionsAnswerSchema,
@@ -32,6 +33,8 @@ import {
   TeamPathDto,
 } from './dto/queries.dto';
 import { ReadAccess } from './read-access';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
+import type { PersonalData } from '@access-audit/privacy';
 import { ReadConsistency } from './read-consistency';
 import { ACCESS_READ_MODELS } from './read-models.provider';
 import { positionHeader, QueryRoute } from './query-route';
@@ -52,6 +55,7 @@ export class AccessQueriesController {
     @Inject(ACCESS_READ_MODELS) private readonly models: AccessReadModels,
     private readonly consistency: ReadConsistency,
     private readonly access: ReadAccess,
+    @Inject(PERSONAL_DATA) private readonly personalData: PersonalData,
   ) {}
 
   @Get('check')
@@ -179,6 +183,8 @@ export class AccessQueriesController {
     await this.consistency.settle(query.minPosition);
     this.access.assertMemberReader(principal, teamId, userId);
     this.consistency.stamp(reply);
-    return { teamId, userId, entries: this.models.queries.memberHistory(teamId, userId, atOf(query.at)) };
+    // The read model keeps reasons sealed; opened here, at answer time (the text, or "[erased]").
+    const entries = await this.personalData.reveal(this.models.queries.memberHistory(teamId, userId, atOf(query.at)));
+    return { teamId, userId, entries: entries as unknown as HistoryEntryDto[] };
   }
 }

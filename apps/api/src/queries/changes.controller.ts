@@ -13,6 +13,8 @@ import { validationProblem } from '../http/problem';
 import { ChangesPageDto } from './dto/answers.dto';
 import { ChangesQueryDto } from './dto/queries.dto';
 import { ReadAccess } from './read-access';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
+import type { PersonalData } from '@access-audit/privacy';
 import { ReadConsistency } from './read-consistency';
 import { ACCESS_READ_MODELS, OpenStreams } from './read-models.provider';
 import { positionHeader, QueryRoute } from './query-route';
@@ -40,6 +42,7 @@ export class ChangesController {
     private readonly consistency: ReadConsistency,
     private readonly access: ReadAccess,
     private readonly streams: OpenStreams,
+    @Inject(PERSONAL_DATA) private readonly personalData: PersonalData,
   ) {}
 
   @Get()
@@ -96,7 +99,11 @@ export class ChangesController {
     }
     this.consistency.stamp(reply);
     if (!stream) {
-      await reply.header('Cache-Control', 'no-store').type('application/json').send(first);
+      // Causes' reasons are sealed in the read model; opened at answer time (the text, or "[erased]").
+      await reply
+        .header('Cache-Control', 'no-store')
+        .type('application/json')
+        .send(await this.personalData.reveal(first));
       return;
     }
     this.#stream(request, reply, options);
@@ -126,7 +133,7 @@ export class ChangesController {
           ...options,
           signal: controller.signal,
         })) {
-          if (!raw.write(sseFrames(changes)))
+          if (!raw.write(sseFrames((await this.personalData.reveal(changes)) as unknown as PermissionChange[])))
             await new Promise<void>((resolve) => raw.once('drain', resolve).once('close', resolve));
         }
       } catch {

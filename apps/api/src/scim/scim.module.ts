@@ -1,3 +1,5 @@
+import type { SubjectKeys } from '@access-audit/privacy';
+import { PERSONAL_DATA } from '../privacy/privacy.module';
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { TeamCommands } from '@access-audit/application';
@@ -59,14 +61,19 @@ function problemAsScimError(reply: FastifyReply, payload: unknown): string {
     },
     {
       provide: DirectoryProvisioning,
-      inject: [EVENT_STORE, STREAM_LOCKS, CLOCK, TEAM_COMMANDS],
-      useFactory: (store: EventStore, locks: StreamLocks, clock: Clock, commands: TeamCommands) =>
-        new DirectoryProvisioning({
+      inject: [EVENT_STORE, STREAM_LOCKS, CLOCK, TEAM_COMMANDS, PERSONAL_DATA],
+      useFactory: (store: EventStore, locks: StreamLocks, clock: Clock, commands: TeamCommands, keys: SubjectKeys) => {
+        const provisioning = new DirectoryProvisioning({
           store,
           locks,
+          personalData: keys,
           now: () => clock.now(),
           syncTeam: directoryTeamSync({ commands, reconciler: new DirectoryReconciler({ commands }) }),
-        }),
+        });
+        // The folded directories hold opened names and e-mails: an erasure drops them, the next read opens afresh.
+        keys.onErased(() => provisioning.forgetOpened());
+        return provisioning;
+      },
     },
   ],
 })

@@ -1,3 +1,4 @@
+import { openSubjectKeys } from '@access-audit/privacy';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -81,8 +82,16 @@ export const command: CliCommand = {
       throw error;
     }
     const store = await openEventStore(config.eventStore, { dataDir: config.dataDir });
+    // The same key store as the API's: the export opens personal fields as an answer does (or "[erased]").
+    const personalData = await openSubjectKeys({
+      eventStore: config.eventStore,
+      dataDir: config.dataDir,
+      masterKey: process.env.PRIVACY_MASTER_KEY,
+      previousMasterKey: process.env.PRIVACY_MASTER_KEY_PREVIOUS,
+    });
     const audit = new AuditLog({
       store,
+      personalData,
       signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),
       indexPath: config.eventStore === 'memory:' ? ':memory:' : join(config.dataDir, 'audit-index.db'),
     });
@@ -106,6 +115,7 @@ export const command: CliCommand = {
       return 0;
     } finally {
       await audit.stop();
+      await personalData.close();
       await store.close();
     }
   },

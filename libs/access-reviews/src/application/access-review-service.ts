@@ -14,6 +14,14 @@ import {
 import { foldTeamStream } from '@access-audit/team-stream';
 import { planClosing, outcomeOf, type PlannedItem } from '../campaign/closing';
 import { itemSubject } from '../campaign/population';
+import {
+  sealMetadata,
+  sealRequestContext,
+  sealText,
+  type PersonalData,
+  type PersonalDataSealer,
+} from '@access-audit/privacy';
+import type { PersonalText } from '@access-audit/domain';
 import type { AccessReviewCommand, OpenAccessReview } from '../campaign/commands';
 import {
   accessReviewDecider,
@@ -72,6 +80,8 @@ export interface AccessReviewServiceOptions {
   auditChainHead?: AuditChainHeadReader;
   /** Called with every refused campaign command, for the audit log's denial record (a refused revocation: by `teamCommands`). */
   onRefused?: (denied: DeniedCommand) => Promise<void>;
+  /** Seals justifications, reasons and request contexts just before append, and opens them for the evidence. */
+  personalData?: PersonalData & PersonalDataSealer;
 }
 
 /** What a campaign command appended: the campaign's own events and, on closing, the team events of its revocations. */
@@ -153,6 +163,8 @@ export class AccessReviewService {
   readonly #auditChainHead: AuditChainHeadReader;
   readonly #onRefused: (denied: DeniedCommand) => Promise<void>;
 
+  readonly #personalData: (PersonalData & PersonalDataSealer) | undefined;
+
   constructor(options: AccessReviewServiceOptions) {
     this.#store = options.store;
     this.#locks = options.locks;
@@ -160,6 +172,7 @@ export class AccessReviewService {
     this.#signer = options.signer;
     this.#auditChainHead = options.auditChainHead ?? (async () => null);
     this.#onRefused = options.onRefused ?? (async () => undefined);
+    this.#personalData = options.personalData;
   }
 
   async open(
@@ -322,8 +335,12 @@ export class AccessReviewService {
     const refusal = readRefusal(campaign.state, team.state, viewerId, ids);
     if (refusal) return rejected(refusal);
     let evidence: AccessReviewEvidence;
+    // Opened at answer time: the evidence shows (and signs) the text, or "[erased]"; the stream keeps them sealed.
+    const opened = this.#personalData
+      ? ((await this.#personalData.reveal(campaign.stream)) as unknown as RecordedEvent[])
+      : campaign.stream;
     try {
-      evidence = buildEvidence(campaign.stream);
+      evidence = buildEvidence(opened);
     } catch (error) {
       if (!(error instanceof PopulationDigestMismatchError)) throw error;
       return rejected({ kind: 'conflict', rule: accessReviewRuleIds.populationMatchesDigest, message: error.message });
@@ -359,8 +376,16 @@ export class AccessReviewService {
     expectedRevision?: number,
   ): Promise<ServiceResult<AccessReviewCommandResult>> {
     const streamId = this.#streamOf(command);
+    const personalData = this.#personalData;
+    const metadata = this.#metadata(context, command);
     const outcome = await handleCommand(this.#store, streamId, accessReviewDecider, command, {
-      metadata: this.#metadata(context, command),
+      metadata: personalData ? await sealMetadata(metadata, context.actorId, personalData) : metadata,
+      ...(personalData
+        ? {
+            prepareAppend: (events: AccessReviewEvent[]) =>
+              Promise.all(events.map((e) => sealReviewEvent(e, personalData))),
+          }
+        : {}),
       ...(expectedRevision !== undefined ? { expectedRevision } : {}),
     });
     if (!outcome.ok) {
@@ -481,6 +506,12 @@ export class AccessReviewService {
     target: DeniedCommand['target'],
     rejection: AccessReviewRejection,
   ): Promise<void> {
+    const personalData = this.#personalData;
+    const subjects = target.userId === undefined ? [context.actorId] : [context.actorId, target.userId];
+    const reason = await sealText(context.reason, subjects, personalData);
+    const requestContext = personalData
+      ? await sealRequestContext(context.requestContext, context.actorId, personalData)
+      : context.requestContext;
     await this.#onRefused({
       teamId: command.teamId,
       actorId: context.actorId,
@@ -493,8 +524,8 @@ export class AccessReviewService {
         ...('permission' in rejection ? { permission: rejection.permission } : {}),
         ...('rule' in rejection ? { rule: rejection.rule } : {}),
       },
-      ...(context.reason !== undefined ? { reason: context.reason } : {}),
-      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(requestContext ? { requestContext } : {}),
     });
   }
 
@@ -519,4 +550,18 @@ export class AccessReviewService {
     }
     return enforced;
   }
+}
+
+/** A campaign event with its personal fields sealed: a reason under its actor; a justification under the reviewer and the item's subject. */
+async function sealReviewEvent(event: AccessReviewEvent, sealer: PersonalDataSealer): Promise<AccessReviewEvent> {
+  const data = event.data as unknown as Record<string, unknown> & { actorId: string };
+  const sealed: Record<string, unknown> = { ...data };
+  sealed.reason = await sealText(data.reason as PersonalText | undefined, [data.actorId], sealer);
+  if (sealed.reason === undefined) delete sealed.reason;
+  if (event.type === 'AccessReviewItemDecided' && typeof event.data.justification === 'string') {
+    const subject = itemSubject(event.data.itemId).userId;
+    const subjects = subject === undefined ? [event.data.reviewerId] : [event.data.reviewerId, subject];
+    sealed.justification = await sealer.seal(event.data.justification, subjects);
+  }
+  return { type: event.type, data: sealed } as unknown as AccessReviewEvent;
 }

@@ -1,4 +1,4 @@
-import type { Permission } from '@access-audit/domain';
+import type { Permission, PersonalText } from '@access-audit/domain';
 import type { PopulationDigest, PopulationItem, ReviewScope } from './population';
 
 export type ReviewDecision = 'keep' | 'revoke';
@@ -9,7 +9,8 @@ export interface AccessReviewEventBase {
   reviewId: string;
   actorId: string;
   occurredAt: string;
-  reason?: string;
+  /** Sealed once appended (libs/privacy); the decider writes plaintext. */
+  reason?: PersonalText;
   policyVersion: string;
 }
 
@@ -97,7 +98,8 @@ export type AccessReviewItemDecided = Ev<
   {
     itemId: string;
     decision: ReviewDecision;
-    justification?: string;
+    /** Sealed under the reviewer and the item's subject once appended. */
+    justification?: PersonalText;
     reviewerId: string;
     decidedAt: string;
     /** The decision this one replaces, when the item was decided before. */

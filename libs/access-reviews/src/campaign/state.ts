@@ -1,9 +1,11 @@
+import type { PersonalText } from '@access-audit/domain';
 import type { AccessReviewEvent, ItemOutcome, ReviewDecision, TeamSnapshotRef } from './events';
 import type { PopulationDigest, PopulationItem, ReviewScope } from './population';
 
 export interface ItemDecision {
   decision: ReviewDecision;
-  justification?: string;
+  /** Sealed as stored; the evidence opens it. */
+  justification?: PersonalText;
   reviewerId: string;
   decidedAt: string;
 }

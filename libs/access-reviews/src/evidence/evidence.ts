@@ -1,3 +1,5 @@
+import { erasedText } from '@access-audit/privacy';
+import type { PersonalText } from '@access-audit/domain';
 import { policyVersion as currentPolicyVersion } from '@access-audit/domain';
 import type {
   AccessReviewEvent,
@@ -117,7 +119,8 @@ export function buildEvidence(stream: readonly RecordedCampaignEvent[]): AccessR
           position: recorded.position,
           itemId: event.data.itemId,
           decision: event.data.decision,
-          justification: event.data.justification ?? null,
+          // Built from an opened stream; a value still sealed (nothing opened it) never shows as ciphertext.
+          justification: openedText(event.data.justification),
           reviewerId: event.data.reviewerId,
           decidedAt: event.data.decidedAt,
           supersededBy: null,
@@ -188,3 +191,6 @@ export function buildEvidence(stream: readonly RecordedCampaignEvent[]): AccessR
     revocations,
   };
 }
+
+const openedText = (value: PersonalText | undefined): string | null =>
+  value === undefined ? null : typeof value === 'string' ? value : erasedText;

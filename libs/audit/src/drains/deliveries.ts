@@ -1,3 +1,4 @@
+import type { PersonalData } from '@access-audit/privacy';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { teamStreamPrefix } from '@access-audit/domain';
@@ -7,7 +8,7 @@ import {
   type RecordedEvent,
   type Subscription,
 } from '@access-audit/event-store';
-import { canonicalJson } from '../canonical-json';
+import { exportLine } from '../export';
 import { auditStreamId, auditStreamPrefix, type AuditRecord } from '../entry';
 import {
   appendDeliveryState,
@@ -60,6 +61,8 @@ export interface DrainDeliveriesOptions {
   random?: () => number;
   observer?: DrainDeliveryObserver;
   onError?: (message: string, error: unknown) => void;
+  /** Opens the personal fields of each line (`revealed`), as the NDJSON export does. */
+  personalData?: PersonalData;
 }
 
 /** A drain as the team streams configure it. */
@@ -502,8 +505,8 @@ class DrainWorker {
     let bytes = 0;
     let last: RecordedEvent | undefined;
     for (const event of events) {
-      // Byte for byte the NDJSON export's line: the receiver's store verifies like an export.
-      const line = Buffer.from(`${canonicalJson(event.data)}\n`, 'utf8');
+      // Byte for byte the NDJSON export's line (sealed values, and `revealed` beside them): it verifies like an export.
+      const line = Buffer.from(await exportLine(event.data as AuditRecord, this.deps.options.personalData), 'utf8');
       if (lines.length > 0 && bytes + line.length > maxBatchBytes) break;
       lines.push(line);
       bytes += line.length;

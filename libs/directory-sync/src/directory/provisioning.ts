@@ -9,6 +9,13 @@ import {
   type StreamLocks,
 } from '@access-audit/event-store';
 import { directoryActorId } from '@access-audit/domain';
+import {
+  erasedText,
+  isSealedValue,
+  sealMetadata,
+  type PersonalData,
+  type PersonalDataSealer,
+} from '@access-audit/privacy';
 import type { ScimRejection } from '../scim/errors';
 import { decideDirectory, type DirectoryCommand } from './decide';
 import { directoryEventTypes, directoryStreamId, type DirectoryEvent } from './events';
@@ -43,6 +50,11 @@ export interface DirectoryProvisioningDeps {
   locks: StreamLocks;
   now: () => Date;
   syncTeam: DirectoryTeamSync;
+  /**
+   * Seals each user's `personal` sub-object under the member's key just before append, and opens it when the stream is
+   * loaded (an erased member's reads as "[erased]"); without it, stored as sent.
+   */
+  personalData?: PersonalData & PersonalDataSealer;
 }
 
 export type DirectoryWriteOutcome =
@@ -61,6 +73,8 @@ function decodeDirectoryEvent(recorded: RecordedEvent): DirectoryEvent {
 const decider = { initialState: initialDirectoryState, evolve: evolveDirectory };
 const maxRetries = 5;
 const cacheCapacity = 1_000;
+/** As long as an opened subject key is cached (SubjectKeys' default): no longer does an erasure elsewhere go unseen here. */
+const openedLifetimeMs = 30_000;
 
 /** The member userIds a write may change the team membership of: its user, or every member of its group before and after. */
 function scopeOf(command: DirectoryCommand, before: DirectoryStreamState, after: DirectoryStreamState): string[] {
@@ -87,8 +101,16 @@ const everyMemberUserId = (state: DirectoryStreamState): string[] => [
  */
 export class DirectoryProvisioning {
   readonly #cache = new Map<string, LoadedStream<DirectoryStreamState>>();
+  /** When each folded directory was first opened: past the key cache's lifetime it is opened afresh (another instance's erasure). */
+  readonly #openedAt = new Map<string, number>();
 
   constructor(private readonly deps: DirectoryProvisioningDeps) {}
+
+  /** Drops every folded directory (they hold opened personal data): after an erasure, the next read opens afresh. */
+  forgetOpened(): void {
+    this.#cache.clear();
+    this.#openedAt.clear();
+  }
 
   /** The directory as its stream holds it now. */
   async read(directoryId: string): Promise<DirectoryStreamState> {
@@ -96,13 +118,16 @@ export class DirectoryProvisioning {
   }
 
   async #load(streamId: string): Promise<LoadedStream<DirectoryStreamState>> {
-    const loaded = await loadStream(
-      this.deps.store,
-      streamId,
-      decider,
-      decodeDirectoryEvent,
-      this.#cache.get(streamId),
-    );
+    const personalData = this.deps.personalData;
+    const store = personalData ? openedDirectoryStream(this.deps.store, personalData) : this.deps.store;
+    const openedAt = this.#openedAt.get(streamId);
+    if (personalData && openedAt !== undefined && Date.now() - openedAt > openedLifetimeMs) {
+      this.#cache.delete(streamId);
+      this.#openedAt.delete(streamId);
+    }
+    const cached = this.#cache.get(streamId);
+    if (!cached) this.#openedAt.set(streamId, Date.now());
+    const loaded = await loadStream(store, streamId, decider, decodeDirectoryEvent, cached);
     this.#remember(streamId, loaded);
     return loaded;
   }
@@ -110,7 +135,11 @@ export class DirectoryProvisioning {
   #remember(streamId: string, loaded: LoadedStream<DirectoryStreamState>): void {
     this.#cache.delete(streamId);
     this.#cache.set(streamId, loaded);
-    if (this.#cache.size > cacheCapacity) this.#cache.delete(this.#cache.keys().next().value!);
+    if (this.#cache.size > cacheCapacity) {
+      const oldest = this.#cache.keys().next().value!;
+      this.#cache.delete(oldest);
+      this.#openedAt.delete(oldest);
+    }
   }
 
   write(command: DirectoryCommand, context: DirectoryRequestContext): Promise<DirectoryWriteOutcome> {
@@ -143,12 +172,16 @@ export class DirectoryProvisioning {
             causationId: context.correlationId,
             ...(context.requestContext ? { requestContext: context.requestContext } : {}),
           };
-          const toAppend = decision.events.map((event) => ({
-            id: randomUUID(),
-            type: event.type,
-            data: event.data,
-            metadata,
-          }));
+          const personalData = this.deps.personalData;
+          const sealedMetadata = personalData ? await sealMetadata(metadata, metadata.actorId, personalData) : metadata;
+          const toAppend = await Promise.all(
+            decision.events.map(async (event) => ({
+              id: randomUUID(),
+              type: event.type,
+              data: personalData ? await sealPersonal(event, loaded.state, personalData) : event.data,
+              metadata: sealedMetadata,
+            })),
+          );
           try {
             const result = await this.deps.store.append(
               streamId,
@@ -204,3 +237,38 @@ export class DirectoryProvisioning {
 
 /** Ids the directory mints for new resources. */
 export const newScimId = (): string => randomUUID();
+
+/** The event's `personal` sub-object sealed (as one JSON text) under the member's key; other events as they are. */
+async function sealPersonal(
+  event: DirectoryEvent,
+  state: DirectoryStreamState,
+  sealer: PersonalDataSealer,
+): Promise<DirectoryEvent['data']> {
+  if (!('personal' in event.data)) return event.data;
+  const memberUserId =
+    'memberUserId' in event.data ? event.data.memberUserId : state.users.get(event.data.scimId)?.memberUserId;
+  if (memberUserId === undefined) throw new Error(`directory user ${event.data.scimId} has no member id to seal under`);
+  const personal = await sealer.seal(JSON.stringify(event.data.personal), [memberUserId]);
+  return { ...event.data, personal } as unknown as DirectoryEvent['data'];
+}
+
+/** What an erased member's personal data reads as: a userName no SCIM request can send, and no other attribute. */
+const erasedPersonal = { userName: erasedText, attributes: {} };
+
+/** The directory stream as the fold reads it: each sealed `personal` opened (or "[erased]"), everything else as stored. */
+function openedDirectoryStream(store: EventStore, personalData: PersonalData): EventStore {
+  const readStream: EventStore['readStream'] = async (id, options) => {
+    const page = await store.readStream(id, options);
+    return Promise.all(
+      page.map(async (event) => {
+        const personal = (event.data as { personal?: unknown }).personal;
+        if (!isSealedValue(personal)) return event;
+        const text = await personalData.open(personal);
+        const opened = text === erasedText ? erasedPersonal : (JSON.parse(text) as unknown);
+        return { ...event, data: { ...(event.data as object), personal: opened } };
+      }),
+    );
+  };
+  // The fold reads pages through readStream only.
+  return { readStream } as Pick<EventStore, 'readStream'> as EventStore;
+}

@@ -41,6 +41,9 @@ export type AddAuditDrain = Cmd<'AddAuditDrain', { drainId: string; url: string;
 export type RemoveAuditDrain = Cmd<'RemoveAuditDrain', { drainId: string }>;
 export type ResumeAuditDrain = Cmd<'ResumeAuditDrain', { drainId: string }>;
 
+/** Records that a subject's personal data was erased (an operator's `privacy:erase`, checked at the edge). */
+export type RecordSubjectErasure = Cmd<'RecordSubjectErasure', { userId: string }>;
+
 /** One security setting change; `ChangeProjectSecurity` applies a list of them all-or-nothing. */
 export type SecurityChange =
   | { setting: 'firewall'; enabled: boolean }
@@ -75,6 +78,7 @@ export type TeamCommand =
   | SetDirectoryRoleMappings
   | AddAuditDrain
   | RemoveAuditDrain
-  | ResumeAuditDrain;
+  | ResumeAuditDrain
+  | RecordSubjectErasure;
 
 export type TeamCommandType = TeamCommand['type'];

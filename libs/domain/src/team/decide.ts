@@ -9,6 +9,7 @@ import { actingDirectory, directoryAuthority, directorySyncCommands } from './de
 import { membershipCommands } from './decide/membership';
 import { permissionGroupCommands } from './decide/permission-groups';
 import { projectSecurityCommands } from './decide/project-security';
+import { privacyCommands } from './decide/privacy';
 import { projectCommands } from './decide/projects';
 import { reject, type CommandEntries, type CommandEntry, type RequiredPermission } from './decide/support';
 import { createTeam, teamAndPlanCommands } from './decide/team-and-plan';
@@ -27,6 +28,7 @@ const commands: CommandEntries<Exclude<TeamCommand['type'], 'CreateTeam'>> = {
   ...projectSecurityCommands,
   ...directorySyncCommands,
   ...auditDrainCommands,
+  ...privacyCommands,
 };
 
 type TeamScopedCommand = Exclude<TeamCommand, { type: 'CreateTeam' }>;

@@ -1,11 +1,17 @@
 import type { PermissionGroup, Plan, ProjectRole, TeamRole, VercelAuthenticationScope } from '../policy/policy';
 
+/**
+ * A personal free-text field as a stored event holds it: the domain decides on plaintext; the application layer seals
+ * it (libs/privacy `SealedValue`) just before append, so a folded or decoded event may hold either.
+ */
+export type PersonalText = string | { readonly $sealed: 1 };
+
 /** Fields every team event carries. Time and actor arrive with the command; the domain never reads a clock. */
 export interface TeamEventBase {
   teamId: string;
   actorId: string;
   occurredAt: string;
-  reason?: string;
+  reason?: PersonalText;
   policyVersion: string;
 }
 
@@ -25,7 +31,7 @@ export interface RateLimitRule {
 export interface BypassToken {
   tokenId: string;
   fingerprint?: string;
-  note?: string;
+  note?: PersonalText;
   recordedAt: string;
   recordedBy: string;
 }
@@ -116,7 +122,7 @@ export type BypassTokenRecorded = Ev<
     projectId: string;
     tokenId: string;
     fingerprint?: string;
-    note?: string;
+    note?: PersonalText;
     before: null;
     after: { tokenId: string; fingerprint?: string };
   }
@@ -171,6 +177,11 @@ export type AuditDrainResumed = Ev<
   'AuditDrainResumed',
   { drainId: string; before: AuditDrainRef; after: AuditDrainRef }
 >;
+/**
+ * A subject's personal data was erased (their keys destroyed): recorded in every team they belonged to, by the operator
+ * who erased it. It changes no access; who granted what to whom stays provable by id.
+ */
+export type SubjectErased = Ev<'SubjectErased', { userId: string; before: null; after: { erased: true } }>;
 
 export type TeamEvent =
   | TeamCreated
@@ -201,7 +212,8 @@ export type TeamEvent =
   | DirectoryDisconnected
   | AuditDrainAdded
   | AuditDrainRemoved
-  | AuditDrainResumed;
+  | AuditDrainResumed
+  | SubjectErased;
 
 export type TeamEventType = TeamEvent['type'];
 
@@ -236,6 +248,7 @@ const teamEventTypeSet: { readonly [T in TeamEventType]: true } = {
   AuditDrainAdded: true,
   AuditDrainRemoved: true,
   AuditDrainResumed: true,
+  SubjectErased: true,
 };
 
 export const teamEventTypes = Object.keys(teamEventTypeSet) as readonly TeamEventType[];

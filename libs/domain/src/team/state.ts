@@ -74,6 +74,8 @@ export interface ActiveTeam {
   directory?: DirectoryState;
   /** By drain id; absent until the first drain is added. */
   auditDrains?: ReadonlyMap<string, AuditDrainState>;
+  /** Subjects whose erasure this team recorded (and who did not join again since): a second erasure records nothing. */
+  erasedSubjects?: readonly string[];
 }
 
 export type TeamState = { status: 'none' } | ActiveTeam;
@@ -145,7 +147,7 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
     case 'MemberAdded': {
       const provisionedBy = directoryIdOfActor(event.data.actorId);
       return {
-        ...team,
+        ...rejoined(team, event.data.userId),
         members: withEntry(team.members, event.data.userId, {
           userId: event.data.userId,
           role: grant(event.data.after.role),
@@ -290,9 +292,17 @@ export function evolve(state: TeamState, event: TeamEvent): TeamState {
           }
         : team;
     }
+    case 'SubjectErased':
+      return { ...team, erasedSubjects: [...(team.erasedSubjects ?? []), event.data.userId] };
     default:
       return assertNever(event);
   }
+}
+
+/** A subject erased before who joins again: a later erasure is recorded anew. */
+function rejoined(team: ActiveTeam, userId: string): ActiveTeam {
+  if (!team.erasedSubjects?.includes(userId)) return team;
+  return { ...team, erasedSubjects: team.erasedSubjects.filter((subject) => subject !== userId) };
 }
 
 export function assertNever(value: never): never {

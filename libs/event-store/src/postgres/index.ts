@@ -1,2 +1,3 @@
 /** The PostgreSQL adapter (`@access-audit/event-store/postgres`): loads pg. */
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
+export { poolConfig } from './connection';

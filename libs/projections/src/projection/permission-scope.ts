@@ -47,6 +47,7 @@ export function permissionScope(event: TeamEvent): PermissionScope {
     case 'AuditDrainAdded':
     case 'AuditDrainRemoved':
     case 'AuditDrainResumed':
+    case 'SubjectErased':
       return { kind: 'none' };
     default:
       return unreachable(event);

@@ -1,3 +1,5 @@
+import type { PersonalData } from '@access-audit/privacy';
+import { PERSONAL_DATA } from '../../privacy/privacy.module';
 import {
   Inject,
   Injectable,
@@ -37,12 +39,13 @@ export const drainProviders: Provider[] = [
   },
   {
     provide: DRAIN_DELIVERIES,
-    inject: [EVENT_STORE, DRAIN_SECRETS, DRAIN_ENVIRONMENT, MetricsService],
+    inject: [EVENT_STORE, DRAIN_SECRETS, DRAIN_ENVIRONMENT, MetricsService, PERSONAL_DATA],
     useFactory: (
       store: EventStore,
       secrets: DrainSecrets,
       env: DrainEnvironment,
       metrics: MetricsService,
+      personalData: PersonalData,
     ): DrainDeliveries => {
       const batches = new Counter({
         name: 'audit_drain_batches_total',
@@ -72,6 +75,7 @@ export const drainProviders: Provider[] = [
       return new DrainDeliveries({
         store,
         secrets,
+        personalData,
         allow: env.allow,
         ...env.delivery,
         observer: {

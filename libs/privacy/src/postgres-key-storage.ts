@@ -1,0 +1,91 @@
+import { Pool, type PoolConfig } from 'pg';
+import type { StoredSubjectKey } from './master-key';
+import type { SubjectKeyStorage } from './key-storage';
+
+interface KeyRow {
+  key_id: string;
+  subject: string;
+  wrapped: string;
+  master_key_id: string;
+}
+
+const fromRow = (row: KeyRow): StoredSubjectKey => ({
+  keyId: row.key_id,
+  subject: row.subject,
+  wrapped: row.wrapped,
+  masterKeyId: row.master_key_id,
+});
+
+/** A table beside the event store's (shared by every instance); VACUUM after an erasure drops the dead rows. */
+export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
+  readonly #pool: Pool;
+  readonly #ready: Promise<void>;
+
+  constructor(config: PoolConfig) {
+    this.#pool = new Pool({ ...config, max: 2, min: 0 });
+    this.#ready = this.#pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS privacy_subject_keys (
+           key_id TEXT PRIMARY KEY,
+           subject TEXT NOT NULL UNIQUE,
+           wrapped TEXT NOT NULL,
+           master_key_id TEXT NOT NULL
+         )`,
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Two instances creating the table at once: the loser's race is not a failure.
+          const code = (error as { code?: unknown }).code;
+          if (code !== '23505' && code !== '42P07') throw error;
+        },
+      );
+    this.#ready.catch(() => undefined);
+  }
+
+  async #query(sql: string, values: unknown[] = []): Promise<KeyRow[]> {
+    await this.#ready;
+    return (await this.#pool.query<KeyRow>(sql, values)).rows;
+  }
+
+  async activeKey(subject: string): Promise<StoredSubjectKey | undefined> {
+    const [row] = await this.#query('SELECT * FROM privacy_subject_keys WHERE subject = $1', [subject]);
+    return row && fromRow(row);
+  }
+
+  async keysById(keyIds: readonly string[]): Promise<Map<string, StoredSubjectKey>> {
+    const rows = await this.#query('SELECT * FROM privacy_subject_keys WHERE key_id = ANY($1::text[])', [[...keyIds]]);
+    return new Map(rows.map((row) => [row.key_id, fromRow(row)]));
+  }
+
+  async insertIfAbsent(key: StoredSubjectKey): Promise<StoredSubjectKey> {
+    await this.#query(
+      'INSERT INTO privacy_subject_keys (key_id, subject, wrapped, master_key_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [key.keyId, key.subject, key.wrapped, key.masterKeyId],
+    );
+    return (await this.activeKey(key.subject))!;
+  }
+
+  async rewrap(key: StoredSubjectKey): Promise<void> {
+    await this.#query('UPDATE privacy_subject_keys SET wrapped = $1, master_key_id = $2 WHERE key_id = $3', [
+      key.wrapped,
+      key.masterKeyId,
+      key.keyId,
+    ]);
+  }
+
+  async eraseSubject(subject: string): Promise<number> {
+    const rows = await this.#query('DELETE FROM privacy_subject_keys WHERE subject = $1 RETURNING key_id', [subject]);
+    // The deleted row's tuple stays in the table file until vacuumed.
+    await this.#pool.query('VACUUM privacy_subject_keys').catch(() => undefined);
+    return rows.length;
+  }
+
+  async allKeys(): Promise<StoredSubjectKey[]> {
+    return (await this.#query('SELECT * FROM privacy_subject_keys')).map(fromRow);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,224 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import type { SubjectKeyStorage } from './key-storage';
+import type { MasterKeys, StoredSubjectKey } from './master-key';
+import type { PersonalData, PersonalDataSealer } from './personal-data';
+import { erasedText, isSealedValue, type PersonalText, type Revealed, type SealedValue } from './sealed-value';
+
+const dataKeyInfo = 'access-audit sealed value v1';
+
+/** What binds a sealed value's ciphertext to its subjects and key ids (the GCM additional data). */
+const associatedData = (subjects: readonly string[], keys: readonly string[]): Buffer =>
+  Buffer.from(JSON.stringify([1, subjects, keys]), 'utf8');
+
+/** The value's data key: HKDF over every subject's key together, so any one of them missing leaves nothing to derive. */
+const dataKeyOf = (subjectKeys: readonly Buffer[], subjects: readonly string[], keys: readonly string[]): Buffer =>
+  Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.concat(subjectKeys),
+      Buffer.alloc(0),
+      Buffer.concat([Buffer.from(dataKeyInfo), associatedData(subjects, keys)]),
+      32,
+    ),
+  );
+
+export interface SubjectKeysOptions {
+  /** How long an opened subject key is kept in memory (ms); bounds how late another instance's erasure is seen. */
+  cacheTtlMs?: number;
+  now?: () => number;
+}
+
+interface CachedKey {
+  subject: string;
+  /** undefined: erased (or unknown). */
+  key: Buffer | undefined;
+  until: number;
+}
+
+/**
+ * Seals and opens personal values under per-subject keys, and erases subjects by destroying their keys. Opened keys
+ * are cached in memory for a short while; an erasure purges the subject's entries at once.
+ */
+export class SubjectKeys implements PersonalData, PersonalDataSealer {
+  readonly #cache = new Map<string, CachedKey>();
+  readonly #active = new Map<string, { keyId: string; key: Buffer; until: number }>();
+  readonly #erasureListeners: Array<(subject: string) => void> = [];
+  readonly #ttl: number;
+  readonly #now: () => number;
+
+  constructor(
+    readonly storage: SubjectKeyStorage,
+    private readonly masterKeys: MasterKeys,
+    options: SubjectKeysOptions = {},
+  ) {
+    this.#ttl = options.cacheTtlMs ?? 30_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async seal(plaintext: string, subjects: readonly string[]): Promise<SealedValue> {
+    const ordered = [...new Set(subjects)];
+    if (ordered.length === 0) throw new Error('a personal value needs at least one subject');
+    const active = await Promise.all(ordered.map((subject) => this.#activeKey(subject)));
+    const keys = active.map((key) => key.keyId);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv(
+      'aes-256-gcm',
+      dataKeyOf(
+        active.map((key) => key.key),
+        ordered,
+        keys,
+      ),
+      iv,
+    );
+    cipher.setAAD(associatedData(ordered, keys));
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return { $sealed: 1, subjects: ordered, keys, iv: iv.toString('base64'), data: data.toString('base64') };
+  }
+
+  async open(value: PersonalText): Promise<string> {
+    if (typeof value === 'string') return value;
+    const subjectKeys = await this.#keysOf(value.keys);
+    return this.#openWith(value, subjectKeys);
+  }
+
+  async reveal<T>(value: T): Promise<Revealed<T>> {
+    const keyIds = new Set<string>();
+    collectKeyIds(value, keyIds);
+    if (keyIds.size === 0) return value as Revealed<T>;
+    const keys = await this.#keysOf([...keyIds]);
+    return this.#revealWith(value, keys) as Revealed<T>;
+  }
+
+  /** Destroys every key of the subject and forgets them here; answers how many keys were destroyed. */
+  async erase(subject: string): Promise<number> {
+    this.#forget(subject);
+    const destroyed = await this.storage.eraseSubject(subject);
+    this.#forget(subject);
+    // Caches of opened values (a directory's users, say) drop what they hold of the subject.
+    for (const listener of this.#erasureListeners) listener(subject);
+    return destroyed;
+  }
+
+  /** Told of every erasure in this process, after the keys are gone: where caches of opened values purge. */
+  onErased(listener: (subject: string) => void): void {
+    this.#erasureListeners.push(listener);
+  }
+
+  /** Re-wraps every key still wrapped by the previous master key; answers how many were re-wrapped. */
+  async rotate(): Promise<number> {
+    let rewrapped = 0;
+    for (const stored of await this.storage.allKeys()) {
+      if (!this.masterKeys.needsRewrap(stored)) continue;
+      await this.storage.rewrap(this.masterKeys.wrap(stored.keyId, stored.subject, this.masterKeys.unwrap(stored)));
+      rewrapped++;
+    }
+    return rewrapped;
+  }
+
+  close(): Promise<void> {
+    this.#cache.clear();
+    this.#active.clear();
+    return this.storage.close();
+  }
+
+  #forget(subject: string): void {
+    this.#active.delete(subject);
+    for (const [keyId, cached] of this.#cache) if (cached.subject === subject) this.#cache.delete(keyId);
+  }
+
+  async #activeKey(subject: string): Promise<{ keyId: string; key: Buffer }> {
+    const cached = this.#active.get(subject);
+    if (cached && cached.until > this.#now()) return cached;
+    let stored = await this.storage.activeKey(subject);
+    if (!stored) {
+      const keyId = randomUUID();
+      stored = await this.storage.insertIfAbsent(this.masterKeys.wrap(keyId, subject, randomBytes(32)));
+    }
+    const key = this.#unwrap(stored);
+    const entry = { keyId: stored.keyId, key, until: this.#now() + this.#ttl };
+    this.#active.set(subject, entry);
+    this.#cache.set(stored.keyId, { subject, key, until: entry.until });
+    return entry;
+  }
+
+  #unwrap(stored: StoredSubjectKey): Buffer {
+    const key = this.masterKeys.unwrap(stored);
+    // Lazy rotation: a key still wrapped by the previous master key is re-wrapped the first time it is used.
+    if (this.masterKeys.needsRewrap(stored)) {
+      void this.storage.rewrap(this.masterKeys.wrap(stored.keyId, stored.subject, key)).catch(() => undefined);
+    }
+    return key;
+  }
+
+  async #keysOf(keyIds: readonly string[]): Promise<Map<string, Buffer | undefined>> {
+    const now = this.#now();
+    const found = new Map<string, Buffer | undefined>();
+    const missing: string[] = [];
+    for (const keyId of new Set(keyIds)) {
+      const cached = this.#cache.get(keyId);
+      if (cached && cached.until > now) found.set(keyId, cached.key);
+      else missing.push(keyId);
+    }
+    if (missing.length > 0) {
+      const stored = await this.storage.keysById(missing);
+      for (const keyId of missing) {
+        const key = stored.get(keyId);
+        const opened = key && this.#unwrap(key);
+        found.set(keyId, opened);
+        // An erased key is remembered as erased only briefly: its id can never come back, so this is only a shortcut.
+        if (key) this.#cache.set(keyId, { subject: key.subject, key: opened, until: now + this.#ttl });
+      }
+    }
+    return found;
+  }
+
+  #openWith(value: SealedValue, keys: Map<string, Buffer | undefined>): string {
+    const subjectKeys: Buffer[] = [];
+    for (const keyId of value.keys) {
+      const key = keys.get(keyId);
+      if (!key) return erasedText;
+      subjectKeys.push(key);
+    }
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      dataKeyOf(subjectKeys, value.subjects, value.keys),
+      Buffer.from(value.iv, 'base64'),
+    );
+    decipher.setAAD(associatedData(value.subjects, value.keys));
+    const bytes = Buffer.from(value.data, 'base64');
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
+  }
+
+  #revealWith(value: unknown, keys: Map<string, Buffer | undefined>): unknown {
+    if (isSealedValue(value)) return this.#openWith(value, keys);
+    if (Array.isArray(value)) return value.map((item) => this.#revealWith(item, keys));
+    if (typeof value !== 'object' || value === null) return value;
+    const copy: Record<string, unknown> = Object.create(
+      Object.getPrototypeOf(value) === null ? null : Object.prototype,
+    );
+    // defineProperty: a key such as `__proto__` (an id used as a key) stays a key, never a prototype.
+    for (const [name, item] of Object.entries(value)) {
+      Object.defineProperty(copy, name, {
+        value: this.#revealWith(item, keys),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return copy;
+  }
+}
+
+function collectKeyIds(value: unknown, into: Set<string>): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (isSealedValue(value)) {
+    for (const keyId of value.keys) into.add(keyId);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) collectKeyIds(item, into);
+    return;
+  }
+  for (const item of Object.values(value)) collectKeyIds(item, into);
+}
