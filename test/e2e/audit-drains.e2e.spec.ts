@@ -108,6 +108,21 @@ describe('audit log drains (e2e)', () => {
     expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'url', rule })]);
   });
 
+  it.each([
+    ['a line break', 'Splunk abc\r\nX-Injected: 1'],
+    ['a character no HTTP header may carry', 'Bearer \u20ac'],
+    ['a control character', 'Bearer \u0000abc'],
+  ])(
+    'refuses an authorization with %s (400 authorization, nothing appended): it could never be sent',
+    async (_what, authorization) => {
+      const refused = await api.expectNothingAppended('acme', () =>
+        olga.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/auth', authorization }).expect(400),
+      );
+      expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'authorization', rule: 'matches' })]);
+      expect(JSON.stringify(refused.body)).not.toContain(authorization);
+    },
+  );
+
   it('needs team.security.manage and team.audit.view: a member is refused (403), the security role may', async () => {
     const mia = await api.as('mia');
     const refused = await api.expectNothingAppended('acme', () =>

@@ -155,6 +155,26 @@ describe('SCIM protocol (e2e)', () => {
         400,
         'mutability',
       ],
+      [
+        'a PATCH path into the prototype',
+        () =>
+          scim('patch', `/Users/${id}`, {
+            schemas: [patchOp],
+            Operations: [{ op: 'add', path: '__proto__.scimPolluted', value: 'x' }],
+          }),
+        400,
+        'invalidPath',
+      ],
+      [
+        'a path-less PATCH value keyed into the prototype',
+        () =>
+          scim('patch', `/Users/${id}`, {
+            schemas: [patchOp],
+            Operations: [{ op: 'replace', value: { 'constructor.prototype.scimPolluted': 'x' } }],
+          }),
+        400,
+        'invalidPath',
+      ],
       ['an unknown user', () => scim('put', '/Users/__proto__', { schemas: [userSchema], userName: 'x' }), 404, ''],
       ['an unknown group', () => scim('delete', '/Groups/constructor'), 404, ''],
     ];
@@ -163,6 +183,21 @@ describe('SCIM protocol (e2e)', () => {
         expectScimError(await request(), status, scimType || undefined),
       );
     expectScimError(await scim('get', '/Users/__proto__'), 404);
+    expect(({} as Record<string, unknown>)['scimPolluted']).toBeUndefined();
+  });
+
+  it('refuses a user whose member userId would be a directory’s actor id (scim:…), 400 naming the attribute', async () => {
+    const { teamId, directoryId, scim } = await connect('actor-like-user');
+    for (const [attribute, body] of [
+      ['externalId', { schemas: [userSchema], userName: 'ann', externalId: `scim:${directoryId}` }],
+      ['userName', { schemas: [userSchema], userName: 'scim:dir_x' }],
+    ] as const) {
+      const error = await nothingAppended(teamId, directoryId, async () =>
+        expectScimError(await scim('post', '/Users', body), 400, 'invalidValue'),
+      );
+      expect(error.detail).toMatch(new RegExp(`^${attribute} .*scim:`));
+    }
+    expect((await scim('get', '/Users').expect(200)).body.totalResults).toBe(0);
   });
 
   it('accepts application/json bodies too and answers application/scim+json with Location on create', async () => {
@@ -289,6 +324,147 @@ describe('SCIM protocol (e2e)', () => {
         denial: expect.objectContaining({ commandType: 'RemoveMember' }),
       }),
     ]);
+  });
+
+  it('a leaver DELETEd while the last owner does not stay for good: a retried DELETE (404) or the mappings set again removes them', async () => {
+    for (const retry of ['delete again', 'set the mappings again'] as const) {
+      const { teamId, directoryId, scim } = await connect(`deleted-owner-${retry.split(' ')[0]!}`, [
+        { group: 'Admins', role: 'owner' },
+      ]);
+      const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+        201,
+      );
+      await scim('post', '/Groups', {
+        schemas: [groupSchema],
+        displayName: 'Admins',
+        members: [{ value: boss.body.id }],
+      }).expect(201);
+      await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+      const refused = await scim('delete', `/Users/${boss.body.id as string}`);
+      expect(expectScimError(refused, 403).detail).toContain('team.at-least-one-owner');
+      const bossClient = await api.as('boss');
+      await bossClient.post(`/v1/teams/${teamId}/members`, { userId: 'carol', role: 'owner' }).expect(201);
+      if (retry === 'delete again') {
+        // The directory already forgot the user: the retry is 404, and the leaver still goes.
+        expectScimError(await scim('delete', `/Users/${boss.body.id as string}`), 404);
+      } else {
+        const carol = await api.as('carol');
+        await carol
+          .put(`/v1/teams/${teamId}/directory-sync/role-mappings`, { mappings: [{ group: 'Admins', role: 'owner' }] })
+          .expect(200);
+      }
+      const head = encodeURIComponent((await api.store.headPosition())!);
+      const carol = await api.as('carol');
+      const team = await carol.get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+      expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['carol']);
+      const audit = await carol
+        .get(
+          `/v1/teams/${teamId}/audit?type=team.member.removed&actor=${encodeURIComponent(`scim:${directoryId}`)}&minPosition=${head}`,
+        )
+        .expect(200);
+      expect(audit.body.entries).toEqual([
+        expect.objectContaining({ actor: `scim:${directoryId}`, target: { userId: 'boss' } }),
+      ]);
+    }
+  });
+
+  it('a leaver still refused (the last owner) does not turn another user’s DELETE into a refusal', async () => {
+    const { teamId, scim } = await connect('sweep-refused', [
+      { group: 'Admins', role: 'owner' },
+      { group: 'Engineering', role: 'developer' },
+    ]);
+    const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+      201,
+    );
+    const ann = await scim('post', '/Users', { schemas: [userSchema], userName: 'ann', externalId: 'ann' }).expect(201);
+    await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Admins',
+      members: [{ value: boss.body.id }],
+    });
+    await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Engineering',
+      members: [{ value: ann.body.id }],
+    }).expect(201);
+    await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+    expectScimError(await scim('delete', `/Users/${boss.body.id as string}`), 403);
+    await scim('delete', `/Users/${ann.body.id as string}`).expect(204);
+    const head = encodeURIComponent((await api.store.headPosition())!);
+    const team = await (await api.as('boss')).get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+    expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['boss']);
+  });
+
+  it('a group DELETEd while its member is the last owner: the retried DELETE (404) takes what the group gave', async () => {
+    const { teamId, directoryId, scim } = await connect('deleted-group', [{ group: 'Admins', role: 'owner' }]);
+    const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+      201,
+    );
+    const admins = await scim('post', '/Groups', {
+      schemas: [groupSchema],
+      displayName: 'Admins',
+      members: [{ value: boss.body.id }],
+    }).expect(201);
+    await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+    const refused = await scim('delete', `/Groups/${admins.body.id as string}`);
+    expect(expectScimError(refused, 403).detail).toContain('team.at-least-one-owner');
+    const bossClient = await api.as('boss');
+    await bossClient.post(`/v1/teams/${teamId}/members`, { userId: 'carol', role: 'owner' }).expect(201);
+    expectScimError(await scim('delete', `/Groups/${admins.body.id as string}`), 404);
+    const head = encodeURIComponent((await api.store.headPosition())!);
+    const carol = await api.as('carol');
+    const team = await carol.get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+    expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['carol']);
+    const audit = await carol
+      .get(
+        `/v1/teams/${teamId}/audit?type=team.member.removed&actor=${encodeURIComponent(`scim:${directoryId}`)}&minPosition=${head}`,
+      )
+      .expect(200);
+    expect(audit.body.entries).toEqual([expect.objectContaining({ target: { userId: 'boss' } })]);
+  });
+
+  it('a member PATCHed out of a group while the last owner: the retried PATCH (nothing to append) or a later group write takes what the group gave', async () => {
+    for (const retry of ['patch again', 'another group'] as const) {
+      const { teamId, directoryId, scim } = await connect(`removed-member-${retry.split(' ')[0]!}`, [
+        { group: 'Admins', role: 'owner' },
+      ]);
+      const boss = await scim('post', '/Users', { schemas: [userSchema], userName: 'boss', externalId: 'boss' }).expect(
+        201,
+      );
+      const admins = await scim('post', '/Groups', {
+        schemas: [groupSchema],
+        displayName: 'Admins',
+        members: [{ value: boss.body.id }],
+      }).expect(201);
+      await olga.delete(`/v1/teams/${teamId}/members/olga`).expect(200);
+      const removal = {
+        schemas: [patchOp],
+        Operations: [{ op: 'remove', path: `members[value eq "${boss.body.id as string}"]` }],
+      };
+      const refused = await scim('patch', `/Groups/${admins.body.id as string}`, removal);
+      expect(expectScimError(refused, 403).detail).toContain('team.at-least-one-owner');
+      const bossClient = await api.as('boss');
+      await bossClient.post(`/v1/teams/${teamId}/members`, { userId: 'carol', role: 'owner' }).expect(201);
+      const directoryRevision = await api.store.streamRevision(directoryStreamId(directoryId));
+      if (retry === 'patch again') {
+        // The directory already holds the removal: the retry appends nothing to it, yet the member still goes.
+        const retried = await scim('patch', `/Groups/${admins.body.id as string}`, removal);
+        expect(retried.status).toBeLessThan(300);
+        expect(await api.store.streamRevision(directoryStreamId(directoryId))).toBe(directoryRevision);
+      } else {
+        await scim('post', '/Groups', { schemas: [groupSchema], displayName: 'Sales' }).expect(201);
+      }
+      const head = encodeURIComponent((await api.store.headPosition())!);
+      const carol = await api.as('carol');
+      const team = await carol.get(`/v1/teams/${teamId}?minPosition=${head}`).expect(200);
+      expect((team.body.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual(['carol']);
+      const audit = await carol
+        .get(
+          `/v1/teams/${teamId}/audit?type=team.member.removed&actor=${encodeURIComponent(`scim:${directoryId}`)}&minPosition=${head}`,
+        )
+        .expect(200);
+      expect(audit.body.entries).toEqual([expect.objectContaining({ target: { userId: 'boss' } })]);
+    }
   });
 
   it('new role mappings apply at once to every user the directory holds, correlated with the owner’s request', async () => {

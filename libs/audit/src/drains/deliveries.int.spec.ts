@@ -241,6 +241,55 @@ describe('audit drain delivery to a real HTTP receiver', () => {
     expect(holders).toContain(survivor.instanceId);
   });
 
+  it('renews a lease that the batch read and a slow secret fetch brought near its end before sending', async () => {
+    let skewMs = 0;
+    const clock = (): Date => new Date(Date.now() + skewMs);
+    const slowSecrets = new (class extends DrainSecrets {
+      override async get(drainId: string) {
+        const credentials = await super.get(drainId);
+        // The fetch takes most of the lease (2 s) on the injected clock, once.
+        if (skewMs === 0) skewMs = 1800;
+        return credentials;
+      }
+    })(store, key);
+    const leaseLeftAtSend: number[] = [];
+    const drain: { id?: string } = {};
+    receiver.onStored = async () => {
+      const deliveryStream = drainDeliveryStreamId(drain.id!);
+      const [last] = await store.readStream(deliveryStream, {
+        fromRevision: await store.streamRevision(deliveryStream),
+      });
+      const { holder, leaseExpiresAt } = last!.data as { holder: string | null; leaseExpiresAt: string | null };
+      expect(holder).toBe('instance-slow');
+      leaseLeftAtSend.push(Date.parse(leaseExpiresAt!) - clock().getTime());
+    };
+    await deliveries({ instanceId: 'instance-slow', clock, secrets: slowSecrets });
+    drain.id = await addDrain();
+    const { verification } = await receivedEverything();
+    expect(verification.valid).toBe(true);
+    // Every send had at least the delivery timeout (400 ms) of lease left when it arrived.
+    expect(leaseLeftAtSend.length).toBeGreaterThan(0);
+    expect(Math.min(...leaseLeftAtSend)).toBeGreaterThanOrEqual(400);
+  });
+
+  it('an instance that cannot open the credentials (another DRAIN_SECRET_KEY) says why and leaves the lease to one that can', async () => {
+    const misconfigured = await deliveries({
+      instanceId: 'instance-wrong-key',
+      secrets: new DrainSecrets(store, new DrainSecretKey(randomBytes(32))),
+    });
+    const drainId = await addDrain();
+    const failing = await until('the drain failing with the reason', async () => {
+      const s = await drainStatus(misconfigured, drainId);
+      return s.status === 'failing' ? s : undefined;
+    });
+    expect(failing.lastError).toMatch(/sealed with key/);
+    expect(failing.lastError).not.toContain(secret);
+    await deliveries({ instanceId: 'instance-right-key' });
+    const { head, verification } = await receivedEverything();
+    expect(verification.valid).toBe(true);
+    expect(verification.chain.entries).toBe(head);
+  });
+
   it('stops without waiting out a delivery in flight, and records nothing for the abandoned batch', async () => {
     receiver.mode = 'hang';
     const instance = await deliveries({ timeoutMs: 1500, leaseMs: 5000 });

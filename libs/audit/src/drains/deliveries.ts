@@ -398,11 +398,30 @@ class DrainWorker {
     if (!pending) return idle;
     const batch = await this.#readBatch(state.deliveredRevision + 1);
     if (!batch) return idle;
-    const credentials = await options.secrets.get(drainId);
+    let credentials: DrainCredentials | undefined;
+    let unreadable: string | undefined;
+    try {
+      credentials = await options.secrets.get(drainId);
+    } catch (error) {
+      unreadable = `this instance cannot open the drain's credentials: ${(error as Error).message}`;
+    }
     // The secret is sealed right after the drain is added: awaited, not a failure, for the first moments.
-    if (!credentials && now - (this.drain.addedAtMs ?? 0) < secretGraceMs) return secretPollMs;
+    if (!credentials && !unreadable && now - (this.drain.addedAtMs ?? 0) < secretGraceMs) return secretPollMs;
     const started = clock();
-    const result = await this.#send(batch, started, credentials);
+    // The batch read and the secret fetch took time since the lease was checked: the send must still end before it can.
+    if (!unreadable && recordedTime(state.leaseExpiresAt) - started.getTime() < options.timeoutMs + leaseMarginMs) {
+      state = {
+        ...state,
+        holder: instanceId,
+        leaseExpiresAt: new Date(started.getTime() + options.leaseMs).toISOString(),
+      };
+      const renewed = await this.#record(drainDeliveryEventTypes.leaseTaken, state, revision);
+      if (renewed === undefined) return 0;
+      revision = renewed;
+    }
+    const result: DeliveryResult = unreadable
+      ? { ok: false, error: unreadable }
+      : await this.#send(batch, started, credentials);
     const ended = clock();
     if (this.#stopped) return 0;
     if (result.ok) {
@@ -453,8 +472,11 @@ class DrainWorker {
       attempts,
       lastError: result.error,
       nextAttemptAt: new Date(ended.getTime() + delay).toISOString(),
-      // The lease outlasts the wait, so the retry stays with this instance unless it dies.
-      leaseExpiresAt: new Date(ended.getTime() + delay + options.leaseMs).toISOString(),
+      // The lease outlasts the wait, so the retry stays with this instance unless it dies, or cannot deliver at all
+      // (its key does not open the credentials): then the lease is given up for an instance that can.
+      ...(unreadable
+        ? { holder: null, leaseExpiresAt: null }
+        : { leaseExpiresAt: new Date(ended.getTime() + delay + options.leaseMs).toISOString() }),
     };
     await this.#record(drainDeliveryEventTypes.failed, failed, revision);
     return delay;

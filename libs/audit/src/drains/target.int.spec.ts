@@ -18,6 +18,8 @@ describe('drain target guard (server-side request forgery)', () => {
     ['fe80::1', 'linkLocal'],
     ['::ffff:127.0.0.1', 'loopback'],
     ['224.0.0.1', 'multicast'],
+    ['::7f00:1', 'ipv4Compatible'],
+    ['::a9fe:a9fe', 'ipv4Compatible'],
   ])('refuses %s (%s)', (address, range) => {
     expect(refusedAddress(address)).toBe(`${address} is a ${range} address`);
   });
@@ -35,6 +37,8 @@ describe('drain target guard (server-side request forgery)', () => {
     expect(() => checkDrainUrl('http://127.0.0.2/', allow)).toThrow(DrainTargetRefused);
     expect(() => checkDrainUrl('https://169.254.169.254/', allow)).toThrow(/linkLocal/);
     expect(() => checkDrainUrl('http://169.254.169.254/', new DrainAllowList())).toThrow(/https/);
+    // The URL parser writes [::127.0.0.1] as [::7f00:1], the deprecated IPv4-compatible form of loopback.
+    expect(() => checkDrainUrl('https://[::127.0.0.1]/', new DrainAllowList())).toThrow(/ipv4Compatible/);
   });
 
   it('checks the resolved address at every connection, not once: a name resolving to loopback is refused each time', async () => {

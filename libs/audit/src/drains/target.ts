@@ -42,11 +42,22 @@ export class DrainTargetRefused extends Error {
 /**
  * Whether an address may be connected to: only public unicast (no loopback, private, link-local — the cloud metadata
  * address 169.254.169.254 is one —, unique-local, carrier-grade NAT, multicast, reserved or unspecified ranges).
- * IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+ * IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry; IPv4-compatible ones (::/96) are refused.
  */
 export function refusedAddress(address: string): string | undefined {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
-  const range = ipaddr.process(address).range();
+  const parsed = ipaddr.process(address);
+  const range = parsed.range();
+  // ::/96 (deprecated IPv4-compatible, e.g. ::7f00:1) is 'unicast' to ipaddr.js; some stacks route it to the IPv4 it carries.
+  if (
+    range === 'unicast' &&
+    parsed.kind() === 'ipv6' &&
+    parsed
+      .toByteArray()
+      .slice(0, 12)
+      .every((b) => b === 0)
+  )
+    return `${address} is a ipv4Compatible address`;
   return range === 'unicast' ? undefined : `${address} is a ${range} address`;
 }
 

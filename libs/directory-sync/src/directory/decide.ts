@@ -104,8 +104,10 @@ function changeGroup(
   if (missing) return refuse(missing);
   const { directoryId, now: occurredAt, scimId } = command;
   const renamed = input.displayName !== group.displayName || input.externalId !== group.externalId;
-  const added = input.memberScimIds.filter((id) => !group.memberScimIds.includes(id));
-  const removed = group.memberScimIds.filter((id) => !input.memberScimIds.includes(id));
+  const before = new Set(group.memberScimIds);
+  const after = new Set(input.memberScimIds);
+  const added = input.memberScimIds.filter((id) => !before.has(id));
+  const removed = group.memberScimIds.filter((id) => !after.has(id));
   if (renamed || (!fromPatch && (added.length > 0 || removed.length > 0)))
     return accept({ type: 'DirectoryGroupReplaced', data: { directoryId, occurredAt, scimId, ...input } });
   if (added.length > 0 || removed.length > 0)

@@ -1,7 +1,7 @@
 /** The directory stream's decider: SCIM writes as events, personal data in one sub-object, refusals as SCIM errors. */
 import { decideDirectory, type DirectoryCommand } from './decide';
 import type { DirectoryEvent } from './events';
-import { evolveDirectory, initialDirectoryState, type DirectoryStreamState } from './state';
+import { evolveDirectory, initialDirectoryState, type DirectoryStreamState, type DirectoryUserRecord } from './state';
 
 const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const groupSchema = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -191,6 +191,45 @@ describe('directory users', () => {
       rejection: { status: 400, scimType: 'invalidValue' },
     });
   });
+  it.each([
+    '__proto__.polluted',
+    'constructor.prototype.polluted',
+    'name.__proto__.polluted',
+    'emails[type eq "work"].__proto__',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:__proto__.polluted',
+  ])('a PATCH path through %s is 400 invalidPath, appends nothing and leaves Object.prototype alone', (path) => {
+    const state = given(ann());
+    for (const op of ['add', 'replace']) {
+      const { decision } = run(state, {
+        type: 'PatchUser',
+        scimId: 'u-ann',
+        body: { schemas: [patchOp], Operations: [{ op, path, value: 'yes' }] },
+      });
+      expect(decision).toMatchObject({ ok: false, rejection: { status: 400, scimType: 'invalidPath' } });
+      // Okta's path-less form: scim-patch reads each key of the value as a path.
+      const pathless = run(state, {
+        type: 'PatchUser',
+        scimId: 'u-ann',
+        body: { schemas: [patchOp], Operations: [{ op, value: { [path]: 'yes' } }] },
+      });
+      expect(pathless.decision).toMatchObject({ ok: false, rejection: { status: 400, scimType: 'invalidPath' } });
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    }
+    const group = given(ann(), {
+      type: 'CreateGroup',
+      scimId: 'g-eng',
+      body: { schemas: [groupSchema], displayName: 'Engineering' },
+    });
+    expect(
+      run(group, {
+        type: 'PatchGroup',
+        scimId: 'g-eng',
+        body: { schemas: [patchOp], Operations: [{ op: 'add', path, value: 'yes' }] },
+      }).decision,
+    ).toMatchObject({ ok: false, rejection: { status: 400, scimType: 'invalidPath' } });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
 });
 
 describe('directory groups', () => {
@@ -258,5 +297,69 @@ describe('directory groups', () => {
     const state = run(withGroup(), { type: 'DeleteUser', scimId: 'u-ann' }).state;
     expect(state.users.has('u-ann')).toBe(false);
     expect(state.groups.get('g-eng')!.memberScimIds).toEqual([]);
+  });
+});
+
+describe('large groups', () => {
+  /** A directory of `count` users (u-0…), built directly: provisioning them one by one checks uniqueness each time. */
+  const directoryOf = (count: number, groupMembers: readonly string[]): DirectoryStreamState => {
+    const users = new Map<string, DirectoryUserRecord>();
+    for (let i = 0; i < count; i++)
+      users.set(`u-${i}`, {
+        scimId: `u-${i}`,
+        memberUserId: `m-${i}`,
+        schemas: [userSchema],
+        active: true,
+        personal: { userName: `user${i}`, attributes: {} },
+        created: now,
+        lastModified: now,
+        version: 1,
+      });
+    const group = {
+      scimId: 'g',
+      displayName: 'G',
+      memberScimIds: groupMembers,
+      created: now,
+      lastModified: now,
+      version: 1,
+    };
+    return { users, groups: new Map([['g', group]]) };
+  };
+  const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u-${from + i}`);
+  const groupBody = (memberScimIds: readonly string[]) => ({
+    schemas: [groupSchema],
+    displayName: 'G',
+    members: memberScimIds.map((value) => ({ value })),
+  });
+
+  it('compares a replaced member list with the stored one reading each stored id a bounded number of times', () => {
+    const n = 2000;
+    let reads = 0;
+    const stored = new Proxy(ids(0, n), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const decision = run(directoryOf(2 * n, stored), {
+      type: 'ReplaceGroup',
+      scimId: 'g',
+      body: groupBody(ids(0, 2 * n)),
+    });
+    expect(eventsOf(decision.decision)).toMatchObject([
+      { type: 'DirectoryGroupReplaced', data: { memberScimIds: ids(0, 2 * n) } },
+    ]);
+    expect(reads).toBeLessThanOrEqual(4 * n);
+  });
+
+  // Its speed is measured by the reads above, never by a clock: this checks the large fold's result only.
+  it('folds a members change adding 30,000 to a group of 30,000 into the union, in order', () => {
+    const n = 30_000;
+    const changed: DirectoryEvent = {
+      type: 'DirectoryGroupMembersChanged',
+      data: { directoryId: 'dir_1', occurredAt: now, scimId: 'g', added: ids(n, 2 * n), removed: [] },
+    };
+    const state = evolveDirectory(directoryOf(2 * n, ids(0, n)), changed);
+    expect(state.groups.get('g')!.memberScimIds).toEqual(ids(0, 2 * n));
   });
 });

@@ -32,11 +32,16 @@ export interface DirectoryRequestContext {
 /** What bringing the team in line with the directory gave: done, or the first refusal (recorded as a denial). */
 export type DirectoryTeamOutcome = { ok: true } | { ok: false; rejection: ScimRejection };
 
-/** After every write: brings the team's members named in `scope` in line with the directory's state. */
+/**
+ * After every write: brings the team's members named in `scope` in line with the directory's state; with
+ * `sweepOutOfLine`, also every other user whose membership disagrees with the mappings (a deleted user, or a removed
+ * group member, whose team change was refused or lost a race: the directory no longer names them, the team must follow).
+ */
 export type DirectoryTeamSync = (input: {
   directoryId: string;
   directory: DirectoryStreamState;
   scope: readonly string[];
+  sweepOutOfLine?: boolean;
   context: DirectoryRequestContext;
 }) => Promise<DirectoryTeamOutcome>;
 
@@ -84,6 +89,10 @@ function scopeOf(command: DirectoryCommand, before: DirectoryStreamState, after:
       for (const scimId of state.groups.get(command.scimId)?.memberScimIds ?? []) memberOf(scimId);
   return [...scope];
 }
+
+const everyMemberUserId = (state: DirectoryStreamState): string[] => [
+  ...new Set([...state.users.values()].map((user) => user.memberUserId)),
+];
 
 /**
  * The application layer of directory streams, as TeamCommands is of team streams: load (cached), decide, append with
@@ -139,7 +148,21 @@ export class DirectoryProvisioning {
       for (let retry = 0; ; retry++) {
         const loaded = await this.#load(streamId);
         const decision = decideDirectory(command, loaded.state);
-        if (!decision.ok) return { ok: false, rejection: decision.rejection };
+        if (!decision.ok) {
+          // A retried DELETE finds the resource gone (404), yet its first try may have left the team out of line:
+          // a deleted user still a member, or a deleted group's members still holding what it gave.
+          if ((command.type === 'DeleteUser' || command.type === 'DeleteGroup') && decision.rejection.status === 404) {
+            const team = await this.deps.syncTeam({
+              directoryId: command.directoryId,
+              directory: loaded.state,
+              scope: command.type === 'DeleteGroup' ? everyMemberUserId(loaded.state) : [],
+              sweepOutOfLine: true,
+              context,
+            });
+            if (!team.ok) return { ok: false, rejection: team.rejection };
+          }
+          return { ok: false, rejection: decision.rejection };
+        }
         let recorded: RecordedEvent[] = [];
         let after = loaded;
         if (decision.events.length > 0) {
@@ -189,6 +212,8 @@ export class DirectoryProvisioning {
           directoryId: command.directoryId,
           directory: after.state,
           scope,
+          // A retried group write appends nothing and names no removed member: the sweep repairs what the first try left.
+          ...(command.type === 'DeleteUser' || command.type.endsWith('Group') ? { sweepOutOfLine: true } : {}),
           context,
         });
         return { ok: true, state: after.state, events: recorded, team };
@@ -204,8 +229,8 @@ export class DirectoryProvisioning {
     const streamId = directoryStreamId(directoryId);
     return this.deps.locks.run(streamId, async () => {
       const { state } = await this.#load(streamId);
-      const scope = [...new Set([...state.users.values()].map((user) => user.memberUserId))];
-      return this.deps.syncTeam({ directoryId, directory: state, scope, context });
+      const scope = everyMemberUserId(state);
+      return this.deps.syncTeam({ directoryId, directory: state, scope, sweepOutOfLine: true, context });
     });
   }
 }

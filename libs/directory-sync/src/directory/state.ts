@@ -133,8 +133,9 @@ export function evolveDirectory(state: DirectoryStreamState, event: DirectoryEve
       const { scimId, added, removed } = event.data;
       return withGroup(state, scimId, (g) => {
         const gone = new Set(removed);
-        const kept = g.memberScimIds.filter((m) => !gone.has(m));
-        return touched(g, at, { memberScimIds: [...kept, ...added.filter((m) => !kept.includes(m))] });
+        const members = new Set(g.memberScimIds.filter((m) => !gone.has(m)));
+        for (const m of added) members.add(m);
+        return touched(g, at, { memberScimIds: [...members] });
       });
     }
     case 'DirectoryGroupDeleted': {

@@ -1,7 +1,7 @@
 import type { TeamCommands } from '@access-audit/application';
-import type { Rejection } from '@access-audit/domain';
-import { desiredMembership, type DirectoryGroupView, type DirectoryUserView } from '../membership';
-import { DirectoryReconcileError, type DirectoryReconciler } from '../reconciler';
+import type { ActiveTeam, Rejection } from '@access-audit/domain';
+import { desiredMembership, type DesiredMember, type DirectoryGroupView, type DirectoryUserView } from '../membership';
+import { DirectoryReconcileError, planMember, type DirectoryReconciler } from '../reconciler';
 import type { ScimRejection } from '../scim/errors';
 import type { DirectoryTeamSync } from './provisioning';
 import type { DirectoryStreamState } from './state';
@@ -52,6 +52,17 @@ export const groupViews = (directory: DirectoryStreamState): DirectoryGroupView[
   }));
 
 /**
+ * Members whose team state disagrees with what the mappings make of the directory: deleted users still in the team, and
+ * any whose last reconciliation was refused or lost a race (a removed group member keeping the group's role).
+ */
+function outOfLineOf(team: ActiveTeam, directoryId: string, desired: Map<string, DesiredMember>): string[] {
+  const outOfLine: string[] = [];
+  for (const [userId, member] of team.members)
+    if (planMember(userId, member, desired.get(userId), directoryId).length > 0) outOfLine.push(userId);
+  return outOfLine;
+}
+
+/**
  * After a directory write: what the team's current mappings make of the whole directory, reconciled for the member
  * userIds the write touched (team commands with actor `scim:{directoryId}`, correlated by the SCIM request id).
  */
@@ -59,20 +70,27 @@ export function directoryTeamSync(deps: {
   commands: TeamCommands;
   reconciler: DirectoryReconciler;
 }): DirectoryTeamSync {
-  return async ({ directoryId, directory, scope, context }) => {
-    if (scope.length === 0) return { ok: true };
+  return async ({ directoryId, directory, scope, sweepOutOfLine, context }) => {
+    if (scope.length === 0 && !sweepOutOfLine) return { ok: true };
     const { state } = await deps.commands.current(context.teamId);
     const mappings =
       state.status === 'active' && state.directory?.directoryId === directoryId ? state.directory.mappings : [];
     const desired = desiredMembership(userViews(directory), groupViews(directory), mappings);
+    const ctx = {
+      directoryId,
+      teamId: context.teamId,
+      correlationId: context.correlationId,
+      ...(context.requestContext ? { requestContext: context.requestContext } : {}),
+    };
     let outcome;
     try {
-      outcome = await deps.reconciler.reconcile(desired, scope, {
-        directoryId,
-        teamId: context.teamId,
-        correlationId: context.correlationId,
-        ...(context.requestContext ? { requestContext: context.requestContext } : {}),
-      });
+      outcome = scope.length === 0 ? { ok: true as const } : await deps.reconciler.reconcile(desired, scope, ctx);
+      if (outcome.ok && sweepOutOfLine && state.status === 'active') {
+        const inScope = new Set(scope);
+        const outOfLine = outOfLineOf(state, directoryId, desired).filter((userId) => !inScope.has(userId));
+        // Not this request's answer: a refusal is recorded as a denial, and the next sweep tries again.
+        if (outOfLine.length > 0) await deps.reconciler.reconcile(desired, outOfLine, ctx);
+      }
     } catch (error) {
       // Another instance kept winning the team stream: the identity provider retries a 503 (RFC 7644 §3.12).
       if (error instanceof DirectoryReconcileError && error.kind === 'conflict')

@@ -13,6 +13,9 @@ const syntax = (detail: string): ScimRejection => ({ status: 400, scimType: 'inv
 /** Read-only attributes a client may echo in a path-less value (Okta sends the group's `id`); changing them is refused. */
 const readOnly = ['id', 'meta', 'schemas'];
 
+/** A path step scim-patch would walk into JavaScript's prototype machinery (Object.prototype itself, for every request). */
+const prototypeStep = /(?:^|[^A-Za-z0-9_$])(?:__proto__|constructor|prototype)(?:$|[^A-Za-z0-9_$])/i;
+
 /**
  * The operations of a PatchOp body in RFC 7644 form, from the shapes real clients send: Entra ID's capitalised ops
  * ("Replace") and boolean strings (`"value": "False"` for `active`); Okta's path-less `replace` with `{ active }` or
@@ -45,6 +48,15 @@ export function normalizePatch(
           detail: `Operations[${index}].path must be a non-empty string`,
         },
       };
+    if (typeof path === 'string' && prototypeStep.test(path))
+      return {
+        ok: false,
+        rejection: {
+          status: 400,
+          scimType: 'invalidPath',
+          detail: `Operations[${index}].path may not name __proto__, constructor or prototype`,
+        },
+      };
     let value = raw['value'];
     if (path === undefined) {
       if (op === 'remove')
@@ -60,6 +72,16 @@ export function normalizePatch(
       const copy: Record<string, unknown> = {};
       for (const [key, attributeValue] of Object.entries(value)) {
         const lower = key.toLowerCase();
+        // scim-patch reads a path-less value's keys as paths too.
+        if (prototypeStep.test(key))
+          return {
+            ok: false,
+            rejection: {
+              status: 400,
+              scimType: 'invalidPath',
+              detail: `Operations[${index}].value may not name __proto__, constructor or prototype`,
+            },
+          };
         if (readOnly.includes(lower)) {
           if (lower === 'id' && attributeValue !== resourceId)
             return { ok: false, rejection: { status: 400, scimType: 'mutability', detail: 'id is read-only' } };

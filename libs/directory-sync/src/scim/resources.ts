@@ -1,4 +1,5 @@
 import { idMaxLength, idPattern } from '@access-audit/config';
+import { directoryActorPrefix, directoryIdOfActor } from '@access-audit/domain';
 import { invalidValue, type ScimRejection } from './errors';
 
 export const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -138,19 +139,20 @@ export function parseGroup(body: unknown): Parsed<GroupInput> {
   if (!externalId.ok) return externalId;
   const members = attribute(body, 'members') ?? [];
   if (!Array.isArray(members)) return { ok: false, rejection: invalidValue('members must be an array of { value }') };
-  const memberScimIds: string[] = [];
+  // A Set keeps the first occurrence of each id in order, in linear time for large groups.
+  const memberScimIds = new Set<string>();
   for (const [index, member] of members.entries()) {
     const value = isObject(member) ? attribute(member, 'value') : undefined;
     if (typeof value !== 'string' || value.length === 0 || value.length > maxStringLength)
       return { ok: false, rejection: invalidValue(`members[${index}].value must be the id of a user`) };
-    if (!memberScimIds.includes(value)) memberScimIds.push(value);
+    memberScimIds.add(value);
   }
   return {
     ok: true,
     value: {
       displayName: displayName.value,
       ...(externalId.value !== undefined ? { externalId: externalId.value } : {}),
-      memberScimIds,
+      memberScimIds: [...memberScimIds],
     },
   };
 }
@@ -164,6 +166,14 @@ export function memberUserIdOf(user: UserInput): Parsed<string> {
       ok: false,
       rejection: invalidValue(
         `${field} becomes the member's userId: it must be 1-${idMaxLength} letters, digits and . _ : @ | - (starting with a letter or digit)`,
+      ),
+    };
+  // `scim:{directoryId}` is a directory's actor id (POLICY.md): a member holding it would pass for a directory.
+  if (directoryIdOfActor(id) !== undefined)
+    return {
+      ok: false,
+      rejection: invalidValue(
+        `${field} becomes the member's userId: it must not start with ${directoryActorPrefix} (a directory's actor id)`,
       ),
     };
   return { ok: true, value: id };

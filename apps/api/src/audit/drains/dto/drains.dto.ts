@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { Omittable } from '../../../http/field-rules';
 import { IsId, nameMaxLength } from '../../../http/ids';
 import { CommandAcceptedDto } from '../../../commands/dto/command-accepted.dto';
@@ -7,6 +7,9 @@ import { ReasonDto } from '../../../commands/dto/common.dto';
 
 /** Longest drain URL accepted: it is recorded in the team's events and audit entries. */
 export const drainUrlMaxLength = 2048;
+
+/** An HTTP header value Node sends as it is: printable ASCII, no line break (else no delivery could carry it). */
+export const drainAuthorizationPattern = /^[\x21-\x7e][\x20-\x7e]*$/;
 
 export class AddAuditDrainDto extends ReasonDto {
   @ApiProperty({
@@ -27,8 +30,9 @@ export class AddAuditDrainDto extends ReasonDto {
   description?: string;
 
   @ApiPropertyOptional({
-    example: 'Splunk 1b7c…',
+    example: 'Splunk 1b7c9f0e',
     maxLength: 4096,
+    pattern: drainAuthorizationPattern.source,
     writeOnly: true,
     description:
       "Sent as each delivery's Authorization header (a collector token); kept encrypted beside the signing secret, never in the log, never shown again",
@@ -37,6 +41,9 @@ export class AddAuditDrainDto extends ReasonDto {
   @IsString()
   @MinLength(1)
   @MaxLength(4096)
+  @Matches(drainAuthorizationPattern, {
+    message: 'authorization must be printable ASCII on one line (it is sent as an HTTP header value)',
+  })
   authorization?: string;
 }
 
