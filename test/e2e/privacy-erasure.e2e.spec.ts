@@ -23,6 +23,13 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
   const aboutCarol = 'carol joins for the audit';
   const justification = 'bob still runs the release train';
   let campaign = '';
+  const bobNote = "bob's laptop CI runner";
+  const bypassNotes = async (): Promise<unknown[]> =>
+    (
+      (await alice.get(`/v1/teams/acme?minPosition=${lastPosition}`).expect(200)).body as {
+        projects: Array<{ security: { deploymentProtection: { bypassTokens: Array<{ note?: unknown }> } } }>;
+      }
+    ).projects.flatMap((project) => project.security.deploymentProtection.bypassTokens.map((token) => token.note));
 
   const entries = async (client: UserClient): Promise<AuditEntry[]> =>
     (
@@ -44,14 +51,21 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
     await alice.post('/v1/teams/acme/members', { userId: 'bob', role: 'owner', reason: aboutBob }).expect(201);
     await alice.post('/v1/teams/acme/members', { userId: 'carol', role: 'developer', reason: aboutCarol }).expect(201);
     const bob = await api.token('bob');
-    const renamed = await api
+    await api
       .http()
       .patch('/v1/teams/acme')
       .set('Authorization', `Bearer ${bob}`)
       .set('User-Agent', bobAgent)
       .send({ name: 'Acme Inc', reason: 'bob renames' })
       .expect(200);
-    lastPosition = renamed.body.position as string;
+    await alice.post('/v1/teams/acme/projects', { id: 'web', name: 'Web' }).expect(201);
+    const noted = await api
+      .http()
+      .post('/v1/teams/acme/projects/web/security/bypass-tokens')
+      .set('Authorization', `Bearer ${bob}`)
+      .send({ tokenId: 'tok_ci', note: bobNote })
+      .expect(201);
+    lastPosition = noted.body.position as string;
     const due = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
     const opened = await alice
       .post('/v1/teams/acme/access-reviews', { name: 'Q1', reviewerIds: ['carol'], dueAt: due })
@@ -77,9 +91,11 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
 
   it('stores reasons and user agents sealed, and answers them in clear', async () => {
     const raw = rawFiles();
-    for (const value of [aboutBob, aboutCarol, bobAgent, 'bob renames', justification])
+    for (const value of [aboutBob, aboutCarol, bobAgent, 'bob renames', justification, bobNote]) {
       expect(raw).not.toContain(value);
+    }
     expect(await evidenceJustifications()).toEqual([justification]);
+    expect(await bypassNotes()).toEqual([bobNote]);
     const all = await entries(alice);
     expect(all.map((entry) => entry.reason)).toEqual(expect.arrayContaining([aboutBob, aboutCarol, 'bob renames']));
     expect(all.find((entry) => entry.reason === 'bob renames')?.context.userAgent).toBe(bobAgent);
@@ -114,6 +130,7 @@ describe('POST /v1/subjects/{userId}/erasure (e2e)', () => {
     });
     expect((await alice.get('/v1/teams/acme/audit/verify').expect(200)).body).toMatchObject({ valid: true });
     expect(await evidenceJustifications()).toEqual(['[erased]']);
+    expect(await bypassNotes()).toEqual(['[erased]']);
     const history = (await alice.get('/v1/teams/acme/members/bob/history').expect(200)).body as {
       entries: Array<{ reason?: string; actorId: string }>;
     };

@@ -93,7 +93,8 @@ export class AccessQueriesController {
     const team = this.access.assertTeamReader(principal, teamId);
     this.consistency.stamp(reply);
     const at = atOf(query.at);
-    if (at === undefined) return teamViewOf(team);
+    // Bypass-token notes are sealed in the team state; opened here (the text, or "[erased]").
+    if (at === undefined) return (await this.personalData.reveal(teamViewOf(team))) as TeamView;
     const then = await this.models.teamStateAt(teamId, at);
     if (then.status !== 'active') {
       throw new ProblemException(
@@ -102,7 +103,7 @@ export class AccessQueriesController {
         }),
       );
     }
-    return teamViewOf(then);
+    return (await this.personalData.reveal(teamViewOf(then))) as TeamView;
   }
 
   @Get('teams/:teamId/permissions')
