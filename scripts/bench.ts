@@ -16,6 +16,7 @@
  * to profile it under load: `--prof`, or `--cpu-prof --cpu-prof-dir=DIR -r PRELOAD` where the preload calls
  * `process.exit()` on SIGTERM (the API re-raises the signal after closing, and a CPU profile is written only on exit).
  * BENCH_ONLY=replay stops after the replay row. BENCH_ONLY=drain runs the audit drain rows alone (scripts/bench-drain.ts).
+ * BENCH_ONLY=privacy runs only the rows of bench-privacy.ts (sealing's cost).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +44,7 @@ import { SqliteEventStore } from '@access-audit/event-store/sqlite';
 import { AccessProjection, AccessQueries, openReadModelDatabase, rebuildReadModels } from '@access-audit/projections';
 import { benchDrain } from './bench-drain';
 import { generateHistory, generateSmallTeams, seededRandom, toAppend } from './bench-history';
+import { benchPrivacy } from './bench-privacy';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -610,6 +612,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ONLY === 'check') await benchHttp(dir);
     else if (process.env.BENCH_ONLY === 'durable') await benchDurableCommands(dir);
     else if (process.env.BENCH_ONLY === 'drain') await benchDrain(dir, rows, notes, log);
+    else if (process.env.BENCH_ONLY === 'privacy') await benchPrivacy(dir, rows, notes, log);
     else await benchAll(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
