@@ -20,7 +20,7 @@ import {
   type StreamLocks,
 } from '@access-audit/event-store';
 import { sealRequestContext, sealTeamEvent, sealText, type PersonalDataSealer } from '@access-audit/privacy';
-import { decodeTeamEvent, UndecodableTeamEventError } from '@access-audit/team-stream';
+import { currentTeamEventSchemaVersion, decodeTeamEvent, UndecodableTeamEventError } from '@access-audit/team-stream';
 import { teamReadRefusal } from './read-authorization';
 import { TeamStateCache, type TeamSnapshots } from './team-state-cache';
 
@@ -157,6 +157,8 @@ export class TeamCommands {
           correlationId: context.correlationId,
           causationId: context.causationId ?? context.correlationId,
           ...(requestContext ? { requestContext } : {}),
+          // Sealed events are of the current schema, whose decode refuses a personal field in clear; clear ones stay v1.
+          ...(personalData ? { schemaVersion: currentTeamEventSchemaVersion } : {}),
         },
       });
     } catch (error) {

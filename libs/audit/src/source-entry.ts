@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { teamStreamPrefix, type PersonalText } from '@access-audit/domain';
+import { storedPersonalText, teamStreamPrefix, type PersonalText } from '@access-audit/domain';
 import type { RecordedEvent, RequestContext } from '@access-audit/event-store';
 import { decodeTeamEvent } from '@access-audit/team-stream';
 import { describeTeamEvent, isTeamEventType, type AccessChange } from './actions';
@@ -45,7 +45,8 @@ function changeOf(
     actor: base.actorId,
     action: change.action,
     target: change.target,
-    reason: base.reason ?? null,
+    // A legacy clear reason is written as the plain string the code of then wrote: the same entry, the same hash.
+    reason: storedPersonalText(base.reason) ?? null,
     context: contextOf(event.metadata.requestContext, event.metadata.correlationId),
     policyVersion: base.policyVersion,
     before: change.before,

@@ -1,7 +1,7 @@
 export * from './policy/policy';
 export type * from './team/commands';
 export type * from './team/events';
-export { teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
+export { isLegacyClearText, storedPersonalText, teamEventTypes, teamStreamId, teamStreamPrefix } from './team/events';
 export type { Rejection, Decision } from './team/rejection';
 export { evolve, foldTeam, initialTeamState } from './team/state';
 export type {

@@ -14,8 +14,13 @@ export interface SealedValue {
   readonly data: string;
 }
 
-/** A personal text field as events and read models hold it: sealed, or clear in events written before sealing. */
-export type PersonalText = string | SealedValue;
+import { isLegacyClearText, type LegacyClearText } from '@access-audit/domain';
+
+/**
+ * A personal text field: sealed; in a decoded event written before sealing, legacy clear (`{ $clear }`); in an audit
+ * entry or read model derived from such an event, the plain string the code of then wrote.
+ */
+export type PersonalText = string | SealedValue | LegacyClearText;
 
 /** What an opened value reads as once a subject's key is gone. */
 export const erasedText = '[erased]';
@@ -38,18 +43,20 @@ export function isSealedValue(value: unknown): value is SealedValue {
   );
 }
 
-/** Whether a value is a personal text as stored (sealed, or a legacy clear string). */
+/** Whether a value is a personal text as stored (sealed, or a legacy clear string or value). */
 export const isPersonalText = (value: unknown): value is PersonalText =>
-  typeof value === 'string' || isSealedValue(value);
+  typeof value === 'string' || isSealedValue(value) || isLegacyClearText(value);
 
 /** The type a value reads as once every sealed value inside it is opened. */
 export type Revealed<T> = T extends SealedValue
   ? string
-  : T extends readonly (infer U)[]
-    ? Revealed<U>[]
-    : T extends object
-      ? { [K in keyof T]: Revealed<T[K]> }
-      : T;
+  : T extends LegacyClearText
+    ? string
+    : T extends readonly (infer U)[]
+      ? Revealed<U>[]
+      : T extends object
+        ? { [K in keyof T]: Revealed<T[K]> }
+        : T;
 
 /** RFC 6901 JSON pointer of a path. */
 const pointerOf = (path: readonly string[]): string =>

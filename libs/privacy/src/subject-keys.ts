@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } f
 import type { SubjectKeyStorage } from './key-storage';
 import type { MasterKeys, StoredSubjectKey } from './master-key';
 import type { PersonalData, PersonalDataSealer } from './personal-data';
+import { isLegacyClearText } from '@access-audit/domain';
 import { erasedText, isSealedValue, type PersonalText, type Revealed, type SealedValue } from './sealed-value';
 
 const dataKeyInfo = 'access-audit sealed value v1';
@@ -77,14 +78,15 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
 
   async open(value: PersonalText): Promise<string> {
     if (typeof value === 'string') return value;
+    if (isLegacyClearText(value)) return value.text;
     const subjectKeys = await this.#keysOf(value.keys);
     return this.#openWith(value, subjectKeys);
   }
 
   async reveal<T>(value: T): Promise<Revealed<T>> {
     const keyIds = new Set<string>();
-    collectKeyIds(value, keyIds);
-    if (keyIds.size === 0) return value as Revealed<T>;
+    const legacyClear = collectKeyIds(value, keyIds);
+    if (keyIds.size === 0 && !legacyClear) return value as Revealed<T>;
     const keys = await this.#keysOf([...keyIds]);
     return this.#revealWith(value, keys) as Revealed<T>;
   }
@@ -192,6 +194,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
 
   #revealWith(value: unknown, keys: Map<string, Buffer | undefined>): unknown {
     if (isSealedValue(value)) return this.#openWith(value, keys);
+    if (isLegacyClearText(value)) return value.text;
     if (Array.isArray(value)) return value.map((item) => this.#revealWith(item, keys));
     if (typeof value !== 'object' || value === null) return value;
     const copy: Record<string, unknown> = Object.create(
@@ -210,15 +213,17 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
   }
 }
 
-function collectKeyIds(value: unknown, into: Set<string>): void {
-  if (typeof value !== 'object' || value === null) return;
+/** Adds the key ids of every sealed value inside `value`; true when it also holds a legacy clear value to open. */
+function collectKeyIds(value: unknown, into: Set<string>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
   if (isSealedValue(value)) {
     for (const keyId of value.keys) into.add(keyId);
-    return;
+    return false;
   }
-  if (Array.isArray(value)) {
-    for (const item of value) collectKeyIds(item, into);
-    return;
+  if (isLegacyClearText(value)) return true;
+  let legacyClear = false;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (collectKeyIds(item, into)) legacyClear = true;
   }
-  for (const item of Object.values(value)) collectKeyIds(item, into);
+  return legacyClear;
 }

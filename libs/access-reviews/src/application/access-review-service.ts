@@ -43,6 +43,7 @@ import { listRefusal, readRefusal } from '../campaign/read-access';
 import { campaignSummaries, type CampaignSummary } from '../evidence/campaign-list';
 import type { AccessReviewRejection } from '../campaign/rejection';
 import { accessReviewRuleIds } from '../campaign/rules';
+import { currentAccessReviewEventSchemaVersion, decodeAccessReviewEvent, decodedRecorded } from '../campaign/decode';
 import { foldAccessReview, initialAccessReviewState, type AccessReviewState, type Campaign } from '../campaign/state';
 import { campaignView, type CampaignView } from '../evidence/campaign-view';
 import { buildEvidence, PopulationDigestMismatchError, type AccessReviewEvidence } from '../evidence/evidence';
@@ -351,7 +352,8 @@ export class AccessReviewService {
   async #readCampaign(
     ids: CampaignIds,
   ): Promise<{ stream: RecordedEvent[]; state: AccessReviewState; revision: number }> {
-    const stream = await this.#store.readStream(this.#streamOf(ids));
+    // Decoded (upcast, and checked that what was recorded sealed is sealed), then folded and built into evidence.
+    const stream = (await this.#store.readStream(this.#streamOf(ids))).map(decodedRecorded);
     const revision = stream.length ? stream[stream.length - 1]!.revision : -1;
     const state = foldAccessReview(
       stream.map((event) => ({ type: event.type, data: event.data }) as AccessReviewEvent),
@@ -379,7 +381,14 @@ export class AccessReviewService {
     const personalData = this.#personalData;
     const metadata = this.#metadata(context, command);
     const outcome = await handleCommand(this.#store, streamId, accessReviewDecider, command, {
-      metadata: personalData ? await sealMetadata(metadata, context.actorId, personalData) : metadata,
+      decode: decodeAccessReviewEvent,
+      // Sealed events are of the current schema, whose decode refuses a personal field in clear; clear ones stay v1.
+      metadata: personalData
+        ? {
+            ...(await sealMetadata(metadata, context.actorId, personalData)),
+            schemaVersion: currentAccessReviewEventSchemaVersion,
+          }
+        : metadata,
       ...(personalData
         ? {
             prepareAppend: (events: AccessReviewEvent[]) =>

@@ -1,5 +1,5 @@
 import { erasedText } from '@access-audit/privacy';
-import type { PersonalText } from '@access-audit/domain';
+import { isLegacyClearText, type PersonalText } from '@access-audit/domain';
 import { policyVersion as currentPolicyVersion } from '@access-audit/domain';
 import type {
   AccessReviewEvent,
@@ -193,4 +193,4 @@ export function buildEvidence(stream: readonly RecordedCampaignEvent[]): AccessR
 }
 
 const openedText = (value: PersonalText | undefined): string | null =>
-  value === undefined ? null : typeof value === 'string' ? value : erasedText;
+  value === undefined ? null : typeof value === 'string' ? value : isLegacyClearText(value) ? value.text : erasedText;

@@ -61,13 +61,37 @@ export type DirectoryWriteOutcome =
   | { ok: true; state: DirectoryStreamState; events: RecordedEvent[]; team: DirectoryTeamOutcome }
   | { ok: false; rejection: ScimRejection };
 
-/** Reads a stored directory event; one of a type this code does not know stops the fold (nothing decided on it). */
+/** The schema version of directory events appended sealed (`metadata.schemaVersion`); absent reads as 1 (any shape). */
+export const currentDirectoryEventSchemaVersion = 2;
+
+const directorySchemaVersionOf = (recorded: RecordedEvent): number => {
+  const version = recorded.metadata?.schemaVersion;
+  return version === undefined ? 1 : Number.isSafeInteger(version) ? (version as number) : Number.NaN;
+};
+
+/**
+ * Reads a stored directory event; one of a type or schema version this code does not know stops the fold (nothing
+ * decided on it). Its personal sub-object needs no upcaster: v1 held it in clear, and the fold reads it opened.
+ */
 function decodeDirectoryEvent(recorded: RecordedEvent): DirectoryEvent {
+  const version = directorySchemaVersionOf(recorded);
   if (!directoryEventTypes.has(recorded.type as DirectoryEvent['type']))
     throw new Error(
       `directory stream ${recorded.streamId} holds an event of unknown type ${recorded.type} at revision ${recorded.revision}`,
     );
+  if (!(version >= 1 && version <= currentDirectoryEventSchemaVersion))
+    throw new Error(
+      `directory stream ${recorded.streamId} holds an event of unknown schema version at revision ${recorded.revision}`,
+    );
   return { type: recorded.type, data: recorded.data } as DirectoryEvent;
+}
+
+/** Refuses an event recorded sealed (v2) whose personal sub-object is in clear: a sealing bug; names the field only. */
+function assertSealedDirectoryEvent(recorded: RecordedEvent, personal: unknown): void {
+  if (personal === undefined || isSealedValue(personal) || directorySchemaVersionOf(recorded) < 2) return;
+  throw new Error(
+    `directory stream ${recorded.streamId} holds an event at revision ${recorded.revision} whose data.personal is personal data in clear (not sealed)`,
+  );
 }
 
 const decider = { initialState: initialDirectoryState, evolve: evolveDirectory };
@@ -173,7 +197,12 @@ export class DirectoryProvisioning {
             ...(context.requestContext ? { requestContext: context.requestContext } : {}),
           };
           const personalData = this.deps.personalData;
-          const sealedMetadata = personalData ? await sealMetadata(metadata, metadata.actorId, personalData) : metadata;
+          const sealedMetadata = personalData
+            ? {
+                ...(await sealMetadata(metadata, metadata.actorId, personalData)),
+                schemaVersion: currentDirectoryEventSchemaVersion,
+              }
+            : metadata;
           const toAppend = await Promise.all(
             decision.events.map(async (event) => ({
               id: randomUUID(),
@@ -262,6 +291,7 @@ function openedDirectoryStream(store: EventStore, personalData: PersonalData): E
     return Promise.all(
       page.map(async (event) => {
         const personal = (event.data as { personal?: unknown }).personal;
+        assertSealedDirectoryEvent(event, personal);
         if (!isSealedValue(personal)) return event;
         const text = await personalData.open(personal);
         const opened = text === erasedText ? erasedPersonal : (JSON.parse(text) as unknown);

@@ -1,10 +1,28 @@
 import type { PermissionGroup, Plan, ProjectRole, TeamRole, VercelAuthenticationScope } from '../policy/policy';
 
+/** A personal text recorded in clear before sealing existed (schema version 1), as the decode's upcaster reads it. */
+export interface LegacyClearText {
+  // A number tag, as `$sealed: 1`: no map of ids to strings (project roles, say) can be mistaken for one.
+  readonly $clear: 1;
+  readonly text: string;
+}
+
 /**
- * A personal free-text field as a stored event holds it: the domain decides on plaintext; the application layer seals
- * it (libs/privacy `SealedValue`) just before append, so a folded or decoded event may hold either.
+ * A personal free-text field: the domain decides on plaintext; the application layer seals it (libs/privacy
+ * `SealedValue`) just before append; a decoded event holds a sealed value or, if recorded before sealing, a legacy clear one.
  */
-export type PersonalText = string | { readonly $sealed: 1 };
+export type PersonalText = string | { readonly $sealed: 1 } | LegacyClearText;
+
+export const isLegacyClearText = (value: unknown): value is LegacyClearText =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { $clear?: unknown }).$clear === 1 &&
+  typeof (value as { text?: unknown }).text === 'string';
+
+/** What a store derived from events (audit entry, read model) holds for a personal text: legacy clear as its string. */
+export function storedPersonalText<T>(value: T): Exclude<T, LegacyClearText> | string {
+  return isLegacyClearText(value) ? value.text : (value as Exclude<T, LegacyClearText>);
+}
 
 /** Fields every team event carries. Time and actor arrive with the command; the domain never reads a clock. */
 export interface TeamEventBase {

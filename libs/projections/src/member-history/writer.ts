@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { TeamEvent } from '@access-audit/domain';
+import { storedPersonalText, type TeamEvent } from '@access-audit/domain';
 import type { RecordedEvent } from '@access-audit/event-store';
 import type { MemberHistoryEntry, PermissionChange, PermissionRef } from '../model';
 import { BulkRows, InternedText } from '../projection/bulk-rows';
@@ -17,7 +17,7 @@ export function memberEventOf(recorded: RecordedEvent, event: TeamEvent): Member
     type: recorded.type,
     occurredAt: event.data.occurredAt,
     actorId: event.data.actorId,
-    ...(event.data.reason !== undefined ? { reason: event.data.reason } : {}),
+    ...(event.data.reason !== undefined ? { reason: storedPersonalText(event.data.reason) } : {}),
     ...(typeof data.projectId === 'string' ? { projectId: data.projectId } : {}),
     ...(typeof data.group === 'string' ? { group: data.group } : {}),
     ...('cause' in data && data.cause ? { cause: data.cause as MemberHistoryEntry['cause'] } : {}),
