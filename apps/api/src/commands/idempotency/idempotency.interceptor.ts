@@ -12,7 +12,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { problem, ProblemException, problemTypes, validationProblem, type Problem } from '../../http/problem';
 import { toProblemResponse } from '../../http/problem.filter';
-import { requestContextOf } from '../../http/request-context';
 import { etagOf } from '../command-context';
 import { isDryRun } from '../command-query';
 import { IdempotencyStore, requestHashOf, type StoredResponse } from './idempotency-store';
@@ -71,7 +70,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       actorId,
       correlationId: String(request.id),
       causationId: String(request.id),
-      requestContext: requestContextOf(request),
+      // The request id only: this record is never sealed nor reached by an erasure, so it keeps no IP or user agent.
+      requestContext: { requestId: String(request.id) },
     };
     const claim = await this.keys.claim(
       actorId,
