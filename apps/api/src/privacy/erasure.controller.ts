@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Inject, Module, Param, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -14,12 +14,13 @@ import type { EventStore } from '@access-audit/event-store';
 import type { SubjectKeys } from '@access-audit/privacy';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../commands/command-context';
+import { NoPreviewQueryInterceptor } from '../commands/command-query';
 import { CommandsModule } from '../commands/commands.module';
 import type { TeamCommandContext } from '../commands/execute-team-command';
 import { acceptedAnswer } from '../commands/execute-team-command.handler';
 import { TEAM_COMMANDS } from '../commands/team-commands.provider';
 import { EVENT_STORE } from '../event-store/event-store.module';
-import { problem, ProblemException, problemTypes } from '../http/problem';
+import { problem, ProblemException, problemTypes, validationProblem } from '../http/problem';
 import { problemContent } from '../http/problem.dto';
 import { ErasureAnswerDto, ErasureRequestDto, SubjectPathDto } from './erasure.dto';
 import { PERSONAL_DATA } from './privacy.module';
@@ -51,6 +52,8 @@ export class ErasureController {
 
   @Post(':userId/erasure')
   @HttpCode(HttpStatus.OK)
+  // Keys destroyed cannot come back: a preview (dryRun=true) or any other query parameter is refused, never ignored.
+  @UseInterceptors(NoPreviewQueryInterceptor)
   @ApiBearerAuth()
   @ApiOperation({
     summary: "Erase a subject's personal data everywhere (a token with scope privacy:erase)",
@@ -76,6 +79,16 @@ export class ErasureController {
           permission: privacyEraseScope,
         }),
       );
+    }
+    if (context.expectedRevision !== undefined) {
+      throw validationProblem([
+        {
+          field: 'If-Match',
+          rule: 'notAccepted',
+          message:
+            "If-Match is not accepted here: an erasure records in every team of the subject, not at one team's revision",
+        },
+      ]);
     }
     const teams = await teamsOf(this.store, userId);
     // The keys go first: from here on nothing of the subject can be opened, whatever happens to the records below.
