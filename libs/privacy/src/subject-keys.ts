@@ -44,6 +44,8 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
   readonly #cache = new Map<string, CachedKey>();
   readonly #active = new Map<string, { keyId: string; key: Buffer; until: number }>();
   readonly #erasureListeners: Array<(subject: string) => void> = [];
+  /** Counts erasures begun and ended: a key looked up while one ran is used once, never cached (it may be gone). */
+  #erasures = 0;
   readonly #ttl: number;
   readonly #now: () => number;
 
@@ -93,8 +95,10 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
 
   /** Destroys every key of the subject and forgets them here; answers how many keys were destroyed. */
   async erase(subject: string): Promise<number> {
+    this.#erasures++;
     this.#forget(subject);
     const destroyed = await this.storage.eraseSubject(subject);
+    this.#erasures++;
     this.#forget(subject);
     // Caches of opened values (a directory's users, say) drop what they hold of the subject.
     for (const listener of this.#erasureListeners) listener(subject);
@@ -131,6 +135,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
   async #activeKey(subject: string): Promise<{ keyId: string; key: Buffer }> {
     const cached = this.#active.get(subject);
     if (cached && cached.until > this.#now()) return cached;
+    const erasures = this.#erasures;
     let stored = await this.storage.activeKey(subject);
     if (!stored) {
       const keyId = randomUUID();
@@ -138,6 +143,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     }
     const key = this.#unwrap(stored);
     const entry = { keyId: stored.keyId, key, until: this.#now() + this.#ttl };
+    if (erasures !== this.#erasures) return entry;
     this.#active.set(subject, entry);
     this.#cache.set(stored.keyId, { subject, key, until: entry.until });
     return entry;
@@ -162,13 +168,15 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
       else missing.push(keyId);
     }
     if (missing.length > 0) {
+      const erasures = this.#erasures;
       const stored = await this.storage.keysById(missing);
+      const cacheable = erasures === this.#erasures;
       for (const keyId of missing) {
         const key = stored.get(keyId);
         const opened = key && this.#unwrap(key);
         found.set(keyId, opened);
         // An erased key is remembered as erased only briefly: its id can never come back, so this is only a shortcut.
-        if (key) this.#cache.set(keyId, { subject: key.subject, key: opened, until: now + this.#ttl });
+        if (key && cacheable) this.#cache.set(keyId, { subject: key.subject, key: opened, until: now + this.#ttl });
       }
     }
     return found;
