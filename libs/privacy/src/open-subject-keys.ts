@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { MemorySubjectKeyStorage, type SubjectKeyStorage } from './key-storage';
 import { loadOrCreateMasterKey, MasterKeys, parseMasterKey } from './master-key';
 import { SubjectKeys, type SubjectKeysOptions } from './subject-keys';
@@ -9,11 +10,14 @@ export const subjectKeysFileName = 'subject-keys.db';
 /** Where the keys go beside `EVENT_STORE` (checked and opened elsewhere): memory, PostgreSQL, or a SQLite file. */
 function keyStoreKind(
   eventStore: string | undefined,
-): { kind: 'memory' | 'sqlite' } | { kind: 'postgres'; connectionString: string } {
+  dataDir: string,
+): { kind: 'memory' } | { kind: 'sqlite'; dir: string } | { kind: 'postgres'; connectionString: string } {
   const value = eventStore?.trim() ?? '';
   if (value === 'memory:') return { kind: 'memory' };
   if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', connectionString: value };
-  return { kind: 'sqlite' };
+  // Beside the SQLite event file, which several processes may share (each with its own DATA_DIR): so are its keys.
+  const sqlitePath = value.startsWith('sqlite:') ? value.slice('sqlite:'.length) : '';
+  return { kind: 'sqlite', dir: sqlitePath === '' ? dataDir : dirname(resolve(sqlitePath)) };
 }
 
 export interface OpenSubjectKeysOptions extends SubjectKeysOptions {
@@ -28,17 +32,18 @@ export interface OpenSubjectKeysOptions extends SubjectKeysOptions {
 
 /**
  * The subject keys of the service: a PostgreSQL table when the events are in PostgreSQL (shared by every instance);
- * `$DATA_DIR/subject-keys.db` for SQLite and KurrentDB (a key store is not a stream: a KurrentDB stream's deleted
- * events stay in its chunks until scavenged); in memory with the memory event store.
+ * `subject-keys.db` beside the SQLite event file (shared by the processes sharing it); `$DATA_DIR/subject-keys.db` for
+ * KurrentDB (a key store is not a stream: a KurrentDB stream's deleted events stay in its chunks until scavenged), so
+ * one instance only; in memory with the memory event store.
  */
 export async function openSubjectKeys(options: OpenSubjectKeysOptions): Promise<SubjectKeys> {
-  const location = keyStoreKind(options.eventStore);
+  const location = keyStoreKind(options.eventStore, options.dataDir);
   const masterKeys = new MasterKeys(
     options.masterKey?.trim()
       ? parseMasterKey(options.masterKey, 'PRIVACY_MASTER_KEY')
       : location.kind === 'memory'
         ? randomBytes(32)
-        : loadOrCreateMasterKey(options.dataDir),
+        : loadOrCreateMasterKey(location.kind === 'sqlite' ? location.dir : options.dataDir),
     options.previousMasterKey?.trim()
       ? parseMasterKey(options.previousMasterKey, 'PRIVACY_MASTER_KEY_PREVIOUS')
       : undefined,
@@ -58,7 +63,9 @@ export async function openSubjectKeys(options: OpenSubjectKeysOptions): Promise<
     }
     default: {
       const { SqliteSubjectKeyStorage } = await import('./sqlite-key-storage');
-      storage = new SqliteSubjectKeyStorage(join(options.dataDir, subjectKeysFileName));
+      const dir = location.kind === 'sqlite' ? location.dir : options.dataDir;
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      storage = new SqliteSubjectKeyStorage(join(dir, subjectKeysFileName));
     }
   }
   return new SubjectKeys(storage, masterKeys, options);
