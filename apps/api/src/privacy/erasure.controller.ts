@@ -4,6 +4,7 @@ import {
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiOkResponse,
+  ApiServiceUnavailableResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -67,6 +68,11 @@ export class ErasureController {
     description: 'The token lacks scope `privacy:erase` (`permission`)',
     content: problemContent,
   })
+  @ApiServiceUnavailableResponse({
+    description:
+      'The keys are destroyed, but a team could not record the erasure (its stream unreadable or kept moving): repeat the request after `Retry-After`',
+    content: problemContent,
+  })
   async erase(
     @Param() { userId }: SubjectPathDto,
     @Body() body: ErasureRequestDto,
@@ -94,13 +100,30 @@ export class ErasureController {
     // The keys go first: from here on nothing of the subject can be opened, whatever happens to the records below.
     const keysDestroyed = await this.keys.erase(userId);
     const recorded = [];
+    const unrecorded: string[] = [];
     for (const teamId of teams) {
-      const outcome = await this.commands.issue(
-        { type: 'RecordSubjectErasure', teamId, data: { userId } },
-        { ...context, dryRun: false, reason: body.reason },
+      try {
+        const outcome = await this.commands.issue(
+          { type: 'RecordSubjectErasure', teamId, data: { userId } },
+          { ...context, dryRun: false, reason: body.reason },
+        );
+        const accepted = acceptedAnswer(outcome);
+        recorded.push({ teamId, recorded: accepted.events.length > 0 });
+      } catch {
+        // One team that cannot record it (unreadable, in conflict) must not leave the subject's other teams unrecorded.
+        unrecorded.push(teamId);
+      }
+    }
+    if (unrecorded.length > 0) {
+      throw new ProblemException(
+        problem(
+          503,
+          problemTypes.unavailable,
+          `the subject's keys are destroyed, but the erasure could not be recorded in team(s) ${unrecorded.join(', ')}; ` +
+            'repeat the request to record it there (teams that recorded it record nothing more)',
+        ),
+        { 'Retry-After': '5' },
       );
-      const accepted = acceptedAnswer(outcome);
-      recorded.push({ teamId, recorded: accepted.events.length > 0 });
     }
     return { userId, keysDestroyed, teams: recorded };
   }
