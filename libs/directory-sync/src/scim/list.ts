@@ -17,7 +17,8 @@ export function projected(
   const only = namesOf(query.attributes);
   const excluded = namesOf(query.excludedAttributes);
   if (!only && !excluded) return resource;
-  const out: Record<string, unknown> = {};
+  // Attribute names come from the client: a null-prototype record keeps any name a plain key.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(resource)) {
     const name = key.toLowerCase();
     if (alwaysReturned.has(name) || (only ? only.has(name) : !excluded!.has(name))) out[key] = value;
