@@ -20,6 +20,21 @@ export interface SubjectKeyStorage {
   close(): Promise<void>;
 }
 
+/** A stored key as the SQL storages (SQLite, PostgreSQL) keep it, one column a field. */
+export interface KeyRow {
+  key_id: string;
+  subject: string;
+  wrapped: string;
+  master_key_id: string;
+}
+
+export const fromRow = (row: KeyRow): StoredSubjectKey => ({
+  keyId: row.key_id,
+  subject: row.subject,
+  wrapped: row.wrapped,
+  masterKeyId: row.master_key_id,
+});
+
 /** Keys in this process only (the memory event store: events and keys end together). */
 export class MemorySubjectKeyStorage implements SubjectKeyStorage {
   readonly #byId = new Map<string, StoredSubjectKey>();

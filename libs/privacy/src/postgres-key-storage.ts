@@ -1,20 +1,6 @@
 import { Pool, type PoolConfig } from 'pg';
 import type { StoredSubjectKey } from './master-key';
-import type { SubjectKeyStorage } from './key-storage';
-
-interface KeyRow {
-  key_id: string;
-  subject: string;
-  wrapped: string;
-  master_key_id: string;
-}
-
-const fromRow = (row: KeyRow): StoredSubjectKey => ({
-  keyId: row.key_id,
-  subject: row.subject,
-  wrapped: row.wrapped,
-  masterKeyId: row.master_key_id,
-});
+import { fromRow, type KeyRow, type SubjectKeyStorage } from './key-storage';
 
 /** A table beside the event store's (shared by every instance); VACUUM after an erasure drops the dead rows. */
 export class PostgresSubjectKeyStorage implements SubjectKeyStorage {

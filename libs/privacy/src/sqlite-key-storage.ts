@@ -1,20 +1,6 @@
 import Database from 'better-sqlite3';
 import type { StoredSubjectKey } from './master-key';
-import type { SubjectKeyStorage } from './key-storage';
-
-interface KeyRow {
-  key_id: string;
-  subject: string;
-  wrapped: string;
-  master_key_id: string;
-}
-
-const fromRow = (row: KeyRow): StoredSubjectKey => ({
-  keyId: row.key_id,
-  subject: row.subject,
-  wrapped: row.wrapped,
-  masterKeyId: row.master_key_id,
-});
+import { fromRow, type KeyRow, type SubjectKeyStorage } from './key-storage';
 
 /**
  * `DATA_DIR/subject-keys.db`: secure_delete overwrites a deleted key's bytes in the file, and the WAL is truncated
