@@ -37,4 +37,16 @@ describeOnPostgres('subject keys on PostgreSQL', () => {
     }
     await Promise.all([a!.close(), b!.close()]);
   });
+
+  it('sixteen instances starting together on a database without the table all come up (the table is created once)', async () => {
+    const fresh = await createThrowawayDatabase(server.url!, 'privacy_keys_race');
+    try {
+      const storages = Array.from({ length: 16 }, () => new PostgresSubjectKeyStorage(poolConfig(fresh.url)));
+      const answers = await Promise.allSettled(storages.map((storage) => storage.allKeys()));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill('fulfilled'));
+      await Promise.all(storages.map((storage) => storage.close()));
+    } finally {
+      await fresh.drop();
+    }
+  });
 });

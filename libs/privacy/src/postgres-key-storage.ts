@@ -2,6 +2,9 @@ import { Pool, type PoolConfig } from 'pg';
 import type { StoredSubjectKey } from './master-key';
 import { fromRow, type KeyRow, type SubjectKeyStorage } from './key-storage';
 
+/** Advisory lock key for creating the table ("subjkeys" as ASCII); distinct from the event store's migration lock. */
+const KEY_TABLE_LOCK = BigInt('0x' + Buffer.from('subjkeys').toString('hex')).toString();
+
 /** A table beside the event store's (shared by every instance); VACUUM after an erasure drops the dead rows. */
 export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
   readonly #pool: Pool;
@@ -9,24 +12,33 @@ export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
 
   constructor(config: PoolConfig) {
     this.#pool = new Pool({ ...config, max: 2, min: 0 });
-    this.#ready = this.#pool
-      .query(
+    // An idle connection the server ends (restart, dropped database) must not become an unhandled error.
+    this.#pool.on('error', () => undefined);
+    this.#ready = this.#createTable();
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Under a transaction-scoped advisory lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog. */
+  async #createTable(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [KEY_TABLE_LOCK]);
+      await client.query(
         `CREATE TABLE IF NOT EXISTS privacy_subject_keys (
            key_id TEXT PRIMARY KEY,
            subject TEXT NOT NULL UNIQUE,
            wrapped TEXT NOT NULL,
            master_key_id TEXT NOT NULL
          )`,
-      )
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          // Two instances creating the table at once: the loser's race is not a failure.
-          const code = (error as { code?: unknown }).code;
-          if (code !== '23505' && code !== '42P07') throw error;
-        },
       );
-    this.#ready.catch(() => undefined);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async #query(sql: string, values: unknown[] = []): Promise<KeyRow[]> {
