@@ -29,6 +29,9 @@ export interface SubjectKeysOptions {
   now?: () => number;
 }
 
+/** Derived data keys kept per tuple of key ids; bounded, and dropped whole on any erasure in this process. */
+const dataKeyCacheSize = 4096;
+
 interface CachedKey {
   subject: string;
   /** undefined: erased (or unknown). */
@@ -43,6 +46,8 @@ interface CachedKey {
 export class SubjectKeys implements PersonalData, PersonalDataSealer {
   readonly #cache = new Map<string, CachedKey>();
   readonly #active = new Map<string, { keyId: string; key: Buffer; until: number }>();
+  /** Opening derives the data key by HKDF; the same few subject tuples recur, so the derivation is kept. */
+  readonly #dataKeys = new Map<string, { key: Buffer; until: number }>();
   readonly #erasureListeners: Array<(subject: string) => void> = [];
   /** Counts erasures begun and ended: a key looked up while one ran is used once, never cached (it may be gone). */
   #erasures = 0;
@@ -66,7 +71,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     const iv = randomBytes(12);
     const cipher = createCipheriv(
       'aes-256-gcm',
-      dataKeyOf(
+      this.#dataKey(
         active.map((key) => key.key),
         ordered,
         keys,
@@ -124,10 +129,27 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
   close(): Promise<void> {
     this.#cache.clear();
     this.#active.clear();
+    this.#dataKeys.clear();
     return this.storage.close();
   }
 
+  /** Only called with every subject key in hand: a cached derivation is used only after its keys were found. */
+  #dataKey(subjectKeys: readonly Buffer[], subjects: readonly string[], keys: readonly string[]): Buffer {
+    const id = JSON.stringify([subjects, keys]);
+    const now = this.#now();
+    const cached = this.#dataKeys.get(id);
+    if (cached && cached.until > now) return cached.key;
+    const derived = dataKeyOf(subjectKeys, subjects, keys);
+    this.#dataKeys.delete(id);
+    if (this.#dataKeys.size >= dataKeyCacheSize) this.#dataKeys.delete(this.#dataKeys.keys().next().value!);
+    // Kept no longer than an opened subject key, so another instance's erasure leaves no derivation here for long.
+    this.#dataKeys.set(id, { key: derived, until: now + this.#ttl });
+    return derived;
+  }
+
   #forget(subject: string): void {
+    // Which tuples hold the subject's keys is not tracked; erasures are rare, so every derivation goes.
+    this.#dataKeys.clear();
     this.#active.delete(subject);
     for (const [keyId, cached] of this.#cache) if (cached.subject === subject) this.#cache.delete(keyId);
   }
@@ -191,7 +213,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     }
     const decipher = createDecipheriv(
       'aes-256-gcm',
-      dataKeyOf(subjectKeys, value.subjects, value.keys),
+      this.#dataKey(subjectKeys, value.subjects, value.keys),
       Buffer.from(value.iv, 'base64'),
     );
     decipher.setAAD(associatedData(value.subjects, value.keys));

@@ -35,6 +35,22 @@ describe.each<[string, () => SubjectKeyStorage]>([
     expect(await keys.erase('bob')).toBe(0);
   });
 
+  it('a value opened and so derived once still reads [erased] once another instance erased a subject and the cache expired', async () => {
+    const shared = storage();
+    let clock = 1_000;
+    const options = { cacheTtlMs: 30_000, now: () => clock };
+    const a = new SubjectKeys(shared, new MasterKeys(master), options);
+    const b = new SubjectKeys(shared, new MasterKeys(master), options);
+    const aboutBoth = await a.seal('alice promotes bob for the launch', ['alice', 'bob']);
+    expect(await b.open(aboutBoth)).toBe('alice promotes bob for the launch');
+    expect(await b.open(aboutBoth)).toBe('alice promotes bob for the launch');
+    expect(await a.erase('bob')).toBe(1);
+    expect(await a.open(aboutBoth)).toBe(erasedText);
+    clock += 30_001;
+    expect(await b.open(aboutBoth)).toBe(erasedText);
+    expect(await b.reveal({ reason: aboutBoth })).toEqual({ reason: erasedText });
+  });
+
   it('reveal opens every sealed value at any depth, ids as property names included', async () => {
     const keys = new SubjectKeys(storage(), new MasterKeys(master));
     const body = {
