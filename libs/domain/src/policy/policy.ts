@@ -1,9 +1,9 @@
 /**
  * The access policy of POLICY.md as data. Every decision records `policyVersion`;
- * change a row here and the policy-table spec fails until the change is deliberate.
+ * change a row here and policy-version.unit.spec.ts fails until a new version is released for it.
  */
 
-export const policyVersion = '2026-11-26.1';
+export const policyVersion = '2026-12-01.1';
 
 export const plans = ['hobby', 'pro', 'enterprise'] as const;
 export type Plan = (typeof plans)[number];
