@@ -3,7 +3,8 @@
  * with audit entries; its secret is shown once and never enters the log; targets that are local or not https are
  * refused unless DRAIN_ALLOW_HOSTS allows them; a real receiver gets every entry, signed and chained.
  */
-import { readPublicKey, verifyStoredDeliveries } from '@access-audit/audit';
+import { drainSecretStreamId, readPublicKey, verifyStoredDeliveries, type DrainSecrets } from '@access-audit/audit';
+import { DRAIN_SECRETS } from '../../apps/api/src/audit/drains/drains.provider';
 import { TestReceiver } from '../../libs/audit/src/drains/testing/receiver';
 import { startTestApi, type TestApi, type UserClient } from './support/test-api';
 
@@ -167,5 +168,41 @@ describe('audit log drains (e2e)', () => {
       )
       .expect(200);
     expect(audit.body.entries[0]).toMatchObject({ reason: 'moved SIEM', before: { drainId }, after: null });
+  });
+
+  const secretStreams = async (): Promise<string[]> => {
+    const streams = new Set<string>();
+    for await (const event of api.store.readAll()) {
+      if (event.streamId.startsWith(drainSecretStreamId(''))) streams.add(event.streamId);
+    }
+    return [...streams];
+  };
+
+  it('a refused add stores no secret: the refusal is recorded as a denial and no secret stream appears', async () => {
+    const before = await secretStreams();
+    const mia = await api.as('mia');
+    await api.expectNothingAppended('acme', () =>
+      mia.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/refused' }).expect(403),
+    );
+    expect(await secretStreams()).toEqual(before);
+    const denials = await olga.get('/v1/teams/acme/audit?type=access.denied').expect(200);
+    expect(denials.body.entries.at(-1)).toMatchObject({
+      actor: 'mia',
+      denial: { commandType: 'AddAuditDrain', permission: 'team.security.manage' },
+    });
+  });
+
+  it('a secret that cannot be stored adds no drain: 500, and the team stream is untouched', async () => {
+    const secrets = api.app.get<DrainSecrets>(DRAIN_SECRETS);
+    const put = jest.spyOn(secrets, 'put').mockRejectedValueOnce(new Error('disk full'));
+    try {
+      const listedBefore = (await olga.get('/v1/teams/acme/audit/drains').expect(200)).body.drains.length;
+      await api.expectNothingAppended('acme', () =>
+        olga.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/unstored' }).expect(500),
+      );
+      expect((await olga.get('/v1/teams/acme/audit/drains').expect(200)).body.drains).toHaveLength(listedBefore);
+    } finally {
+      put.mockRestore();
+    }
   });
 });

@@ -111,7 +111,13 @@ function setUpOpenApi(app: NestFastifyApplication, ui: boolean): void {
   for (const operations of Object.values(document.paths))
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = operations[method];
-      if (operation) operation.security ??= [];
+      if (!operation) continue;
+      operation.security ??= [];
+      // Any route can fail unexpectedly (a store that cannot write, say); the answer is still a problem document.
+      operation.responses['500'] ??= {
+        description: 'An unexpected failure; the service log has it under the request id. Nothing unstored is acknowledged.',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } },
+      };
     }
   SwaggerModule.setup('docs', app, document, {
     ui,

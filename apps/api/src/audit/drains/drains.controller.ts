@@ -73,18 +73,17 @@ export class AuditDrainsController {
       teamId,
       data: { drainId, url, ...(body.description !== undefined ? { description: body.description } : {}) },
     } as const;
-    if (context.dryRun) {
-      return acceptedAnswer(await this.commands.issue(command, { ...context, dryRun: true, reason: body.reason }));
-    }
-    const accepted = acceptedAnswer(
-      await this.commands.issue(command, { ...context, dryRun: false, reason: body.reason }),
-    );
+    const preview = await this.commands.issue(command, { ...context, dryRun: true, reason: body.reason });
+    if (context.dryRun) return acceptedAnswer(preview);
     // 256 random bits; sealed into the drain's secret stream, never into the team's events.
     const secret = randomBytes(32).toString('base64url');
-    await this.secrets.put(drainId, {
-      secret,
-      ...(body.authorization !== undefined ? { authorization: body.authorization } : {}),
-    });
+    const credentials = { secret, ...(body.authorization !== undefined ? { authorization: body.authorization } : {}) };
+    // Stored before the drain exists, so an added drain always has its secret; a refusal the preview foresaw is
+    // issued as itself (its denial recorded) and stores none.
+    if (preview.ok) await this.secrets.put(drainId, credentials);
+    const outcome = await this.commands.issue(command, { ...context, dryRun: false, reason: body.reason });
+    if (outcome.ok && !preview.ok) await this.secrets.put(drainId, credentials);
+    const accepted = acceptedAnswer(outcome);
     return { ...accepted, drainId, secret };
   }
 
