@@ -13,6 +13,10 @@ const base = {
 };
 
 module.exports = {
+  // A deadline for every test and hook that names none, not a speed bound. Jest's 5 s default is too close to what the
+  // e2e hooks need on a loaded 2-core machine (each starts the app and issues a dozen or more requests before its
+  // tests), and the property specs ran up to 4995 ms. A global option: Jest ignores it inside a project.
+  testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'] },

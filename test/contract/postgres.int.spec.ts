@@ -201,7 +201,8 @@ if (server.skipReason !== undefined) {
 
   describe('PostgreSQL adapter across instances', () => {
     it('wakes a subscriber on another instance by NOTIFY, long before its poll', async () => {
-      const subscriberSide = await PostgresEventStore.open(database.url, { pollIntervalMs: 60_000 });
+      const pollIntervalMs = 60_000;
+      const subscriberSide = await PostgresEventStore.open(database.url, { pollIntervalMs });
       const writerSide = await PostgresEventStore.open(database.url);
       try {
         const prefix = `${randomUUID()}-`;
@@ -214,7 +215,8 @@ if (server.skipReason !== undefined) {
         await writerSide.append(`${prefix}team-1`, [{ id: randomUUID(), type: 'Opened', data: { n: 1 } }], 'no_stream');
         const delivered = (await first) as IteratorResult<RecordedEvent>;
         expect(delivered.value).toMatchObject({ streamId: `${prefix}team-1`, data: { n: 1 } });
-        expect(Date.now() - started).toBeLessThan(5000);
+        // Woken by NOTIFY, not by the poll: well within the poll interval, however busy the machine.
+        expect(Date.now() - started).toBeLessThan(pollIntervalMs / 4);
         await subscription.stop();
       } finally {
         await subscriberSide.close();

@@ -16,7 +16,16 @@ interface KilledRun {
   groups: number[];
 }
 
-/** Runs the append loops against the file, kills them with SIGKILL after `runMs`, and returns what they reported. */
+/**
+ * Appends this run must have seen acknowledged, and at least one shared transaction, before the kill: what the test
+ * proves needs them, and a busy machine's slow fsyncs must not leave a run short of them.
+ */
+const ACKS_BEFORE_KILL = 30;
+
+/**
+ * Runs the append loops against the file, kills them with SIGKILL once `runMs` have passed and the run has
+ * ACKS_BEFORE_KILL acknowledged appends and a transaction shared by two or more, and returns what they reported.
+ */
 function appendUntilKilled(path: string, runMs: number): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--require', REGISTER, APPEND_LOOP, path], {
@@ -25,11 +34,31 @@ function appendUntilKilled(path: string, runMs: number): Promise<KilledRun> {
     let output = '';
     let errors = '';
     let killTimer: NodeJS.Timeout | undefined;
+    let ranLongEnough = false;
+    let killed = false;
+    let scanned = 0;
+    let acks = 0;
+    let shared = false;
+    const killWhenDue = (): void => {
+      if (killed || !ranLongEnough || acks < ACKS_BEFORE_KILL || !shared) return;
+      killed = true;
+      child.kill('SIGKILL');
+    };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
-      if (killTimer === undefined && output.startsWith('ready\n')) {
-        killTimer = setTimeout(() => child.kill('SIGKILL'), runMs);
+      const complete = output.lastIndexOf('\n') + 1;
+      for (const line of output.slice(scanned, complete).split('\n')) {
+        if (line.startsWith('ack ')) acks += 1;
+        else if (line.startsWith('group ') && Number(line.slice('group '.length)) > 1) shared = true;
       }
+      scanned = Math.max(scanned, complete);
+      if (killTimer === undefined && output.startsWith('ready\n')) {
+        killTimer = setTimeout(() => {
+          ranLongEnough = true;
+          killWhenDue();
+        }, runMs);
+      }
+      killWhenDue();
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
     child.on('error', reject);

@@ -48,12 +48,12 @@ interface Entry {
       return entries;
     };
     /**
-     * The entry ids the page's table shows, in order: once they are `expected`, or what it shows after 5 s (a view
+     * The entry ids the page's table shows, in order: once they are `expected`, or what it shows after 15 s (a view
      * that was just asked for another selection may still show the previous one for a moment).
      */
     const shownIds = async (expected: string[]): Promise<string[]> => {
       const rows = page.locator('table.audit-entries tbody tr');
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       for (;;) {
         const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-entry-id') ?? ''));
         if (shown.join() === expected.join() || Date.now() > deadline) return shown;

@@ -79,7 +79,7 @@ interface ActiveElement {
         .expect(201);
       reviewId = opened.body.reviewId as string;
       // bob can deploy before the campaign revokes his project role.
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       while (!(await allowed('bob'))) {
         if (Date.now() > deadline) throw new Error('bob never held the permission');
         await new Promise((resolve) => setTimeout(resolve, 25));
@@ -194,7 +194,7 @@ interface ActiveElement {
       }
 
       // The revoke was applied: bob can no longer deploy to web.
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       while (await allowed('bob')) {
         if (Date.now() > deadline) throw new Error('bob still holds the permission after completion');
         await new Promise((resolve) => setTimeout(resolve, 25));

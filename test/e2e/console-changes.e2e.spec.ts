@@ -59,10 +59,10 @@ const asShown = (c: Change) => `${c.position} ${c.userId} ${c.projectId ?? '-'} 
       ((await alice.get('/v1/changes?teamId=acme&limit=1000').expect(200)).body.changes as Change[])
         .map(asShown)
         .reverse();
-    /** The rows the view shows: once they are `expected`, or what it shows after 5 s. */
+    /** The rows the view shows: once they are `expected`, or what it shows after 15 s. */
     const shown = async (expected: string[]): Promise<string[]> => {
       const rows = page.locator('table.live-changes tbody tr');
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       for (;;) {
         const now = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-change') ?? ''));
         if (now.join('\n') === expected.join('\n') || Date.now() > deadline) return now;
@@ -199,7 +199,7 @@ const asShown = (c: Change) => `${c.position} ${c.userId} ${c.projectId ?? '-'} 
       const aborted = abortedStreams.length;
       await page.getByRole('link', { name: 'Back to the team' }).click();
       await page.waitForURL(`${api.baseUrl}/teams/acme`);
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       while (abortedStreams.length === aborted && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
       expect(abortedStreams.slice(aborted)).toEqual(['net::ERR_ABORTED']);

@@ -130,18 +130,24 @@ describe('JwtVerifier when the identity provider rotates its key', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  it('accepts a token signed by the new key within about a second of the rotation', async () => {
+  it('accepts a token signed by the new key by the one refetch the cooldown lets through after the rotation', async () => {
     const [oldKey, newKey] = await Promise.all([keyPair('2026-01'), keyPair('2026-02')]);
     published = [oldKey.jwk];
     const verifier = new JwtVerifier({ kind: 'jwks', jwksUrl });
     expect(await accepted(verifier, await sign(oldKey))).toBe(true);
 
     published = [newKey.jwk, oldKey.jwk];
+    fetches = 0;
     const rotatedAt = Date.now();
     const token = await sign(newKey);
-    while (!(await accepted(verifier, token)) && Date.now() - rotatedAt < 5000) await sleep(50);
-    expect(Date.now() - rotatedAt).toBeLessThan(jwksRefetchCooldownMs + 500);
-  });
+    // Accepted once the cooldown since the last fetch has passed. Without the refetch for an unknown kid it would wait for
+    // the cached JWKS to expire (verifiedTokenMaxAgeMs, 10 min): ten cooldowns tell the two apart on a busy machine too.
+    let acceptedNow = false;
+    while (!(acceptedNow = await accepted(verifier, token)) && Date.now() - rotatedAt < 10 * jwksRefetchCooldownMs)
+      await sleep(50);
+    expect(acceptedNow).toBe(true);
+    expect(fetches).toBe(1);
+  }, 30_000);
 
   it('refetches for unknown kids at most once per cooldown', async () => {
     const key = await keyPair('current');
@@ -152,7 +158,8 @@ describe('JwtVerifier when the identity provider rotates its key', () => {
 
     const started = Date.now();
     let attempts = 0;
-    while (Date.now() - started < 2 * jwksRefetchCooldownMs) {
+    // Two cooldowns and more than 100 made-up kids, however long those take on a busy machine.
+    while (Date.now() - started < 2 * jwksRefetchCooldownMs || attempts <= 100) {
       // Each a different made-up kid, ten at a time: none of them may make a fetch of its own.
       const batch = await Promise.all(Array.from({ length: 10 }, () => sign(key, `made-up-${attempts++}`)));
       expect(await Promise.all(batch.map((token) => accepted(verifier, token)))).not.toContain(true);
@@ -162,5 +169,5 @@ describe('JwtVerifier when the identity provider rotates its key', () => {
     expect(attempts).toBeGreaterThan(100);
     expect(fetches).toBeGreaterThanOrEqual(1);
     expect(fetches).toBeLessThanOrEqual(cooldownsElapsed);
-  });
+  }, 30_000);
 });

@@ -146,7 +146,9 @@ describe('audit drain delivery to a real HTTP receiver', () => {
   });
 
   it('awaits a secret sealed just after the drain was added, without reporting a failure', async () => {
-    const instance = await deliveries();
+    // No failure may be recorded: a delivery timeout far past the 400 ms of the others, which a stalled event loop on a
+    // busy machine can exceed (the timer then fires before the answer is read), and a lease to match.
+    const instance = await deliveries({ timeoutMs: 10_000, leaseMs: 30_000 });
     const drainId = `drn_${randomUUID()}`;
     await mustRun(store, command('AddAuditDrain', { drainId, url: receiver.url }));
     await new Promise((resolve) => setTimeout(resolve, 400));

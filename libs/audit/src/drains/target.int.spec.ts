@@ -86,7 +86,7 @@ describe('drain target guard (server-side request forgery)', () => {
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const sender = new DrainSender(new DrainAllowList(['127.0.0.1']), 2000);
+    const sender = new DrainSender(new DrainAllowList(['127.0.0.1']), 10_000);
     try {
       expect(await sender.send({ url: `${base}/in`, body: Buffer.from('x\n'), headers: {} })).toEqual({
         ok: false,
