@@ -60,16 +60,24 @@ const remoteJwks = (url: URL): JWTVerifyGetKey =>
 
 const discoveryTimeoutMs = 5000;
 
-/** The `jwks_uri` of an OpenID provider's discovery document, which must name the issuer it was fetched for (OIDC Discovery 4.3). */
-export async function discoverJwksUri(issuer: string): Promise<URL> {
+/** An OpenID provider's discovery document, which must name the issuer it was fetched for (OIDC Discovery 4.3). */
+export async function fetchDiscoveryDocument(issuer: string): Promise<Record<string, unknown>> {
   const discovery = new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
   const response = await fetch(discovery, { signal: AbortSignal.timeout(discoveryTimeoutMs), redirect: 'error' });
   if (!response.ok) throw new Error(`the discovery document answered ${response.status}`);
-  const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-  if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
-  if (typeof document.jwks_uri !== 'string' || !/^https?:\/\//.test(document.jwks_uri))
+  const document = (await response.json()) as unknown;
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw new Error('the discovery document is not a JSON object');
+  if ((document as { issuer?: unknown }).issuer !== issuer) throw new Error('the discovery document names another issuer');
+  return document as Record<string, unknown>;
+}
+
+/** The `jwks_uri` of an OpenID provider's discovery document. */
+export async function discoverJwksUri(issuer: string): Promise<URL> {
+  const { jwks_uri: jwksUri } = await fetchDiscoveryDocument(issuer);
+  if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri))
     throw new Error('the discovery document has no http(s) jwks_uri');
-  return new URL(document.jwks_uri);
+  return new URL(jwksUri);
 }
 
 /**

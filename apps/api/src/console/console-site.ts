@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fetchDiscoveryDocument } from '../auth/jwt-verifier';
 import { problem, problemContentType, problemTypes } from '../http/problem';
 
 /**
@@ -21,16 +22,16 @@ export function isConsoleRoute(route: string): boolean {
 
 /**
  * Scripts and styles from this origin only: no inline script, no eval, nothing framed, forms post here only. The console
- * fetches from this origin, and from the identity provider's (discovery, token endpoint) when it signs in with one.
+ * fetches from this origin, and from the identity provider's origins (discovery, token endpoint) when it signs in with one.
  */
-export const contentSecurityPolicyFor = (identityProviderOrigin?: string): string =>
+export const contentSecurityPolicyFor = (...identityProviderOrigins: readonly string[]): string =>
   [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    identityProviderOrigin ? `connect-src 'self' ${identityProviderOrigin}` : "connect-src 'self'",
+    ["connect-src 'self'", ...new Set(identityProviderOrigins)].join(' '),
     "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -115,16 +116,77 @@ function sendProblem(reply: FastifyReply, status: 404 | 503, detail: string): Fa
     .send(JSON.stringify(problem(status, type, detail)));
 }
 
+/** How long a failed discovery waits before a page answer tries again (the provider may be starting). */
+const discoveryRetryMs = 10_000;
+
+/**
+ * The origins the console's sign-in fetches from: the issuer's (its discovery document) and, once the API has read
+ * that document, the token endpoint's, which some providers serve from another origin.
+ */
+export class IdentityProviderOrigins {
+  readonly #issuer: string;
+  #tokenEndpoint: string | undefined;
+  #retryAt = 0;
+  #discovering: Promise<void> | undefined;
+
+  constructor(
+    issuer: string,
+    private readonly discover: (issuer: string) => Promise<Record<string, unknown>> = fetchDiscoveryDocument,
+  ) {
+    this.#issuer = issuer;
+  }
+
+  /** The origins known now; starts (or retries) reading the discovery document while the token endpoint is unknown. */
+  current(now = Date.now()): string[] {
+    if (this.#tokenEndpoint === undefined && !this.#discovering && now >= this.#retryAt) {
+      this.#discovering = this.#read(now).finally(() => (this.#discovering = undefined));
+    }
+    const issuer = new URL(this.#issuer).origin;
+    return this.#tokenEndpoint === undefined ? [issuer] : [issuer, this.#tokenEndpoint];
+  }
+
+  /** Resolves once the discovery now under way has ended (for tests and for the start). */
+  async settled(): Promise<void> {
+    await this.#discovering;
+  }
+
+  async #read(now: number): Promise<void> {
+    try {
+      const { token_endpoint: endpoint } = await this.discover(this.#issuer);
+      const url = typeof endpoint === 'string' && URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+      // The same rule as for the issuer: https, or http on loopback only.
+      const loopback = url?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+      if (url && (url.protocol === 'https:' || loopback)) this.#tokenEndpoint = url.origin;
+      else this.#retryAt = now + discoveryRetryMs;
+    } catch {
+      this.#retryAt = now + discoveryRetryMs;
+    }
+  }
+}
+
 /**
  * Registers the console's routes on the API's Fastify instance; `dir` holds the build (index.html and assets/), and
- * `identityProviderIssuer` (AUTH_OIDC_ISSUER) the provider the console signs in with, if any.
+ * `identityProvider` (AUTH_OIDC_ISSUER) the provider the console signs in with, if any.
  */
 export function installConsole(
   fastify: FastifyInstance,
   dir: string = defaultConsoleDir(),
-  identityProviderIssuer?: string,
+  identityProvider?: string | IdentityProviderOrigins,
 ): void {
-  const policy = contentSecurityPolicyFor(identityProviderIssuer && new URL(identityProviderIssuer).origin);
+  const origins =
+    typeof identityProvider === 'string' ? new IdentityProviderOrigins(identityProvider) : identityProvider;
+  let known: string[] = [];
+  let policy = contentSecurityPolicyFor();
+  // Recomputed only when the known origins change: once, when the token endpoint is learnt.
+  const policyNow = (): string => {
+    const current = origins?.current() ?? [];
+    if (current.join(' ') !== known.join(' ')) {
+      known = current;
+      policy = contentSecurityPolicyFor(...current);
+    }
+    return policy;
+  };
+  policyNow();
   const indexPath = join(dir, 'index.html');
   const page = existsSync(indexPath) ? loadFile(indexPath) : undefined;
   const assets = loadAssets(join(dir, 'assets'));
@@ -132,12 +194,12 @@ export function installConsole(
 
   // Every deep link answers the same page; the console routes it in the browser (history API).
   const answerPage = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    page ? send(request, reply, page, 'no-cache', policy) : sendProblem(reply, 503, notBuilt);
+    page ? send(request, reply, page, 'no-cache', policyNow()) : sendProblem(reply, 503, notBuilt);
   for (const url of pageRoutes) fastify.get(url, answerPage);
 
   fastify.get<{ Params: { '*': string } }>(assetRoute, (request, reply) => {
     const asset = assets.get(request.params['*']);
-    if (asset) return send(request, reply, asset, 'public, max-age=31536000, immutable', policy);
+    if (asset) return send(request, reply, asset, 'public, max-age=31536000, immutable', policyNow());
     return sendProblem(reply, 404, page ? 'no such console asset' : notBuilt);
   });
 }

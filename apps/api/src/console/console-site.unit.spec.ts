@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { consoleContentSecurityPolicy, installConsole, isConsoleRoute } from './console-site';
+import { consoleContentSecurityPolicy, IdentityProviderOrigins, installConsole, isConsoleRoute } from './console-site';
 
 const page = '<!doctype html><title>console</title><script type="module" src="/assets/app-1.js"></script>';
 const script = `console.log(${JSON.stringify('x'.repeat(2000))});`;
@@ -41,8 +41,15 @@ describe('the console site', () => {
     expect(consoleContentSecurityPolicy).not.toMatch(/unsafe-inline|unsafe-eval/);
   });
 
+  const connectSrc = async (url: string): Promise<string[]> =>
+    String((await fastify.inject({ url })).headers['content-security-policy'])
+      .split('; ')
+      .filter((directive) => directive.startsWith('connect-src'));
+
   it('lets the page fetch from the identity provider’s origin, and from no other, when the console signs in with one', async () => {
-    installConsole(fastify, dir, 'https://idp.example:8443/realms/acme');
+    const issuer = 'https://idp.example:8443/realms/acme';
+    const provider = new IdentityProviderOrigins(issuer, () => Promise.reject(new Error('unreachable')));
+    installConsole(fastify, dir, provider);
     for (const url of ['/sign-in', '/assets/app-1.js']) {
       const policy = String((await fastify.inject({ url })).headers['content-security-policy']);
       expect(policy.split('; ').filter((directive) => directive.startsWith('connect-src'))).toEqual([
@@ -50,6 +57,30 @@ describe('the console site', () => {
       ]);
       expect(policy.replace(" https://idp.example:8443", '')).toBe(consoleContentSecurityPolicy);
     }
+  });
+
+  it('adds the token endpoint’s origin once the discovery document names one on another origin (as Google does)', async () => {
+    const issuer = 'https://accounts.example';
+    const documents: Array<Record<string, unknown>> = [
+      { issuer, token_endpoint: 'http://tokens.example/token' },
+      { issuer, token_endpoint: 'https://oauth2.tokens.example/token' },
+    ];
+    let reads = 0;
+    const provider = new IdentityProviderOrigins(issuer, () => Promise.resolve(documents[reads++]!));
+    installConsole(fastify, dir, provider);
+    await provider.settled();
+    // A plain-http endpoint off loopback is never allowed; the discovery is read again after the retry delay only.
+    expect(await connectSrc('/sign-in')).toEqual(["connect-src 'self' https://accounts.example"]);
+    expect(reads).toBe(1);
+    provider.current(Date.now() + 60_000);
+    await provider.settled();
+    expect(await connectSrc('/sign-in')).toEqual([
+      "connect-src 'self' https://accounts.example https://oauth2.tokens.example",
+    ]);
+    expect(await connectSrc('/assets/app-1.js')).toEqual([
+      "connect-src 'self' https://accounts.example https://oauth2.tokens.example",
+    ]);
+    expect(reads).toBe(2);
   });
 
   it('answers its assets, gzipped when the client accepts it, and nothing else of the folder', async () => {
