@@ -44,13 +44,13 @@ function createUser(command: CommandBase & { body: unknown }, state: DirectorySt
   const input = parsed.value;
   const taken = userNameTaken(state, input, command.scimId);
   if (taken) return refuse(taken);
-  const memberUserId = memberUserIdOf(input);
+  const memberUserId = memberUserIdOf(input, command.scimId);
   if (!memberUserId.ok) return refuse(memberUserId.rejection);
   for (const user of state.users.values())
     if (user.memberUserId === memberUserId.value)
       return refuse(
         conflict(
-          `another user of this directory already is member userId ${memberUserId.value} (externalId, else userName)`,
+          `another user of this directory already is member userId ${memberUserId.value} (its externalId)`,
         ),
       );
   const { directoryId, now: occurredAt, scimId } = command;

@@ -20,7 +20,7 @@ interface UserAttributes {
   personal: DirectoryUserPersonal;
 }
 
-/** `memberUserId` is fixed here for the user's life: `externalId` if given, else `userName`. */
+/** `memberUserId` is fixed here for the user's life: `externalId` if given, else the SCIM id this service assigned (`scimId`). */
 export type DirectoryUserProvisioned = Ev<
   'DirectoryUserProvisioned',
   UserAttributes & { memberUserId: string; active: boolean }

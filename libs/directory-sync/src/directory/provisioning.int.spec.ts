@@ -19,13 +19,14 @@ describe('DirectoryProvisioning', () => {
       now: () => new Date('2026-12-01T10:00:00Z'),
       syncTeam,
     });
+  // The member userId is the externalId: here the same short name.
   const create = (scimId: string, userName: string) =>
     ({
       type: 'CreateUser',
       directoryId: 'dir_1',
       now: '2026-12-01T10:00:00Z',
       scimId,
-      body: { schemas: [userSchema], userName },
+      body: { schemas: [userSchema], userName, ...(userName ? { externalId: userName } : {}) },
     }) as const;
   const context = (correlationId: string) => ({ teamId: 'acme', correlationId });
 

@@ -157,15 +157,18 @@ export function parseGroup(body: unknown): Parsed<GroupInput> {
   };
 }
 
-/** The team userId a new directory user becomes (brief: `externalId` if given, else `userName`), or why it cannot be one. */
-export function memberUserIdOf(user: UserInput): Parsed<string> {
-  const [field, id] =
-    user.externalId !== undefined ? ['externalId', user.externalId] : ['userName', user.personal.userName];
+/**
+ * The team userId a new directory user becomes: its `externalId` if given, else the id this service assigned it
+ * (`scimId`), never its `userName`, which is often an e-mail address and would outlive an erasure as an id.
+ */
+export function memberUserIdOf(user: UserInput, scimId: string): Parsed<string> {
+  const id = user.externalId;
+  if (id === undefined) return { ok: true, value: scimId };
   if (id.length > idMaxLength || !idPattern.test(id))
     return {
       ok: false,
       rejection: invalidValue(
-        `${field} becomes the member's userId: it must be 1-${idMaxLength} letters, digits and . _ : @ | - (starting with a letter or digit)`,
+        `externalId becomes the member's userId: it must be 1-${idMaxLength} letters, digits and . _ : @ | - (starting with a letter or digit)`,
       ),
     };
   // `scim:{directoryId}` is a directory's actor id (POLICY.md): a member holding it would pass for a directory.
@@ -173,7 +176,7 @@ export function memberUserIdOf(user: UserInput): Parsed<string> {
     return {
       ok: false,
       rejection: invalidValue(
-        `${field} becomes the member's userId: it must not start with ${directoryActorPrefix} (a directory's actor id)`,
+        `externalId becomes the member's userId: it must not start with ${directoryActorPrefix} (a directory's actor id)`,
       ),
     };
   return { ok: true, value: id };
