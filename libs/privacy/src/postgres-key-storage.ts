@@ -1,9 +1,10 @@
 import { Pool, type PoolConfig } from 'pg';
+import { inTransactionUnderAdvisoryLock } from '@access-audit/event-store/postgres';
 import type { StoredSubjectKey } from './master-key';
 import { fromRow, type KeyRow, type SubjectKeyStorage } from './key-storage';
 
 /** Advisory lock key for creating the table ("subjkeys" as ASCII); distinct from the event store's migration lock. */
-const KEY_TABLE_LOCK = BigInt('0x' + Buffer.from('subjkeys').toString('hex')).toString();
+const KEY_TABLE_LOCK = '0x' + Buffer.from('subjkeys').toString('hex');
 
 /** A table beside the event store's (shared by every instance); VACUUM after an erasure drops the dead rows. */
 export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
@@ -18,12 +19,9 @@ export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
     this.#ready.catch(() => undefined);
   }
 
-  /** Under a transaction-scoped advisory lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog. */
+  /** Under an advisory lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog. */
   async #createTable(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [KEY_TABLE_LOCK]);
+    await inTransactionUnderAdvisoryLock(this.#pool, KEY_TABLE_LOCK, async (client) => {
       await client.query(
         `CREATE TABLE IF NOT EXISTS privacy_subject_keys (
            key_id TEXT PRIMARY KEY,
@@ -32,13 +30,7 @@ export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
            master_key_id TEXT NOT NULL
          )`,
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async #query(sql: string, values: unknown[] = []): Promise<KeyRow[]> {

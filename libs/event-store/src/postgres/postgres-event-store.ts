@@ -18,6 +18,7 @@ import { CatchUpSubscription, type LogPage } from '../internal/catch-up-subscrip
 import { DuplicateEventIdError, findOriginalAppend, type StoredEventRef } from '../internal/idempotency';
 import { expectationHolds, normalizeExpected, normalizeFilter, toJson, validateAppend } from '../internal/validation';
 import { AppendNotifications } from './append-notifications';
+import { inTransactionUnderAdvisoryLock } from './advisory-lock';
 import { poolConfig } from './connection';
 import {
   POSTGRES_START,
@@ -391,26 +392,21 @@ export class PostgresEventStore implements EventStore {
 
   /** One transaction under the migration lock: instances starting together apply each migration exactly once. */
   async #migrate(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      const { rows: version } = await client.query<{ version: number }>(
-        "SELECT current_setting('server_version_num')::int AS version",
-      );
-      if (version[0].version < MINIMUM_SERVER_VERSION) {
-        throw new Error(
-          `the PostgreSQL event store needs PostgreSQL 14 or later (server_version_num ${version[0].version})`,
+    await inTransactionUnderAdvisoryLock(
+      this.#pool,
+      MIGRATION_LOCK_KEY,
+      (client) => this.#applyMigrations(client),
+      async (client) => {
+        const { rows: version } = await client.query<{ version: number }>(
+          "SELECT current_setting('server_version_num')::int AS version",
         );
-      }
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [BigInt(MIGRATION_LOCK_KEY).toString()]);
-      await this.#applyMigrations(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+        if (version[0].version < MINIMUM_SERVER_VERSION) {
+          throw new Error(
+            `the PostgreSQL event store needs PostgreSQL 14 or later (server_version_num ${version[0].version})`,
+          );
+        }
+      },
+    );
   }
 
   async #applyMigrations(client: PoolClient): Promise<void> {
