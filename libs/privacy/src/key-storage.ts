@@ -17,6 +17,8 @@ export interface SubjectKeyStorage {
   eraseSubject(subject: string): Promise<number>;
   /** Every stored key (master-key rotation). */
   allKeys(): Promise<StoredSubjectKey[]>;
+  /** The ids of the master keys that wrap the stored keys (a start checks that it holds one of them). */
+  masterKeyIds(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export class MemorySubjectKeyStorage implements SubjectKeyStorage {
 
   allKeys(): Promise<StoredSubjectKey[]> {
     return Promise.resolve([...this.#byId.values()].map((key) => ({ ...key })));
+  }
+
+  masterKeyIds(): Promise<string[]> {
+    return Promise.resolve([...new Set([...this.#byId.values()].map((key) => key.masterKeyId))]);
   }
 
   close(): Promise<void> {

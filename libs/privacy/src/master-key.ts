@@ -79,6 +79,11 @@ export class MasterKeys {
     return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
   }
 
+  /** The ids of the master keys held: the current one, then the previous one during a rotation. */
+  get ids(): string[] {
+    return this.#previousId === undefined ? [this.currentId] : [this.currentId, this.#previousId];
+  }
+
   /** Whether the key is wrapped by the previous master key and should be re-wrapped under the current one. */
   needsRewrap(stored: StoredSubjectKey): boolean {
     return stored.masterKeyId !== this.currentId;

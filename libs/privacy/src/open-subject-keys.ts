@@ -68,5 +68,12 @@ export async function openSubjectKeys(options: OpenSubjectKeysOptions): Promise<
       storage = new SqliteSubjectKeyStorage(join(dir, subjectKeysFileName));
     }
   }
-  return new SubjectKeys(storage, masterKeys, options);
+  const keys = new SubjectKeys(storage, masterKeys, options);
+  try {
+    await keys.assertMasterKeyOpensStore();
+  } catch (error) {
+    await keys.close();
+    throw error;
+  }
+  return keys;
 }

@@ -71,6 +71,14 @@ export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
     return rows.length;
   }
 
+  async masterKeyIds(): Promise<string[]> {
+    await this.#ready;
+    const { rows } = await this.#pool.query<{ id: string }>(
+      'SELECT DISTINCT master_key_id AS id FROM privacy_subject_keys',
+    );
+    return rows.map((row) => row.id);
+  }
+
   async allKeys(): Promise<StoredSubjectKey[]> {
     return (await this.#query('SELECT * FROM privacy_subject_keys')).map(fromRow);
   }

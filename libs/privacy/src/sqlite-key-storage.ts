@@ -61,6 +61,10 @@ export class SqliteSubjectKeyStorage implements SubjectKeyStorage {
     return Promise.resolve(changes);
   }
 
+  masterKeyIds(): Promise<string[]> {
+    return Promise.resolve(this.#db.prepare('SELECT DISTINCT master_key_id FROM subject_keys').pluck().all() as string[]);
+  }
+
   allKeys(): Promise<StoredSubjectKey[]> {
     return Promise.resolve((this.#db.prepare('SELECT * FROM subject_keys').all() as KeyRow[]).map(fromRow));
   }

@@ -115,6 +115,19 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     this.#erasureListeners.push(listener);
   }
 
+  /**
+   * Refuses a key store none of whose keys this instance can unwrap (another instance's generated master key, a file
+   * left with the old key after a rotation): every answer showing personal data would fail, so the start does.
+   */
+  async assertMasterKeyOpensStore(): Promise<void> {
+    const stored = await this.storage.masterKeyIds();
+    const held = this.masterKeys.ids;
+    if (stored.length === 0 || stored.some((id) => held.includes(id))) return;
+    throw new Error(
+      `PRIVACY_MASTER_KEY does not open the subject key store: its keys are wrapped by master key ${stored.join(', ')}, and this instance holds ${held.join(', ')}. Give every instance the same PRIVACY_MASTER_KEY (and, during a rotation, PRIVACY_MASTER_KEY_PREVIOUS)`,
+    );
+  }
+
   /** Re-wraps every key still wrapped by the previous master key; answers how many were re-wrapped. */
   async rotate(): Promise<number> {
     let rewrapped = 0;
