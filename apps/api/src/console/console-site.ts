@@ -116,6 +116,9 @@ function sendProblem(reply: FastifyReply, status: 404 | 503, detail: string): Fa
     .send(JSON.stringify(problem(status, type, detail)));
 }
 
+/** A DNS name or IPv4 address (dot-separated labels of letters, digits and inner hyphens), or a bracketed IPv6 one. */
+const cspHost = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/;
+
 /** How long a failed discovery waits before a page answer tries again (the provider may be starting). */
 const discoveryRetryMs = 10_000;
 
@@ -156,7 +159,10 @@ export class IdentityProviderOrigins {
       const url = typeof endpoint === 'string' && URL.canParse(endpoint) ? new URL(endpoint) : undefined;
       // The same rule as for the issuer: https, or http on loopback only.
       const loopback = url?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-      if (url && (url.protocol === 'https:' || loopback)) this.#tokenEndpoint = url.origin;
+      // A host name or address as CSP's host-source has it: the URL parser lets `*`, `;` and quotes through, which in
+      // the header would widen connect-src to every host or start a directive of the document's choosing.
+      if (url && (url.protocol === 'https:' || loopback) && cspHost.test(url.hostname))
+        this.#tokenEndpoint = url.origin;
       else this.#retryAt = now + discoveryRetryMs;
     } catch {
       this.#retryAt = now + discoveryRetryMs;

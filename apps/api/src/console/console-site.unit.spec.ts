@@ -55,7 +55,7 @@ describe('the console site', () => {
       expect(policy.split('; ').filter((directive) => directive.startsWith('connect-src'))).toEqual([
         "connect-src 'self' https://idp.example:8443",
       ]);
-      expect(policy.replace(" https://idp.example:8443", '')).toBe(consoleContentSecurityPolicy);
+      expect(policy.replace(' https://idp.example:8443', '')).toBe(consoleContentSecurityPolicy);
     }
   });
 
@@ -81,6 +81,28 @@ describe('the console site', () => {
       "connect-src 'self' https://accounts.example https://oauth2.tokens.example",
     ]);
     expect(reads).toBe(2);
+  });
+
+  it('allows no token endpoint whose host is no host name: no wildcard, no directive of its own', async () => {
+    const issuer = 'https://accounts.example';
+    for (const endpoint of [
+      'https://*/token',
+      'https://*.tokens.example/token',
+      'https://tokens.example;script-src/token',
+      'https://tokens.example%3bsandbox/token',
+      "https://tokens.example'/token",
+    ]) {
+      const provider = new IdentityProviderOrigins(issuer, () => Promise.resolve({ issuer, token_endpoint: endpoint }));
+      provider.current();
+      await provider.settled();
+      expect([endpoint, provider.current()]).toEqual([endpoint, ['https://accounts.example']]);
+    }
+    const provider = new IdentityProviderOrigins(issuer, () =>
+      Promise.resolve({ issuer, token_endpoint: 'https://OAuth2.Tokens.example:8443/token' }),
+    );
+    provider.current();
+    await provider.settled();
+    expect(provider.current()).toEqual(['https://accounts.example', 'https://oauth2.tokens.example:8443']);
   });
 
   it('answers its assets, gzipped when the client accepts it, and nothing else of the folder', async () => {

@@ -19,6 +19,7 @@ import { OptionalReasonBody, ReasonDto } from '../../commands/dto/common.dto';
 import { TeamParams } from '../../commands/dto/teams.dto';
 import type { TeamCommandAnswer, TeamCommandContext, TeamCommandPreviewed } from '../../commands/execute-team-command';
 import { acceptedAnswer } from '../../commands/execute-team-command.handler';
+import { revisionConflictProblem } from '../../commands/rejection-problem';
 import { TEAM_COMMANDS } from '../../commands/team-commands.provider';
 import { problem, ProblemException, problemTypes, validationProblem } from '../../http/problem';
 import { QueryRoute } from '../../queries/query-route';
@@ -33,6 +34,9 @@ import {
   AuditDrainParams,
   AuditDrainStatusDto,
 } from './dto/drains.dto';
+
+/** How often an add is previewed and issued again while the team keeps changing in between (as a command retries). */
+const maxAddAttempts = 5;
 
 /** API.md "Audit log drains": add, list with delivery state, remove, resume. */
 @ApiTags('audit drains')
@@ -73,18 +77,36 @@ export class AuditDrainsController {
       teamId,
       data: { drainId, url, ...(body.description !== undefined ? { description: body.description } : {}) },
     } as const;
-    const preview = await this.commands.issue(command, { ...context, dryRun: true, reason: body.reason });
-    if (context.dryRun) return acceptedAnswer(preview);
+    if (context.dryRun) {
+      return acceptedAnswer(await this.commands.issue(command, { ...context, dryRun: true, reason: body.reason }));
+    }
     // 256 random bits; sealed into the drain's secret stream, never into the team's events.
     const secret = randomBytes(32).toString('base64url');
     const credentials = { secret, ...(body.authorization !== undefined ? { authorization: body.authorization } : {}) };
-    // Stored before the drain exists, so an added drain always has its secret; a refusal the preview foresaw is
-    // issued as itself (its denial recorded) and stores none.
-    if (preview.ok) await this.secrets.put(drainId, credentials);
-    const outcome = await this.commands.issue(command, { ...context, dryRun: false, reason: body.reason });
-    if (outcome.ok && !preview.ok) await this.secrets.put(drainId, credentials);
-    const accepted = acceptedAnswer(outcome);
-    return { ...accepted, drainId, secret };
+    let stored = false;
+    for (let attempt = 1; ; attempt++) {
+      const preview = await this.commands.issue(command, { ...context, dryRun: true, reason: body.reason });
+      // Stored before the drain exists, so an added drain always has its secret; a refusal the preview foresaw is
+      // issued as itself (its denial recorded) and stores none.
+      if (preview.ok && !stored) {
+        await this.secrets.put(drainId, credentials);
+        stored = true;
+      }
+      // Pinned to the revision the preview was decided on, so the command is accepted or refused exactly as foreseen
+      // (a drain is never added unforeseen, without its secret); a team that moved on in between is previewed again.
+      const foreseen = preview.ok || preview.kind === 'refused' ? preview.streamRevision : undefined;
+      const outcome = await this.commands.issue(command, {
+        ...context,
+        dryRun: false,
+        reason: body.reason,
+        ...(foreseen !== undefined ? { expectedRevision: foreseen } : {}),
+      });
+      if (!outcome.ok && outcome.kind === 'conflict' && context.expectedRevision === undefined) {
+        if (attempt < maxAddAttempts) continue;
+        throw revisionConflictProblem(outcome.error, false);
+      }
+      return { ...acceptedAnswer(outcome), drainId, secret };
+    }
   }
 
   @Get()
