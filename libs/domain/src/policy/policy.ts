@@ -265,6 +265,9 @@ export const privilegedPermissionGroups: readonly PermissionGroup[] = [
 export const vercelAuthenticationScopes = ['none', 'preview', 'all'] as const;
 export type VercelAuthenticationScope = (typeof vercelAuthenticationScopes)[number];
 
+/** Drains a team may have at once (`audit-drain.limit`): each is a delivery worker and an outbound connection. */
+export const maxAuditDrainsPerTeam = 5;
+
 /** Rule ids: every policy rejection names one. */
 export const ruleIds = {
   planRoleAvailable: 'plan.role-available',

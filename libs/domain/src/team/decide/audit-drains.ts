@@ -1,12 +1,11 @@
-import { ruleIds } from '../../policy/policy';
+import { maxAuditDrainsPerTeam, ruleIds } from '../../policy/policy';
 import type { AddAuditDrain, RemoveAuditDrain, ResumeAuditDrain } from '../commands';
 import type { AuditDrainRef, TeamEvent } from '../events';
 import type { Decision } from '../rejection';
 import type { ActiveTeam, AuditDrainState } from '../state';
 import { accept, baseOf, reject, type CommandEntries, type RequiredPermission } from './support';
 
-/** Drains a team may have at once: each is a delivery worker and an outbound connection. */
-export const maxAuditDrainsPerTeam = 5;
+export { maxAuditDrainsPerTeam };
 
 const refOf = (drain: AuditDrainState): AuditDrainRef => ({
   drainId: drain.drainId,
