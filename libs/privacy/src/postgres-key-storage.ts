@@ -9,32 +9,46 @@ const KEY_TABLE_LOCK = '0x' + Buffer.from('subjkeys').toString('hex');
 /** A table beside the event store's (shared by every instance); VACUUM after an erasure drops the dead rows. */
 export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
   readonly #pool: Pool;
-  readonly #ready: Promise<void>;
+  #ready: Promise<void> | undefined;
 
   constructor(config: PoolConfig) {
     this.#pool = new Pool({ ...config, max: 2, min: 0 });
     // An idle connection the server ends (restart, dropped database) must not become an unhandled error.
     this.#pool.on('error', () => undefined);
-    this.#ready = this.#createTable();
-    this.#ready.catch(() => undefined);
+    void this.#whenReady().catch(() => undefined);
+  }
+
+  /** The table exists; a failed creation (the database not up yet) is tried again by the next call. */
+  #whenReady(): Promise<void> {
+    this.#ready ??= this.#createTable().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
   }
 
   /** Under an advisory lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog. */
   async #createTable(): Promise<void> {
-    await inTransactionUnderAdvisoryLock(this.#pool, KEY_TABLE_LOCK, async (client) => {
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS privacy_subject_keys (
-           key_id TEXT PRIMARY KEY,
-           subject TEXT NOT NULL UNIQUE,
-           wrapped TEXT NOT NULL,
-           master_key_id TEXT NOT NULL
-         )`,
-      );
-    });
+    try {
+      await inTransactionUnderAdvisoryLock(this.#pool, KEY_TABLE_LOCK, async (client) => {
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS privacy_subject_keys (
+             key_id TEXT PRIMARY KEY,
+             subject TEXT NOT NULL UNIQUE,
+             wrapped TEXT NOT NULL,
+             master_key_id TEXT NOT NULL
+           )`,
+        );
+      });
+    } catch (error) {
+      // An instance of an earlier version creates it without the lock: losing that race to it is no failure.
+      const code = (error as { code?: unknown }).code;
+      if (code !== '23505' && code !== '42P07' && code !== '42710') throw error;
+    }
   }
 
   async #query(sql: string, values: unknown[] = []): Promise<KeyRow[]> {
-    await this.#ready;
+    await this.#whenReady();
     return (await this.#pool.query<KeyRow>(sql, values)).rows;
   }
 
@@ -72,7 +86,7 @@ export class PostgresSubjectKeyStorage implements SubjectKeyStorage {
   }
 
   async masterKeyIds(): Promise<string[]> {
-    await this.#ready;
+    await this.#whenReady();
     const { rows } = await this.#pool.query<{ id: string }>(
       'SELECT DISTINCT master_key_id AS id FROM privacy_subject_keys',
     );

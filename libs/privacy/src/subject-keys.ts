@@ -154,9 +154,14 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     if (cached && cached.until > now) return cached.key;
     const derived = dataKeyOf(subjectKeys, subjects, keys);
     this.#dataKeys.delete(id);
-    if (this.#dataKeys.size >= dataKeyCacheSize) this.#dataKeys.delete(this.#dataKeys.keys().next().value!);
-    // Kept no longer than an opened subject key, so another instance's erasure leaves no derivation here for long.
-    this.#dataKeys.set(id, { key: derived, until: now + this.#ttl });
+    // Entries expire in insertion order (one TTL for all): the expired ones are at the front.
+    for (const [oldest, entry] of this.#dataKeys) {
+      if (entry.until > now && this.#dataKeys.size < dataKeyCacheSize) break;
+      this.#dataKeys.delete(oldest);
+    }
+    // Not while an erasure runs here (its keys may be going), nor without a TTL; else for one TTL at most, so another
+    // instance's erasure leaves no derivation here for long.
+    if (this.#ttl > 0 && this.#erasures % 2 === 0) this.#dataKeys.set(id, { key: derived, until: now + this.#ttl });
     return derived;
   }
 
