@@ -75,11 +75,23 @@ describe('drain target guard (server-side request forgery)', () => {
 
   it('does not follow a redirect, and stops reading an answer past the cap', async () => {
     let redirectsFollowed = 0;
+    let bigWritten = 0;
+    let bigClosed = false;
     const server: Server = createServer((req, res) => {
       if (req.url === '/metadata') redirectsFollowed += 1;
       if (req.url === '/big') {
+        // An answer that never ends: only the cap stops the reading (else the 10 s timeout would, with another error).
         res.writeHead(500);
-        res.end(Buffer.alloc(answerBodyCapBytes * 4, 'a'));
+        const chunk = Buffer.alloc(16 * 1024, 'a');
+        const writing = setInterval(() => {
+          if (res.destroyed) return clearInterval(writing);
+          res.write(chunk);
+          bigWritten += chunk.length;
+        }, 2);
+        res.on('close', () => {
+          clearInterval(writing);
+          bigClosed = true;
+        });
         return;
       }
       res.writeHead(302, { location: '/metadata' }).end();
@@ -97,6 +109,10 @@ describe('drain target guard (server-side request forgery)', () => {
         ok: false,
         error: 'HTTP 500 Internal Server Error',
       });
+      for (const deadline = Date.now() + 5_000; !bigClosed && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(bigClosed).toBe(true);
+      expect(bigWritten).toBeGreaterThan(answerBodyCapBytes);
     } finally {
       sender.close();
       await new Promise<void>((done) => server.close(() => done()));
