@@ -5,6 +5,7 @@
  * transpiled without a type check (as support/api-process.ts does) instead of building dist/ first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -117,6 +118,7 @@ describe('npm start -- --sign-in <userId>', () => {
 
     expect(output.split(code!).length - 1).toBe(1);
     expect(output.split('\n').filter((line) => line.includes(code!))).toEqual([link[0]]);
+    expect(output).toMatch(/Reviewer console: .*\(sign in with the one-time link below, or with an access token\)/);
   }, 60_000);
 
   it('refuses --sign-in with an identity provider, and a user id that is not one, in words', async () => {
@@ -135,4 +137,44 @@ describe('npm start -- --sign-in <userId>', () => {
     expect(await exited).toBe(1);
     expect(output).toMatch(/--sign-in needs a user id/);
   }, 60_000);
+
+  it('refuses to start, in words and without a stack, when PRIVACY_MASTER_KEY wraps none of the stored subject keys', async () => {
+    const key = () => randomBytes(32).toString('base64');
+    npmStart(['--sign-in', 'alice'], { PRIVACY_MASTER_KEY: key() });
+    const link = await until(() => linkLine.exec(output) ?? undefined, 30_000);
+    if (!link) throw new Error(`no sign-in link was printed:\n${output}`);
+    const [, baseUrl, code] = link;
+    const { accessToken } = (await (
+      await fetch(`${baseUrl}/v1/console/sign-in-link`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ code }),
+      })
+    ).json()) as { accessToken: string };
+    // A reason creates alice's subject key, wrapped by this master key.
+    const created = await fetch(`${baseUrl}/v1/teams`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ id: 'acme', name: 'Acme', plan: 'pro', reason: 'kick-off' }),
+    });
+    expect(created.status).toBe(201);
+    shell!.kill('SIGTERM');
+    await exited;
+    await until(
+      () => (stopped ? true : undefined),
+      10_000,
+      async () => {
+        stopped = await fetch(`${baseUrl}/healthz`).then(
+          () => false,
+          () => true,
+        );
+      },
+    );
+
+    npmStart([], { PRIVACY_MASTER_KEY: key() });
+    expect(await exited).toBe(1);
+    expect(output).toMatch(/could not start: configuration: PRIVACY_MASTER_KEY does not open the subject key store/);
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(output).not.toMatch(/API listening/);
+  }, 90_000);
 });

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { ConfigError, idPattern, loadApiConfig, type ApiConfig } from '@access-audit/config';
+import { MasterKeyMismatchError, openSubjectKeys } from '@access-audit/privacy';
 import { signInLinkTtlMs, SignInLinks } from './console/sign-in-links';
 import { createApiApp } from './create-app';
+import { subjectKeysOptionsOf } from './privacy/privacy.module';
 
 /** `npm start -- --sign-in alice`: the user a one-time sign-in link is printed for, once the API listens. */
 function signInUserOf(argv: string[], config: ApiConfig): string | undefined {
@@ -25,6 +27,8 @@ function signInUserOf(argv: string[], config: ApiConfig): string | undefined {
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const signInUser = signInUserOf(process.argv.slice(2), config);
+  // Checked before the app is made: a master key that opens none of the stored keys is said as configuration.
+  await (await openSubjectKeys(subjectKeysOptionsOf(config))).close();
   const app = await createApiApp(config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
@@ -33,9 +37,12 @@ async function main(): Promise<void> {
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   const logger = new Logger('access-audit');
   logger.log(`API listening on ${url} (event store: ${describeStore(config.eventStore)})`);
-  logger.log(
-    `Reviewer console: ${url}/ (sign in ${config.auth.oidc ? 'with your identity provider or ' : ''}with an access token)`,
-  );
+  const signIn = config.auth.oidc
+    ? 'with your identity provider or with an access token'
+    : signInUser !== undefined
+      ? 'with the one-time link below, or with an access token'
+      : 'with an access token, or start with `npm start -- --sign-in <user>` for a one-time link';
+  logger.log(`Reviewer console: ${url}/ (sign in ${signIn})`);
   logger.log(`OpenAPI docs: ${url}/docs`);
   logger.log(
     config.auth.kind === 'hs256'
@@ -60,7 +67,7 @@ function describeStore(connectionString: string): string {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof ConfigError
+    error instanceof ConfigError || error instanceof MasterKeyMismatchError
       ? `configuration: ${error.message}`
       : error instanceof Error
         ? (error.stack ?? error.message)

@@ -18,7 +18,7 @@ export {
   type StoredSubjectKey,
 } from './master-key';
 export { MemorySubjectKeyStorage, type SubjectKeyStorage } from './key-storage';
-export { SubjectKeys, type SubjectKeysOptions } from './subject-keys';
+export { MasterKeyMismatchError, SubjectKeys, type SubjectKeysOptions } from './subject-keys';
 export {
   affectedUsers,
   sealMetadata,

@@ -23,6 +23,11 @@ const dataKeyOf = (subjectKeys: readonly Buffer[], subjects: readonly string[], 
     ),
   );
 
+/** The configured master keys wrap none of the stored subject keys: a configuration error, said without a stack. */
+export class MasterKeyMismatchError extends Error {
+  override readonly name = 'MasterKeyMismatchError';
+}
+
 export interface SubjectKeysOptions {
   /** How long an opened subject key is kept in memory (ms); bounds how late another instance's erasure is seen. */
   cacheTtlMs?: number;
@@ -123,7 +128,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     const stored = await this.storage.masterKeyIds();
     const held = this.masterKeys.ids;
     if (stored.length === 0 || stored.some((id) => held.includes(id))) return;
-    throw new Error(
+    throw new MasterKeyMismatchError(
       `PRIVACY_MASTER_KEY does not open the subject key store: its keys are wrapped by master key ${stored.join(', ')}, and this instance holds ${held.join(', ')}. Give every instance the same PRIVACY_MASTER_KEY (and, during a rotation, PRIVACY_MASTER_KEY_PREVIOUS)`,
     );
   }

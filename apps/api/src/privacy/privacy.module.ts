@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { openSubjectKeys, type SubjectKeys } from '@access-audit/privacy';
+import { openSubjectKeys, type OpenSubjectKeysOptions, type SubjectKeys } from '@access-audit/privacy';
 import type { ApiConfig } from '@access-audit/config';
 import { API_CONFIG } from '../config/api-config.module';
 
@@ -18,19 +18,21 @@ class SubjectKeysCloser implements OnApplicationShutdown {
   }
 }
 
+/** Where the API's subject keys are and which master keys open them (PRIVACY_MASTER_KEY and _PREVIOUS). */
+export const subjectKeysOptionsOf = (config: ApiConfig): OpenSubjectKeysOptions => ({
+  eventStore: config.eventStore,
+  dataDir: config.dataDir,
+  masterKey: process.env.PRIVACY_MASTER_KEY,
+  previousMasterKey: process.env.PRIVACY_MASTER_KEY_PREVIOUS,
+});
+
 @Global()
 @Module({
   providers: [
     {
       provide: PERSONAL_DATA,
       inject: [API_CONFIG],
-      useFactory: (config: ApiConfig): Promise<SubjectKeys> =>
-        openSubjectKeys({
-          eventStore: config.eventStore,
-          dataDir: config.dataDir,
-          masterKey: process.env.PRIVACY_MASTER_KEY,
-          previousMasterKey: process.env.PRIVACY_MASTER_KEY_PREVIOUS,
-        }),
+      useFactory: (config: ApiConfig): Promise<SubjectKeys> => openSubjectKeys(subjectKeysOptionsOf(config)),
     },
     SubjectKeysCloser,
   ],
