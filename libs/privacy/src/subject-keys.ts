@@ -32,10 +32,25 @@ export interface SubjectKeysOptions {
   /** How long an opened subject key is kept in memory (ms); bounds how late another instance's erasure is seen. */
   cacheTtlMs?: number;
   now?: () => number;
+  /** How many opened subject keys are kept at most (the oldest go first); default 100,000. */
+  cacheSize?: number;
 }
 
 /** Derived data keys kept per tuple of key ids; bounded, and dropped whole on any erasure in this process. */
 const dataKeyCacheSize = 4096;
+
+/** Opened subject keys kept at most (each map): enough for every subject a busy instance meets within the TTL. */
+const defaultOpenedKeyCacheSize = 100_000;
+
+/** Sets `key` last (the newest), dropping the oldest entries past `size` (insertion order is age order here). */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, size: number): void {
+  cache.delete(key);
+  for (const oldest of cache.keys()) {
+    if (cache.size < size) break;
+    cache.delete(oldest);
+  }
+  cache.set(key, value);
+}
 
 interface CachedKey {
   subject: string;
@@ -57,6 +72,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
   /** Counts erasures begun and ended: a key looked up while one ran is used once, never cached (it may be gone). */
   #erasures = 0;
   readonly #ttl: number;
+  readonly #cacheSize: number;
   readonly #now: () => number;
 
   constructor(
@@ -65,6 +81,7 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     options: SubjectKeysOptions = {},
   ) {
     this.#ttl = options.cacheTtlMs ?? 30_000;
+    this.#cacheSize = Math.max(1, options.cacheSize ?? defaultOpenedKeyCacheSize);
     this.#now = options.now ?? Date.now;
   }
 
@@ -189,8 +206,8 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     const key = this.#unwrap(stored);
     const entry = { keyId: stored.keyId, key, until: this.#now() + this.#ttl };
     if (erasures !== this.#erasures) return entry;
-    this.#active.set(subject, entry);
-    this.#cache.set(stored.keyId, { subject, key, until: entry.until });
+    remember(this.#active, subject, entry, this.#cacheSize);
+    remember(this.#cache, stored.keyId, { subject, key, until: entry.until }, this.#cacheSize);
     return entry;
   }
 
@@ -221,7 +238,8 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
         const opened = key && this.#unwrap(key);
         found.set(keyId, opened);
         // An erased key is remembered as erased only briefly: its id can never come back, so this is only a shortcut.
-        if (key && cacheable) this.#cache.set(keyId, { subject: key.subject, key: opened, until: now + this.#ttl });
+        if (key && cacheable)
+          remember(this.#cache, keyId, { subject: key.subject, key: opened, until: now + this.#ttl }, this.#cacheSize);
       }
     }
     return found;

@@ -51,6 +51,29 @@ describe.each<[string, () => SubjectKeyStorage]>([
     expect(await b.reveal({ reason: aboutBoth })).toEqual({ reason: erasedText });
   });
 
+  it('keeps at most cacheSize opened keys, the oldest going first', async () => {
+    const shared = storage();
+    let lookups = 0;
+    const counting = new Proxy(shared, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property === 'keysById') lookups++;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const sealer = new SubjectKeys(shared, new MasterKeys(master));
+    const [a, b, c] = await Promise.all(['ann', 'ben', 'cy'].map((who) => sealer.seal(`about ${who}`, [who])));
+    const keys = new SubjectKeys(counting, new MasterKeys(master), { cacheSize: 2 });
+    for (const value of [a!, b!, c!]) await keys.open(value);
+    expect(lookups).toBe(3);
+    expect(await keys.open(c!)).toBe('about cy');
+    expect(await keys.open(b!)).toBe('about ben');
+    expect(lookups).toBe(3);
+    // ann's key was the oldest of three: it went, and is looked up again.
+    expect(await keys.open(a!)).toBe('about ann');
+    expect(lookups).toBe(4);
+  });
+
   it('reveal opens every sealed value at any depth, ids as property names included', async () => {
     const keys = new SubjectKeys(storage(), new MasterKeys(master));
     const body = {
