@@ -3,7 +3,15 @@
  * with audit entries; its secret is shown once and never enters the log; targets that are local or not https are
  * refused unless DRAIN_ALLOW_HOSTS allows them; a real receiver gets every entry, signed and chained.
  */
-import { drainSecretStreamId, readPublicKey, verifyStoredDeliveries, type DrainSecrets } from '@access-audit/audit';
+import {
+  drainKeySubject,
+  drainSecretStreamId,
+  readPublicKey,
+  verifyStoredDeliveries,
+  type DrainSecrets,
+} from '@access-audit/audit';
+import type { SubjectKeys } from '@access-audit/privacy';
+import { PERSONAL_DATA } from '../../apps/api/src/privacy/privacy.module';
 import { DRAIN_SECRETS } from '../../apps/api/src/audit/drains/drains.provider';
 import { TestReceiver } from '../../libs/audit/src/drains/testing/receiver';
 import { startTestApi, type TestApi, type UserClient } from './support/test-api';
@@ -204,5 +212,31 @@ describe('audit log drains (e2e)', () => {
     } finally {
       put.mockRestore();
     }
+  });
+
+  it('a removed drain’s credentials are destroyed: their key is gone, so the ciphertext left in its stream opens no more', async () => {
+    const { drainId, secret } = (
+      await olga
+        .post('/v1/teams/acme/audit/drains', {
+          url: 'https://siem.example.com/shredded',
+          authorization: 'Bearer t0ken',
+        })
+        .expect(201)
+    ).body as { drainId: string; secret: string };
+    const secrets = api.app.get<DrainSecrets>(DRAIN_SECRETS);
+    const keys = api.app.get<SubjectKeys>(PERSONAL_DATA);
+    expect(await keys.storage.activeKey(drainKeySubject(drainId))).toBeDefined();
+    secrets.forget(drainId);
+    expect(await secrets.get(drainId)).toEqual({ secret, authorization: 'Bearer t0ken' });
+
+    await olga.delete(`/v1/teams/acme/audit/drains/${drainId}`, { reason: 'SIEM retired' }).expect(200);
+    expect(await keys.storage.activeKey(drainKeySubject(drainId))).toBeUndefined();
+    expect(await api.store.readStream(drainSecretStreamId(drainId))).toHaveLength(1);
+    expect(await secrets.get(drainId)).toBeUndefined();
+    // Another team's owner naming this drain is refused and destroys nothing of anyone's.
+    const other = await olga.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/kept' }).expect(201);
+    await olga.post('/v1/teams', { id: 'other', name: 'Other', plan: 'enterprise' }).expect(201);
+    await olga.delete(`/v1/teams/other/audit/drains/${other.body.drainId as string}`).expect(404);
+    expect(await keys.storage.activeKey(drainKeySubject(other.body.drainId as string))).toBeDefined();
   });
 });

@@ -217,8 +217,11 @@ describe('audit drain delivery to a real HTTP receiver', () => {
 
   it('lets one instance deliver a drain at a time, and another take over when the holder stops renewing', async () => {
     receiver.ackDelayMs = 30;
-    const first = await deliveries({ instanceId: 'instance-a' });
-    const second = await deliveries({ instanceId: 'instance-b' });
+    // A delivery timeout a loaded machine cannot reach by a stall alone: a request abandoned at 400 ms could still be
+    // open at the receiver when its retry arrives, and read as two in flight.
+    const timing = { timeoutMs: 2_000, leaseMs: 5_000 };
+    const first = await deliveries({ instanceId: 'instance-a', ...timing });
+    const second = await deliveries({ instanceId: 'instance-b', ...timing });
     const drainId = await addDrain();
     await receivedEverything();
     // The holder dies: it stops without giving the lease back.

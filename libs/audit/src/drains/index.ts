@@ -21,6 +21,8 @@ export {
   DrainSecrets,
   drainSecretKeyFileName,
   drainSecretStreamId,
+  drainKeySubject,
+  type DrainCredentialKeys,
   drainSecretStreamPrefix,
   type DrainCredentials,
 } from './secrets';

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID }
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventStore } from '@access-audit/event-store';
+import { erasedText, isSealedValue, type PersonalData, type PersonalDataSealer } from '@access-audit/privacy';
 
 export const drainSecretKeyFileName = 'drain-secret-key';
 export const drainSecretStreamPrefix = 'drain-secret-';
@@ -14,6 +15,23 @@ export interface DrainCredentials {
   secret: string;
   /** Sent as the `Authorization` header of each delivery (a SIEM's collector token), when set. */
   authorization?: string;
+}
+
+/**
+ * The destroyable key store (the subject keys, beside the event store, never in it): a drain's credentials are sealed
+ * under a key of the drain's own, destroyed when the drain is removed, so the ciphertext left in its stream opens no more.
+ */
+export interface DrainCredentialKeys extends PersonalData, PersonalDataSealer {
+  erase(subject: string): Promise<number>;
+}
+
+/** The drain's key in that store: `/` is in no user id, so no erasure of a person reaches it and no person holds it. */
+export const drainKeySubject = (drainId: string): string => `drain/${drainId}`;
+
+/** What the stream's ciphertext holds when the credentials are sealed under the drain's own key too. */
+interface ShreddableCredentials {
+  $drainKey: 1;
+  sealed: unknown;
 }
 
 /** The one event of a drain's secret stream: AES-256-GCM ciphertext only, bound to the drain id. */
@@ -60,7 +78,7 @@ export class DrainSecretKey {
     return DrainSecretKey.parse(readFileSync(path, 'utf8'));
   }
 
-  seal(drainId: string, credentials: DrainCredentials): SealedCredentials {
+  seal(drainId: string, credentials: DrainCredentials | ShreddableCredentials): SealedCredentials {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(drainId, 'utf8'));
@@ -74,7 +92,7 @@ export class DrainSecretKey {
     };
   }
 
-  open(drainId: string, sealed: SealedCredentials): DrainCredentials {
+  open(drainId: string, sealed: SealedCredentials): DrainCredentials | ShreddableCredentials {
     if (sealed.keyId !== this.keyId) {
       throw new Error(
         `the credentials of drain ${drainId} were sealed with key ${sealed.keyId}, not this instance's ${this.keyId} (DRAIN_SECRET_KEY must be the same on every instance)`,
@@ -84,7 +102,7 @@ export class DrainSecretKey {
     decipher.setAAD(Buffer.from(drainId, 'utf8'));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     const text = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
-    return JSON.parse(text.toString('utf8')) as DrainCredentials;
+    return JSON.parse(text.toString('utf8')) as DrainCredentials | ShreddableCredentials;
   }
 }
 
@@ -98,10 +116,15 @@ export class DrainSecrets {
   constructor(
     private readonly store: EventStore,
     private readonly key: DrainSecretKey,
+    /** Without it (tools, older tests) credentials are sealed by DRAIN_SECRET_KEY alone and cannot be destroyed. */
+    private readonly drainKeys?: DrainCredentialKeys,
   ) {}
 
   async put(drainId: string, credentials: DrainCredentials): Promise<void> {
-    const data = this.key.seal(drainId, credentials);
+    const payload: DrainCredentials | ShreddableCredentials = this.drainKeys
+      ? { $drainKey: 1, sealed: await this.drainKeys.seal(JSON.stringify(credentials), [drainKeySubject(drainId)]) }
+      : credentials;
+    const data = this.key.seal(drainId, payload);
     await this.store.append(
       drainSecretStreamId(drainId),
       [{ id: randomUUID(), type: drainSecretEventType, data }],
@@ -110,18 +133,32 @@ export class DrainSecrets {
     this.#opened.set(drainId, credentials);
   }
 
-  /** The drain's credentials; undefined while none are stored. */
+  /** The drain's credentials; undefined while none are stored, and once they are destroyed. */
   async get(drainId: string): Promise<DrainCredentials | undefined> {
     const known = this.#opened.get(drainId);
     if (known) return known;
     const [event] = await this.store.readStream(drainSecretStreamId(drainId), { limit: 1 });
     if (!event) return undefined;
-    const credentials = this.key.open(drainId, event.data as SealedCredentials);
+    const opened = this.key.open(drainId, event.data as SealedCredentials);
+    let credentials: DrainCredentials;
+    if ('$drainKey' in opened) {
+      if (!this.drainKeys || !isSealedValue(opened.sealed))
+        throw new Error(`the credentials of drain ${drainId} are sealed under a drain key this instance cannot reach`);
+      const text = await this.drainKeys.open(opened.sealed);
+      if (text === erasedText) return undefined;
+      credentials = JSON.parse(text) as DrainCredentials;
+    } else credentials = opened;
     this.#opened.set(drainId, credentials);
     return credentials;
   }
 
   forget(drainId: string): void {
     this.#opened.delete(drainId);
+  }
+
+  /** Destroys the drain's key (a removed drain, or one never added): its credentials open nowhere any more. */
+  async destroy(drainId: string): Promise<void> {
+    this.#opened.delete(drainId);
+    await this.drainKeys?.erase(drainKeySubject(drainId));
   }
 }

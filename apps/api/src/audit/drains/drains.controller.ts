@@ -103,8 +103,11 @@ export class AuditDrainsController {
       });
       if (!outcome.ok && outcome.kind === 'conflict' && context.expectedRevision === undefined) {
         if (attempt < maxAddAttempts) continue;
+        await this.secrets.destroy(drainId);
         throw revisionConflictProblem(outcome.error, false);
       }
+      // A drain that was not added keeps no usable secret either.
+      if (!outcome.ok && stored) await this.secrets.destroy(drainId);
       return { ...acceptedAnswer(outcome), drainId, secret };
     }
   }
@@ -141,14 +144,20 @@ export class AuditDrainsController {
   @ApiOperation({
     summary: 'Remove a drain; nothing more is delivered to it (team.security.manage and team.audit.view)',
   })
-  remove(
+  async remove(
     @Param() { teamId, drainId }: AuditDrainParams,
     @Body() body: ReasonDto,
     @CommandContext() context: TeamCommandContext,
   ): Promise<TeamCommandAnswer> {
-    return this.commands
-      .issue({ type: 'RemoveAuditDrain', teamId, data: { drainId } }, { ...context, reason: body.reason })
-      .then(acceptedAnswer);
+    const answer = acceptedAnswer(
+      await this.commands.issue(
+        { type: 'RemoveAuditDrain', teamId, data: { drainId } },
+        { ...context, reason: body.reason },
+      ),
+    );
+    // The drain is gone, and so is the key its credentials were sealed under: their ciphertext opens nowhere any more.
+    if (!context.dryRun) await this.secrets.destroy(drainId);
+    return answer;
   }
 
   @Post(':drainId/resume')

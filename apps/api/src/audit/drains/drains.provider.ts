@@ -1,4 +1,4 @@
-import type { PersonalData } from '@access-audit/privacy';
+import type { PersonalData, SubjectKeys } from '@access-audit/privacy';
 import { PERSONAL_DATA } from '../../privacy/privacy.module';
 import {
   Inject,
@@ -27,14 +27,15 @@ export const drainProviders: Provider[] = [
   { provide: DRAIN_ENVIRONMENT, useFactory: (): DrainEnvironment => drainEnvironment() },
   {
     provide: DRAIN_SECRETS,
-    inject: [EVENT_STORE, API_CONFIG, DRAIN_ENVIRONMENT],
-    useFactory: (store: EventStore, config: ApiConfig, env: DrainEnvironment): DrainSecrets =>
+    inject: [EVENT_STORE, API_CONFIG, DRAIN_ENVIRONMENT, PERSONAL_DATA],
+    useFactory: (store: EventStore, config: ApiConfig, env: DrainEnvironment, keys: SubjectKeys): DrainSecrets =>
       new DrainSecrets(
         store,
         DrainSecretKey.load({
           ...(env.secretKey !== undefined ? { value: env.secretKey } : {}),
           dataDir: config.dataDir,
         }),
+        keys,
       ),
   },
   {
