@@ -232,7 +232,7 @@ describe('audit log drains (e2e)', () => {
     await olga.delete(`/v1/teams/acme/audit/drains/${drainId}`, { reason: 'SIEM retired' }).expect(200);
     expect(await keys.storage.activeKey(drainKeySubject(drainId))).toBeUndefined();
     expect(await api.store.readStream(drainSecretStreamId(drainId))).toHaveLength(1);
-    expect(await secrets.get(drainId)).toBeUndefined();
+    await expect(secrets.get(drainId)).rejects.toThrow(/not in this instance's subject key store/);
     // Another team's owner naming this drain is refused and destroys nothing of anyone's.
     const other = await olga.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/kept' }).expect(201);
     await olga.post('/v1/teams', { id: 'other', name: 'Other', plan: 'enterprise' }).expect(201);

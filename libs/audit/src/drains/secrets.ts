@@ -133,7 +133,7 @@ export class DrainSecrets {
     this.#opened.set(drainId, credentials);
   }
 
-  /** The drain's credentials; undefined while none are stored, and once they are destroyed. */
+  /** The drain's credentials; undefined while none are stored; throws once destroyed or where they cannot be opened. */
   async get(drainId: string): Promise<DrainCredentials | undefined> {
     const known = this.#opened.get(drainId);
     if (known) return known;
@@ -145,7 +145,11 @@ export class DrainSecrets {
       if (!this.drainKeys || !isSealedValue(opened.sealed))
         throw new Error(`the credentials of drain ${drainId} are sealed under a drain key this instance cannot reach`);
       const text = await this.drainKeys.open(opened.sealed);
-      if (text === erasedText) return undefined;
+      // Only an active drain's worker asks: a missing key is this instance's store lacking it, as one that cannot open.
+      if (text === erasedText)
+        throw new Error(
+          `the key of drain ${drainId} is not in this instance's subject key store (destroyed with the drain, or another instance's store)`,
+        );
       credentials = JSON.parse(text) as DrainCredentials;
     } else credentials = opened;
     this.#opened.set(drainId, credentials);
