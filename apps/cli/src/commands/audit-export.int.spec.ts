@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openEventStore } from '@access-audit/event-store/open';
+import { openSubjectKeys } from '@access-audit/privacy';
 import { command } from './audit-export';
 
 jest.mock('@access-audit/event-store/open', () => {
@@ -10,7 +13,11 @@ jest.mock('@access-audit/event-store/open', () => {
 });
 
 describe('audit:export', () => {
-  const saved = { EVENT_STORE: process.env.EVENT_STORE, DATA_DIR: process.env.DATA_DIR };
+  const saved = {
+    EVENT_STORE: process.env.EVENT_STORE,
+    DATA_DIR: process.env.DATA_DIR,
+    PRIVACY_MASTER_KEY: process.env.PRIVACY_MASTER_KEY,
+  };
   let dataDir: string;
 
   beforeEach(() => {
@@ -36,5 +43,34 @@ describe('audit:export', () => {
     expect(await command.run(['--team', 'nowhere'])).toBe(1);
     expect(written.join('')).toContain('team nowhere does not exist');
     expect(written.join('')).not.toContain('s3cr3t-pass');
+  });
+
+  it('refuses a master key that opens none of the stored keys, leaving no event store open', async () => {
+    delete process.env.EVENT_STORE;
+    const writer = await openSubjectKeys({
+      eventStore: undefined,
+      dataDir,
+      masterKey: randomBytes(32).toString('base64'),
+    });
+    await writer.seal('alice on call', ['alice']);
+    await writer.close();
+    process.env.PRIVACY_MASTER_KEY = randomBytes(32).toString('base64');
+    const { MemoryEventStore } =
+      jest.requireActual<typeof import('@access-audit/event-store')>('@access-audit/event-store');
+    const closed: boolean[] = [];
+    jest.mocked(openEventStore).mockImplementationOnce(async () => {
+      const store = new MemoryEventStore();
+      const index = closed.push(false) - 1;
+      const close = store.close.bind(store);
+      store.close = async () => {
+        closed[index] = true;
+        await close();
+      };
+      return store;
+    });
+
+    await expect(command.run(['--team', 'acme'])).rejects.toThrow(/does not open the subject key store/);
+    // An event store left open (a PostgreSQL pool) would keep the process from ever exiting.
+    expect(closed.every(Boolean)).toBe(true);
   });
 });

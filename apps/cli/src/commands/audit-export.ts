@@ -10,6 +10,7 @@ import {
   type AuditFilter,
 } from '@access-audit/audit';
 import { teamStreamId } from '@access-audit/domain';
+import type { EventStore } from '@access-audit/event-store';
 import { openEventStore } from '@access-audit/event-store/open';
 import { ConfigError, loadApiConfig, idPattern } from '@access-audit/config';
 import { parseCliArgs, UsageError, type CliCommand } from '../cli-command';
@@ -81,18 +82,26 @@ export const command: CliCommand = {
       if (error instanceof ConfigError) throw new UsageError(`configuration: ${error.message}`);
       throw error;
     }
-    const store = await openEventStore(config.eventStore, { dataDir: config.dataDir });
-    // The same key store as the API's: the export opens personal fields as an answer does (or "[erased]").
+    const signer = loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir });
+    // The same key store as the API's: the export opens personal fields as an answer does (or "[erased]"). Opened
+    // first: a master key that opens none of its keys stops the export before a connection pool is left open.
     const personalData = await openSubjectKeys({
       eventStore: config.eventStore,
       dataDir: config.dataDir,
       masterKey: process.env.PRIVACY_MASTER_KEY,
       previousMasterKey: process.env.PRIVACY_MASTER_KEY_PREVIOUS,
     });
+    let store: EventStore;
+    try {
+      store = await openEventStore(config.eventStore, { dataDir: config.dataDir });
+    } catch (error) {
+      await personalData.close();
+      throw error;
+    }
     const audit = new AuditLog({
       store,
       personalData,
-      signer: loadCheckpointSigner({ keyPath: process.env.AUDIT_SIGNING_KEY, dataDir: config.dataDir }),
+      signer,
       indexPath: config.eventStore === 'memory:' ? ':memory:' : join(config.dataDir, 'audit-index.db'),
     });
     try {
