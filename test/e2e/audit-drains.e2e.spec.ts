@@ -239,4 +239,22 @@ describe('audit log drains (e2e)', () => {
     await olga.delete(`/v1/teams/other/audit/drains/${other.body.drainId as string}`).expect(404);
     expect(await keys.storage.activeKey(drainKeySubject(other.body.drainId as string))).toBeDefined();
   });
+
+  it('a removal whose key destroy fails still answers 200, and the delivery workers destroy the key as they see the removal', async () => {
+    const { drainId } = (
+      await olga.post('/v1/teams/acme/audit/drains', { url: 'https://siem.example.com/blip' }).expect(201)
+    ).body as { drainId: string };
+    const secrets = api.app.get<DrainSecrets>(DRAIN_SECRETS);
+    const keys = api.app.get<SubjectKeys>(PERSONAL_DATA);
+    const destroy = jest.spyOn(secrets, 'destroy').mockRejectedValueOnce(new Error('key store unreachable'));
+    try {
+      await olga.delete(`/v1/teams/acme/audit/drains/${drainId}`).expect(200);
+      await until('the removed drain’s key destroyed', async () =>
+        (await keys.holds(drainKeySubject(drainId))) ? undefined : true,
+      );
+      expect(destroy.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      destroy.mockRestore();
+    }
+  });
 });

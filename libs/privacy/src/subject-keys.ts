@@ -132,6 +132,11 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     return destroyed;
   }
 
+  /** Whether the store holds a key of the subject (it was never erased, and something was sealed for it). */
+  async holds(subject: string): Promise<boolean> {
+    return (await this.storage.activeKey(subject)) !== undefined;
+  }
+
   /** Told of every erasure in this process, after the keys are gone: where caches of opened values purge. */
   onErased(listener: (subject: string) => void): void {
     this.#erasureListeners.push(listener);

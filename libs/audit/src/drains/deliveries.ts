@@ -153,13 +153,17 @@ export class DrainDeliveries {
     this.#running = true;
     const auditHead = await this.#store.headPosition();
     let after: string | undefined;
+    const removed = new Set<string>();
     for await (const event of this.#store.readAll({
       streamPrefixes: [teamStreamPrefix],
       eventTypes: drainEventTypes,
     })) {
-      this.#apply(event);
+      const drainId = this.#apply(event);
+      if (drainId !== undefined && event.type === 'AuditDrainRemoved') removed.add(drainId);
       after = event.position;
     }
+    // A removed drain's key that is still here (its removal's destroy failed, or it is this instance's own store).
+    void this.#destroyKeys([...removed]);
     for (const drain of this.#drains.values()) this.#startWorker(drain);
     const config = this.#store.subscribe({
       streamPrefixes: [teamStreamPrefix],
@@ -177,6 +181,7 @@ export class DrainDeliveries {
         const drain = drainId === undefined ? undefined : this.#drains.get(drainId);
         if (drain && !this.#workers.has(drain.drainId)) this.#startWorker(drain);
         if (drainId !== undefined && !drain) void this.#stopWorker(drainId);
+        if (drainId !== undefined && event.type === 'AuditDrainRemoved') void this.#destroyKeys([drainId]);
         if (drainId !== undefined) this.#workers.get(drainId)?.wake();
       }),
       this.#follow(audit, (event) => {
@@ -277,6 +282,14 @@ export class DrainDeliveries {
     });
     this.#workers.set(drain.drainId, worker);
     worker.start();
+  }
+
+  /** Destroys what is left of removed drains' keys here; a failure is tried again at the next start. */
+  async #destroyKeys(drainIds: readonly string[]): Promise<void> {
+    for (const drainId of drainIds) {
+      if (!this.#running) return;
+      await this.#options.secrets.destroyIfPresent(drainId).catch(() => undefined);
+    }
   }
 
   async #stopWorker(drainId: string): Promise<void> {

@@ -23,6 +23,8 @@ export interface DrainCredentials {
  */
 export interface DrainCredentialKeys extends PersonalData, PersonalDataSealer {
   erase(subject: string): Promise<number>;
+  /** Whether the store still holds a key of the subject. */
+  holds(subject: string): Promise<boolean>;
 }
 
 /** The drain's key in that store: `/` is in no user id, so no erasure of a person reaches it and no person holds it. */
@@ -158,6 +160,11 @@ export class DrainSecrets {
 
   forget(drainId: string): void {
     this.#opened.delete(drainId);
+  }
+
+  /** `destroy`, only where the key is still held: a sweep of removed drains costs one lookup each. */
+  async destroyIfPresent(drainId: string): Promise<void> {
+    if (this.drainKeys && (await this.drainKeys.holds(drainKeySubject(drainId)))) await this.destroy(drainId);
   }
 
   /** Destroys the drain's key (a removed drain, or one never added): its credentials open nowhere any more. */

@@ -109,7 +109,7 @@ describe('drain target guard (server-side request forgery)', () => {
         ok: false,
         error: 'HTTP 500 Internal Server Error',
       });
-      for (const deadline = Date.now() + 5_000; !bigClosed && Date.now() < deadline; )
+      for (const deadline = Date.now() + 5_000; !bigClosed && Date.now() < deadline;)
         await new Promise((resolve) => setTimeout(resolve, 10));
       expect(bigClosed).toBe(true);
       expect(bigWritten).toBeGreaterThan(answerBodyCapBytes);
