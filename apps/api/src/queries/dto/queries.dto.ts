@@ -32,8 +32,8 @@ export const IsInstant = (options: Parameters<typeof isISO8601>[1] = iso8601): P
     }),
   );
 
-/** `minPosition` and `at`, accepted by every query. */
-export class ReadOptionsDto {
+/** `minPosition`, accepted by every query of the read models. */
+export class MinPositionDto {
   @ApiPropertyOptional({
     description:
       "Wait (up to 5 s) until the read models include everything up to this position (a command answer's `position`); else 503 with Retry-After",
@@ -44,7 +44,10 @@ export class ReadOptionsDto {
   @IsString()
   @MaxLength(positionMaxLength)
   minPosition?: string;
+}
 
+/** `minPosition` and `at`, accepted by every query that can answer as things were at an instant. */
+export class ReadOptionsDto extends MinPositionDto {
   @ApiPropertyOptional({
     description: 'Answer as things were at this ISO-8601 instant',
     example: '2025-03-03T12:00:00Z',
@@ -131,7 +134,7 @@ export class MemberPathDto extends TeamPathDto {
   userId!: string;
 }
 
-export class TeamListQueryDto {
+export class TeamListQueryDto extends MinPositionDto {
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })
   @Omittable()
   @IsString()
@@ -145,15 +148,4 @@ export class TeamListQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
-
-  @ApiPropertyOptional({
-    description:
-      "Wait (up to 5 s) until the read models include everything up to this position (a command answer's `position`); else 503 with Retry-After",
-    example: '42',
-    maxLength: positionMaxLength,
-  })
-  @Omittable()
-  @IsString()
-  @MaxLength(positionMaxLength)
-  minPosition?: string;
 }
