@@ -82,7 +82,7 @@ if (server.skipReason !== undefined) {
       return events;
     }
 
-    async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!condition()) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

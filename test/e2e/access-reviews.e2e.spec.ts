@@ -15,7 +15,7 @@ import { expectProblem, startTestApi, type TestApi, type UserClient } from './su
 
 const TEAM = 'review-ent';
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -4,9 +4,12 @@
  * removed reviewer) write to the team's streams, nor be recorded as the actor of the expiry.
  */
 import { accessReviewStreamId } from '@access-audit/access-reviews';
+import { CLOCK, type Clock } from '../../apps/api/src/commands/clock';
 import { startTestApi, type TestApi, type UserClient } from './support/test-api';
 
 const TEAM = 'exp';
+/** Due a minute after it is opened (no set-up is that slow); the app's clock is then moved past it. */
+const dueInMs = 60_000;
 
 describe('an overdue campaign and callers without standing', () => {
   let api: TestApi;
@@ -25,14 +28,19 @@ describe('an overdue campaign and callers without standing', () => {
       .post(`/v1/teams/${TEAM}/access-reviews`, {
         name: 'Soon due',
         reviewerIds: ['vie'],
-        dueAt: new Date(Date.now() + 1500).toISOString(),
+        dueAt: new Date(Date.now() + dueInMs).toISOString(),
         defaultDecision: 'revoke',
       })
       .expect(201);
     reviewId = opened.body.reviewId as string;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Past the due date by the app's clock, however long the set-up took.
+    const clock = api.app.get<Clock>(CLOCK);
+    jest.spyOn(clock, 'now').mockImplementation(() => new Date(Date.now() + dueInMs + 60_000));
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await api.close();
+  });
 
   it("a stranger's decision and completion are refused and append nothing, to the campaign or the team", async () => {
     const before = await campaignRevision();

@@ -139,7 +139,16 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
 
     // The load: 64 clients; instance 2 is killed with SIGKILL after a while and restarted on its DATA_DIR.
     let running = true;
-    const load = driveLoad({ clients, teams, instances: baseUrls, authorization, running: () => running, seed: 13 });
+    const progress: SentCommand[] = [];
+    const load = driveLoad({
+      clients,
+      teams,
+      instances: baseUrls,
+      authorization,
+      running: () => running,
+      seed: 13,
+      sent: progress,
+    });
     try {
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       const victim = instances[2]!;
@@ -148,6 +157,15 @@ function multiInstanceSuite(storeUnderTest: StoreUnderTest): void {
       instances[2] = undefined;
       instances[2] = await start(2);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // The load goes on until the restarted instance has acknowledged its share (a loaded machine may take longer).
+      const restartedUrl = instances[2].baseUrl;
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        const served = progress.some(
+          (command) => command.answeredAt === restartedUrl && command.status! >= 200 && command.status! < 300,
+        );
+        if (served) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     } finally {
       // A failed restart must not leave 64 clients sending for ever behind the failed test.
       running = false;

@@ -101,7 +101,8 @@ function openEventStream(baseUrl: string, path: string, token: string, lastEvent
     },
     changes: () =>
       frames.map((f) => JSON.parse(f.data) as { userId: string; permission: string; change: string; position: string }),
-    async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+    // A deadline, not a speed bound: wide enough for a loaded 2-core machine.
+    async until(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
         if (Date.now() > deadline) throw new Error(`no such frames within ${timeoutMs} ms: ${JSON.stringify(frames)}`);

@@ -15,7 +15,7 @@ import { at, enterpriseHistory, mustRun } from './testing/audit-fixtures';
 
 const signer = CheckpointSigner.generate();
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -87,11 +87,13 @@ export interface LoadOptions {
   /** Keeps sending while this is true. */
   running: () => boolean;
   seed: number;
+  /** Where each command is recorded as it is sent, for a test to watch the load as it goes. */
+  sent?: SentCommand[];
 }
 
 /** Drives the load until `running()` turns false; returns every command sent, answered or not. */
 export async function driveLoad(options: LoadOptions): Promise<SentCommand[]> {
-  const sent: SentCommand[] = [];
+  const sent: SentCommand[] = options.sent ?? [];
   const client = async (index: number): Promise<void> => {
     const next = random(options.seed * 1000 + index);
     const team = options.teams[index % options.teams.length]!;
