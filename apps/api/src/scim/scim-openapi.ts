@@ -113,7 +113,7 @@ const errorStatuses: Record<number, string> = {
   401: 'no bearer token, or not the current token of this directory (rotated, disconnected)',
   403: 'the policy refused the team change the directory asked for (detail names the rule); recorded as a denial',
   404: 'no such resource in this directory',
-  409: 'userName (or the member userId) is taken in this directory (scimType uniqueness)',
+  409: 'userName, or the externalId as member userId, is taken in this directory (scimType uniqueness)',
   500: 'the request failed',
   503: 'the team kept changing concurrently: retry (the directory change itself is recorded)',
 };
