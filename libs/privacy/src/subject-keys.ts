@@ -42,11 +42,20 @@ const dataKeyCacheSize = 4096;
 /** Opened subject keys kept at most (each map): enough for every subject a busy instance meets within the TTL. */
 const defaultOpenedKeyCacheSize = 100_000;
 
-/** Sets `key` last (the newest), dropping the oldest entries past `size` (insertion order is age order here). */
-function remember<K, V>(cache: Map<K, V>, key: K, value: V, size: number): void {
+/**
+ * Sets `key` last (the newest), dropping the oldest entries past `size`, and those `expired` says are, from the front
+ * (insertion order is age order here, one TTL for all).
+ */
+function remember<K, V>(
+  cache: Map<K, V>,
+  key: K,
+  value: V,
+  size: number,
+  expired: (entry: V) => boolean = () => false,
+): void {
   cache.delete(key);
-  for (const oldest of cache.keys()) {
-    if (cache.size < size) break;
+  for (const [oldest, entry] of cache) {
+    if (cache.size < size && !expired(entry)) break;
     cache.delete(oldest);
   }
   cache.set(key, value);
@@ -180,15 +189,16 @@ export class SubjectKeys implements PersonalData, PersonalDataSealer {
     const cached = this.#dataKeys.get(id);
     if (cached && cached.until > now) return cached.key;
     const derived = dataKeyOf(subjectKeys, subjects, keys);
-    this.#dataKeys.delete(id);
-    // Entries expire in insertion order (one TTL for all): the expired ones are at the front.
-    for (const [oldest, entry] of this.#dataKeys) {
-      if (entry.until > now && this.#dataKeys.size < dataKeyCacheSize) break;
-      this.#dataKeys.delete(oldest);
-    }
     // Not while an erasure runs here (its keys may be going), nor without a TTL; else for one TTL at most, so another
     // instance's erasure leaves no derivation here for long.
-    if (this.#ttl > 0 && this.#erasures % 2 === 0) this.#dataKeys.set(id, { key: derived, until: now + this.#ttl });
+    if (this.#ttl > 0 && this.#erasures % 2 === 0)
+      remember(
+        this.#dataKeys,
+        id,
+        { key: derived, until: now + this.#ttl },
+        dataKeyCacheSize,
+        (entry) => entry.until <= now,
+      );
     return derived;
   }
 

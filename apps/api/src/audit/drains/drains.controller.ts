@@ -102,13 +102,12 @@ export class AuditDrainsController {
         reason: body.reason,
         ...(foreseen !== undefined ? { expectedRevision: foreseen } : {}),
       });
-      if (!outcome.ok && outcome.kind === 'conflict' && context.expectedRevision === undefined) {
-        if (attempt < maxAddAttempts) continue;
-        await this.#destroyKey(drainId);
-        throw revisionConflictProblem(outcome.error, false);
-      }
+      const movedOn = !outcome.ok && outcome.kind === 'conflict' && context.expectedRevision === undefined;
+      if (movedOn && attempt < maxAddAttempts) continue;
       // A drain that was not added keeps no usable secret either.
       if (!outcome.ok && stored) await this.#destroyKey(drainId);
+      // The caller pinned no revision: the team kept changing, as a command that ran out of retries says.
+      if (movedOn) throw revisionConflictProblem(outcome.error, false);
       return { ...acceptedAnswer(outcome), drainId, secret };
     }
   }
